@@ -1,0 +1,108 @@
+#pragma once
+// Reference planner for tests: enumerates every sequence of targets over the horizon (all
+// |C|^H of them, with |C| including the paused configuration) and returns the best value and the
+// first action of a best sequence. It applies the same transition rule as the DP
+// (detail::charged_cost, detail::step_result) and keeps the full migration state along each path,
+// so it needs no argument about which states may be merged. Meant for N <= 12, H <= 4.
+//
+// Values are formed as samples(step) + best value of the rest, the same association as the DP's
+// backward recursion, so on equal inputs the two agree exactly (bit for bit).
+
+#include <algorithm>
+#include <vector>
+
+#include "parcae/core/errors.hpp"
+#include "parcae/plan/dp_planner.hpp"
+#include "parcae/plan/transition_provider.hpp"
+#include "parcae/plan/types.hpp"
+
+namespace parcae::plan {
+
+struct brute_force_result {
+  double expected_samples = 0.0;  ///< the best value over all target sequences
+  candidate first;                ///< first action of a best sequence (same tie-break as the DP)
+  long long sequences = 0;        ///< number of complete sequences enumerated
+};
+
+namespace detail {
+
+template <class Provider>
+struct brute_force_search {
+  const Provider& provider;
+  const planner_params& params;
+  const std::vector<int>& n;
+  const std::vector<availability_step>& steps;
+  const char* fn;
+  long long sequences = 0;
+
+  // Candidates of step k+1 from s, each with its full value (recursing to the horizon's end).
+  std::vector<candidate> expand(int k, plan_state s) {
+    std::vector<candidate> out;
+    candidate pause;
+    pause.value = 0.0 + best(k + 1, plan_state{});
+    out.push_back(pause);
+    std::vector<transition> trs;
+    provider.transitions(n[static_cast<std::size_t>(k)], s.config,
+                         steps[static_cast<std::size_t>(k)].n_in,
+                         steps[static_cast<std::size_t>(k)].n_out, trs);
+    for (const transition& tr : trs) {
+      check_transition(fn, tr);
+      if (tr.target.paused() || !params.allowed(tr.target) ||
+          tr.target.size() > n[static_cast<std::size_t>(k) + 1]) {
+        continue;
+      }
+      const double tput = provider.throughput(tr.target);
+      candidate c;
+      c.target = tr.target;
+      c.prob = tr.prob;
+      c.cost_s = charged_cost(s.remaining_s, tr.cost_s, provider.concurrent_restart_s(tr.target));
+      const auto o = step_result(params.interval_s, tr.prob, c.cost_s, tput);
+      c.samples = o.samples;
+      c.remaining_s = o.remaining_s;
+      c.value = o.samples + best(k + 1, plan_state{tr.target, o.remaining_s});
+      out.push_back(c);
+    }
+    return out;
+  }
+
+  double best(int k, plan_state s) {
+    if (k >= static_cast<int>(steps.size())) {
+      ++sequences;
+      return 0.0;
+    }
+    double v = 0.0;
+    bool first = true;
+    for (const candidate& c : expand(k, s)) {
+      v = first ? c.value : std::max(v, c.value);
+      first = false;
+    }
+    return v;
+  }
+};
+
+}  // namespace detail
+
+/// Best value over all target sequences, by exhaustive enumeration (exponential in H).
+template <class Provider>
+brute_force_result plan_brute_force(const Provider& provider, const planner_params& params, int n0,
+                                    plan_state initial,
+                                    const std::vector<availability_step>& steps) {
+  const char* fn = "parcae::plan::plan_brute_force";
+  params.validate(fn);
+  const std::vector<int> n = detail::horizon_counts(fn, n0, steps);
+  detail::check_initial(fn, params, n0, initial);
+  brute_force_result out;
+  if (steps.empty()) return out;
+  detail::brute_force_search<Provider> search{provider, params, n, steps, fn};
+  const std::vector<candidate> cs = search.expand(0, initial);
+  const candidate* best = &cs.front();
+  for (const candidate& c : cs) {
+    if (detail::prefer(c, *best, initial.config)) best = &c;
+  }
+  out.expected_samples = best->value;
+  out.first = *best;
+  out.sequences = search.sequences;
+  return out;
+}
+
+}  // namespace parcae::plan

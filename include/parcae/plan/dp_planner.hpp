@@ -1,0 +1,262 @@
+#pragma once
+// The liveput planner: an exact dynamic program over the forecast horizon (Parcae §5.1,
+// liveput/liveput.py LiveputOptimized), maximising the samples trained over H intervals.
+//
+// State after step k: (d, p, remaining migration time). Transitions and rewards are the
+// artifact's (see detail::charged_cost and detail::step_result in transition_provider.hpp).
+//
+// Exactness. The artifact runs the DP forwards and keeps ONE (samples, remaining) pair per
+// migrating state ("more samples, then less remaining"), which is not exact: a pair with fewer
+// samples but much less remaining time can win later. The remaining time matters only through
+// the "keep finishing" transition (provider cost 0), so we run the DP BACKWARDS instead:
+//   W_k(c, running)       = max over targets t of  samples(t) + value of the next state,
+//   W_k(c, migrating rem) = max( M_k(c), max over zero-cost targets t of the same with rem ),
+// where M_k(c) (targets with a nonzero cost, and pausing) does not depend on rem. A migrating
+// state's value is evaluated on demand by following the zero-cost chain (depth <= H - k), so every
+// value is exact without keeping a Pareto set of (samples, remaining) per state. The sums are
+// formed in the same order as the recursive brute force (brute_force.hpp), so the two agree to
+// the last bit, which the tests check.
+//
+// Pausing. The paused configuration {0,0} is always a target (0 cost, 0 samples), so a step where
+// nothing fits pauses and the plan resumes when instances return (the artifact's DP layer is then
+// empty and it crashes, §4 "gpt-6.7b special case").
+//
+// Tie-break among first actions of equal value (documented deviation: the artifact prefers the
+// predecessor with the smaller P in its forward pass): more samples in this step, then keeping the
+// current configuration, then less migration time left, then training over pausing, then the
+// smaller p, then the smaller d.
+//
+// Cost: O(H * |C| * |targets|) transitions, |C| = #configs with d*p <= max_k N_k, plus one
+// provider call per (step, configuration).
+
+#include <algorithm>
+#include <vector>
+
+#include "parcae/core/errors.hpp"
+#include "parcae/core/parallel_config.hpp"
+#include "parcae/plan/detail/config_space.hpp"
+#include "parcae/plan/transition_provider.hpp"
+#include "parcae/plan/types.hpp"
+
+namespace parcae::plan {
+
+/// One candidate for a step: a target with its value (samples over the rest of the horizon).
+struct candidate {
+  parallel_config target;
+  double value = 0.0;        ///< samples of this step plus the best continuation
+  double samples = 0.0;      ///< samples of this step
+  double prob = 1.0;         ///< reachability probability
+  double cost_s = 0.0;       ///< migration time charged in this step
+  double remaining_s = 0.0;  ///< migration time left after the step
+};
+
+namespace detail {
+/// The documented tie-break: true when a is preferred over b.
+inline bool prefer(const plan::candidate& a, const plan::candidate& b, parallel_config current) {
+  if (a.value != b.value) return a.value > b.value;
+  if (a.samples != b.samples) return a.samples > b.samples;
+  const bool sa = a.target == current, sb = b.target == current;
+  if (sa != sb) return sa;
+  if (a.remaining_s != b.remaining_s) return a.remaining_s < b.remaining_s;
+  if (a.target.paused() != b.target.paused()) return !a.target.paused();
+  if (a.target.p != b.target.p) return a.target.p < b.target.p;
+  return a.target.d < b.target.d;
+}
+}  // namespace detail
+
+/// Exact DP planner over a Provider (see transition_provider.hpp for the concept). Keeps its work
+/// buffers between calls; not thread-safe (one planner per thread). Holds a reference to the
+/// provider, which must outlive it.
+template <class Provider>
+class dp_planner {
+ public:
+  dp_planner(const Provider& provider, planner_params params)
+      : provider_(&provider), params_(std::move(params)) {
+    params_.validate("parcae::plan::dp_planner::dp_planner");
+  }
+
+  const planner_params& params() const { return params_; }
+
+  /// Plans H = steps.size() intervals from `initial` with n0 instances alive now.
+  plan_result plan(int n0, plan_state initial, const std::vector<availability_step>& steps) {
+    solve("parcae::plan::dp_planner::plan", n0, initial, steps);
+    plan_result out;
+    plan_state s = initial;
+    for (int k = 0; k < horizon_; ++k) {
+      candidates(k, s, cand_);
+      const candidate& best = *pick(cand_, s.config);
+      plan_step st;
+      st.n_before = n_[static_cast<std::size_t>(k)];
+      st.n_after = n_[static_cast<std::size_t>(k) + 1];
+      st.events = steps_[static_cast<std::size_t>(k)];
+      st.config = best.target;
+      st.prob = best.prob;
+      st.cost_s = best.cost_s;
+      st.samples = best.samples;
+      st.remaining_s = best.remaining_s;
+      if (k == 0) out.expected_samples = best.value;
+      if (best.target.paused()) out.status = plan_status::paused;
+      out.steps.push_back(st);
+      s = plan_state{best.target, best.remaining_s};
+    }
+    return out;
+  }
+
+  /// Every first action with its exact value (used by the stochastic planner). Empty horizon:
+  /// no candidates.
+  const std::vector<candidate>& first_actions(int n0, plan_state initial,
+                                              const std::vector<availability_step>& steps) {
+    solve("parcae::plan::dp_planner::first_actions", n0, initial, steps);
+    cand_.clear();
+    if (horizon_ > 0) candidates(0, initial, cand_);
+    return cand_;
+  }
+
+ private:
+  struct zero_cost {
+    int t;
+    double prob;
+  };
+
+  std::size_t at(int k, int ci) const {
+    return static_cast<std::size_t>(k) * static_cast<std::size_t>(space_.size()) +
+           static_cast<std::size_t>(ci);
+  }
+
+  void solve(const char* fn, int n0, plan_state initial,
+             const std::vector<availability_step>& steps) {
+    n_ = detail::horizon_counts(fn, n0, steps);
+    detail::check_initial(fn, params_, n0, initial);
+    fn_ = fn;
+    steps_ = steps;
+    horizon_ = static_cast<int>(steps.size());
+    space_.build(params_, *std::max_element(n_.begin(), n_.end()));
+    const int C = space_.size();
+    tput_.assign(static_cast<std::size_t>(C), 0.0);
+    restart_.assign(static_cast<std::size_t>(C), 0.0);
+    for (int i = 1; i < C; ++i) {
+      tput_[static_cast<std::size_t>(i)] = provider_->throughput(space_[i]);
+      restart_[static_cast<std::size_t>(i)] = provider_->concurrent_restart_s(space_[i]);
+      detail::check_rate(fn, "throughput", space_[i], tput_[static_cast<std::size_t>(i)]);
+      detail::check_rate(fn, "concurrent_restart_s", space_[i],
+                         restart_[static_cast<std::size_t>(i)]);
+    }
+    const std::size_t cells = static_cast<std::size_t>(horizon_ + 1) * static_cast<std::size_t>(C);
+    w_run_.assign(cells, 0.0);  // row H: terminal value 0
+    m_mig_.assign(cells, 0.0);
+    zc_begin_.assign(cells, 0);
+    zc_end_.assign(cells, 0);
+    zc_.clear();
+    // Backward pass over the states after steps H-1 .. 1 (the state before step 1 is `initial`,
+    // handled by candidates()).
+    for (int k = horizon_ - 1; k >= 1; --k) {
+      const auto& ev = steps_[static_cast<std::size_t>(k)];
+      const int n_prev = n_[static_cast<std::size_t>(k)];
+      for (int ci = 0; ci < C; ++ci) {
+        const parallel_config c = space_[ci];
+        if (c.size() > n_prev) continue;  // unreachable after step k
+        provider_->transitions(n_prev, c, ev.n_in, ev.n_out, buf_);
+        const double pause_value = 0.0 + w_run_[at(k + 1, 0)];
+        double run = pause_value, mig = pause_value;
+        zc_begin_[at(k, ci)] = zc_.size();
+        for (const transition& tr : buf_) {
+          const int ti = target_index(k, tr);
+          if (ti <= 0) continue;
+          run = std::max(run, value_of(k, ti, tr.prob, tr.cost_s));
+          if (tr.cost_s > 0.0) {
+            const double charged =
+                detail::charged_cost(1.0, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
+            mig = std::max(mig, value_of(k, ti, tr.prob, charged));
+          } else {
+            zc_.push_back({ti, tr.prob});
+          }
+        }
+        zc_end_[at(k, ci)] = zc_.size();
+        w_run_[at(k, ci)] = run;
+        m_mig_[at(k, ci)] = mig;
+      }
+    }
+  }
+
+  /// Index of a provider target usable in step k+1 (0-based k), or -1; validates the entry.
+  int target_index(int k, const transition& tr) const {
+    detail::check_transition(fn_, tr);
+    const int ti = space_.index(tr.target);
+    if (ti <= 0 || tr.target.size() > n_[static_cast<std::size_t>(k) + 1]) return -1;
+    return ti;
+  }
+
+  /// Value of taking target ti in step k+1 (0-based k) with `charged` seconds of migration.
+  double value_of(int k, int ti, double prob, double charged) const {
+    const auto o =
+        detail::step_result(params_.interval_s, prob, charged, tput_[static_cast<std::size_t>(ti)]);
+    return o.samples + (o.remaining_s > 0.0 ? migrating_value(k + 1, ti, o.remaining_s)
+                                            : w_run_[at(k + 1, ti)]);
+  }
+
+  /// W_k(c, migrating rem): exact, by following the zero-cost ("keep finishing") chain.
+  double migrating_value(int k, int ci, double rem) const {
+    if (k >= horizon_) return 0.0;
+    double best = m_mig_[at(k, ci)];
+    for (std::size_t z = zc_begin_[at(k, ci)]; z < zc_end_[at(k, ci)]; ++z) {
+      best = std::max(best, value_of(k, zc_[z].t, zc_[z].prob, rem));
+    }
+    return best;
+  }
+
+  /// All candidates of step k+1 (0-based k) from state s.
+  void candidates(int k, plan_state s, std::vector<candidate>& out) {
+    out.clear();
+    candidate pause;
+    pause.value = 0.0 + w_run_[at(k + 1, 0)];
+    out.push_back(pause);
+    const auto& ev = steps_[static_cast<std::size_t>(k)];
+    provider_->transitions(n_[static_cast<std::size_t>(k)], s.config, ev.n_in, ev.n_out, buf_);
+    for (const transition& tr : buf_) {
+      const int ti = target_index(k, tr);
+      if (ti <= 0) continue;
+      candidate c;
+      c.target = tr.target;
+      c.prob = tr.prob;
+      c.cost_s =
+          detail::charged_cost(s.remaining_s, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
+      const auto o = detail::step_result(params_.interval_s, tr.prob, c.cost_s,
+                                         tput_[static_cast<std::size_t>(ti)]);
+      c.samples = o.samples;
+      c.remaining_s = o.remaining_s;
+      c.value = value_of(k, ti, tr.prob, c.cost_s);
+      out.push_back(c);
+    }
+  }
+
+  static const candidate* pick(const std::vector<candidate>& cs, parallel_config current) {
+    const candidate* best = &cs.front();
+    for (const candidate& c : cs) {
+      if (detail::prefer(c, *best, current)) best = &c;
+    }
+    return best;
+  }
+
+  const Provider* provider_;
+  planner_params params_;
+  const char* fn_ = "";
+  int horizon_ = 0;
+  std::vector<int> n_;
+  std::vector<availability_step> steps_;
+  parcae::detail::config_space space_;
+  std::vector<double> tput_, restart_, w_run_, m_mig_;
+  std::vector<std::size_t> zc_begin_, zc_end_;
+  std::vector<zero_cost> zc_;
+  std::vector<transition> buf_;
+  std::vector<candidate> cand_;
+};
+
+/// One-shot convenience: plan with a fresh dp_planner.
+template <class Provider>
+plan_result plan_dp(const Provider& provider, const planner_params& params, int n0,
+                    plan_state initial, const std::vector<availability_step>& steps) {
+  dp_planner<Provider> planner(provider, params);
+  return planner.plan(n0, initial, steps);
+}
+
+}  // namespace parcae::plan

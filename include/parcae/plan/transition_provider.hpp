@@ -1,0 +1,123 @@
+#pragma once
+// The transition-provider concept the planners are written against, the one transition rule they
+// share (Parcae §5.1), and a type-erased provider for the runtime controller.
+//
+// A Provider is any type with these const members (hot path: a template parameter, DESIGN.md):
+//
+//   // Targets reachable from `from` (which ran on n_prev instances) after an interval in which
+//   // n_in instances joined and n_out were preempted: for each target (d,p), its reachability
+//   // probability and expected migration time in seconds. Clears `out` first. `from` may be the
+//   // paused configuration {0,0}; then the cost is the cost of resuming (checkpoint reload).
+//   // This is the artifact's LiveStore[(N_prev, D, P, n_in, n_out)] (§1.4), in seconds.
+//   void transitions(int n_prev, parallel_config from, int n_in, int n_out,
+//                    std::vector<transition>& out) const;
+//   double throughput(parallel_config c) const;          // T(d,p) in samples/s (§2)
+//   double concurrent_restart_s(parallel_config c) const; // R(d,p,'no-op') in seconds (§3.2)
+//
+// The planner adds the paused target {0,0} itself (0 cost, 0 samples) and drops targets that do
+// not fit the instances alive after the events or break the planner_params bounds, so a provider
+// may list more targets than fit. Targets must have prob in [0,1] and a finite cost >= 0.
+
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "parcae/core/errors.hpp"
+#include "parcae/core/parallel_config.hpp"
+#include "parcae/plan/types.hpp"
+
+namespace parcae::plan {
+
+/// A provider behind std::function, for code that picks its provider at run time (the runtime
+/// controller, the CLI). One call per key fills a whole target list, so the erasure costs one
+/// indirect call per (step, from-configuration), not one per target.
+class any_transition_provider {
+ public:
+  using transitions_fn = std::function<void(int n_prev, parallel_config from, int n_in, int n_out,
+                                            std::vector<transition>& out)>;
+  using value_fn = std::function<double(parallel_config)>;
+
+  any_transition_provider() = default;
+  any_transition_provider(transitions_fn transitions, value_fn throughput, value_fn restart_s)
+      : transitions_(std::move(transitions)),
+        throughput_(std::move(throughput)),
+        restart_(std::move(restart_s)) {
+    const char* fn = "parcae::plan::any_transition_provider::any_transition_provider";
+    if (!transitions_) throw_invalid_message(fn, "transitions is empty, but must be callable");
+    if (!throughput_) throw_invalid_message(fn, "throughput is empty, but must be callable");
+    if (!restart_) throw_invalid_message(fn, "restart_s is empty, but must be callable");
+  }
+  /// Wraps any Provider (copied).
+  template <class Provider>
+  static any_transition_provider wrap(Provider provider) {
+    auto shared = std::make_shared<Provider>(std::move(provider));
+    return any_transition_provider(
+        [shared](int n_prev, parallel_config from, int n_in, int n_out,
+                 std::vector<transition>& out) {
+          shared->transitions(n_prev, from, n_in, n_out, out);
+        },
+        [shared](parallel_config c) { return shared->throughput(c); },
+        [shared](parallel_config c) { return shared->concurrent_restart_s(c); });
+  }
+
+  bool valid() const { return static_cast<bool>(transitions_); }
+  void transitions(int n_prev, parallel_config from, int n_in, int n_out,
+                   std::vector<transition>& out) const {
+    transitions_(n_prev, from, n_in, n_out, out);
+  }
+  double throughput(parallel_config c) const { return throughput_(c); }
+  double concurrent_restart_s(parallel_config c) const { return restart_(c); }
+
+ private:
+  transitions_fn transitions_;
+  value_fn throughput_;
+  value_fn restart_;
+};
+
+namespace detail {
+
+/// Migration time charged when a step starts in a state with `remaining_s` to go and picks a
+/// target whose provider cost is `cost_s` (artifact liveput.py, §5.1):
+///   running state                : cost_s
+///   migrating, new migration     : cost_s + R(target,'no-op')   (concurrent restart, §3.2)
+///   migrating, cost_s == 0       : remaining_s                  (keep finishing the old one)
+inline double charged_cost(double remaining_s, double cost_s, double restart_noop_s) {
+  if (!(remaining_s > 0.0)) return cost_s;
+  return cost_s > 0.0 ? cost_s + restart_noop_s : remaining_s;
+}
+
+/// Outcome of a step: r = interval*prob - cost (§1.5). r >= 0: the migration ends inside the
+/// interval and T*r samples are trained; r < 0: the migration runs on with -r seconds to go.
+struct step_outcome {
+  double samples;
+  double remaining_s;
+};
+inline step_outcome step_result(double interval_s, double prob, double charged_s,
+                                double throughput) {
+  const double r = interval_s * prob - charged_s;
+  if (r >= 0.0) return {throughput * r, 0.0};
+  return {0.0, -r};
+}
+
+inline void check_transition(const char* function, const transition& t) {
+  if (!(t.prob >= 0.0 && t.prob <= 1.0)) {
+    throw_invalid(function, "provider transition " + to_string(t.target) + ".prob", t.prob,
+                  "in [0, 1]");
+  }
+  if (!(t.cost_s >= 0.0) || !std::isfinite(t.cost_s)) {
+    throw_invalid(function, "provider transition " + to_string(t.target) + ".cost_s", t.cost_s,
+                  "finite and >= 0");
+  }
+}
+
+inline void check_rate(const char* function, const char* what, parallel_config c, double v) {
+  if (!(v >= 0.0) || !std::isfinite(v)) {
+    throw_invalid(function, std::string("provider ") + what + to_string(c), v, "finite and >= 0");
+  }
+}
+
+}  // namespace detail
+}  // namespace parcae::plan

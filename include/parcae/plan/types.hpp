@@ -1,0 +1,141 @@
+#pragma once
+// Vocabulary of the planner (Parcae §5.1): the predicted events of each horizon step, the state a
+// step starts from, one executed step of a plan, and the planner's parameters.
+//
+// Timeline of one horizon step k (the artifact's convention, liveput/liveput.py): the interval's
+// events (n_in instances added, n_out preempted) hit the configuration that ran in step k-1, the
+// job migrates to the step's target (d,p), paying the expected migration cost, and trains for the
+// rest of the interval. The instances alive after step k are N_k = N_{k-1} + n_in - n_out.
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "parcae/core/errors.hpp"
+#include "parcae/core/parallel_config.hpp"
+
+namespace parcae::plan {
+
+/// Events of one horizon step: instances added and preempted during the interval.
+struct availability_step {
+  int n_in = 0;   ///< instances allocated during the interval
+  int n_out = 0;  ///< instances preempted during the interval
+};
+
+/// One reachable target of a transition, as a transition provider reports it (Parcae §1.4: the
+/// LiveStore entry of a target (d,p) under the key (N, D, P, n_in, n_out)).
+struct transition {
+  parallel_config target;  ///< configuration after the migration
+  double prob = 1.0;       ///< probability that the migration is feasible (1.0 in the artifact)
+  double cost_s = 0.0;     ///< expected migration time in seconds (0 = nothing to do)
+};
+
+/// The state a step starts from: the configuration that ran in the previous interval and, when
+/// its migration had not finished by the interval's end, the migration time still to go.
+struct plan_state {
+  parallel_config config;    ///< {0,0} = paused
+  double remaining_s = 0.0;  ///< > 0: still migrating (the artifact's status 1)
+
+  bool migrating() const { return remaining_s > 0.0; }
+};
+
+/// One executed step of a plan.
+struct plan_step {
+  int n_before = 0;          ///< instances alive before the step's events (N_{k-1})
+  int n_after = 0;           ///< instances alive after them (N_k); the target fits in these
+  availability_step events;  ///< the events the step was planned for
+  parallel_config config;    ///< target of the step ({0,0} = paused)
+  double prob = 1.0;         ///< reachability probability of the target
+  double cost_s = 0.0;       ///< migration time charged in this step (after the concurrent rules)
+  double samples = 0.0;      ///< samples trained in this step (T(d,p) * (interval*prob - cost))
+  double remaining_s = 0.0;  ///< migration time left at the step's end (> 0: still migrating)
+};
+
+enum class plan_status {
+  ok,     ///< every step trains or migrates
+  paused  ///< at least one step pauses because no configuration fits (or pausing is best)
+};
+
+/// A plan over the horizon. Only the first step is executed (receding horizon, Parcae §5.1).
+struct plan_result {
+  plan_status status = plan_status::ok;
+  std::vector<plan_step> steps;
+  double expected_samples = 0.0;  ///< the plan's value: samples summed over the horizon
+
+  /// The configuration to run now (the first step's target).
+  parallel_config first() const { return steps.empty() ? parallel_config{} : steps.front().config; }
+};
+
+/// Inputs that the artifact hard-codes (§1.3 bounds, §4 clamp to [8,32], Δ = 60 s).
+struct planner_params {
+  double interval_s = 60.0;     ///< interval length Δ in seconds
+  int capacity = 1 << 20;       ///< most instances the job may occupy (d*p <= capacity)
+  int p_min = 1;                ///< smallest pipeline depth that fits in memory
+  int p_max = 32;               ///< largest pipeline depth (layers - 1 for transformers)
+  int d_max = 1 << 20;          ///< largest data-parallel degree
+  std::vector<int> excluded_p;  ///< depths the model cannot be split into (artifact ignore_pp)
+  std::vector<int> excluded_d;  ///< data-parallel degrees not allowed (artifact ignore_dp)
+
+  void validate(const char* function) const {
+    check_positive(function, "params.interval_s", interval_s);
+    check_at_least(function, "params.capacity", capacity, 1);
+    check_at_least(function, "params.p_min", p_min, 1);
+    check_at_least(function, "params.p_max", p_max, p_min);
+    check_at_least(function, "params.d_max", d_max, 1);
+    for (int p : excluded_p) check_at_least(function, "params.excluded_p[]", p, 1);
+    for (int d : excluded_d) check_at_least(function, "params.excluded_d[]", d, 1);
+  }
+  void validate() const { validate("parcae::plan::planner_params::validate"); }
+
+  /// True when (d,p) satisfies the bounds (the size check against N is the planner's).
+  bool allowed(parallel_config c) const {
+    if (c.paused()) return true;
+    if (c.d < 1 || c.p < p_min || c.p > p_max || c.d > d_max || c.size() > capacity) return false;
+    return std::find(excluded_p.begin(), excluded_p.end(), c.p) == excluded_p.end() &&
+           std::find(excluded_d.begin(), excluded_d.end(), c.d) == excluded_d.end();
+  }
+};
+
+namespace detail {
+
+/// Validates the horizon and returns N_0..N_H.
+inline std::vector<int> horizon_counts(const char* function, int n0,
+                                       const std::vector<availability_step>& steps) {
+  check_at_least(function, "n0", n0, 0);
+  std::vector<int> n(steps.size() + 1);
+  n[0] = n0;
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    const std::string at = "steps[" + std::to_string(k) + "]";
+    check_at_least(function, at + ".n_in", steps[k].n_in, 0);
+    check_bounded(function, at + ".n_out", steps[k].n_out, 0, n[k]);
+    n[k + 1] = n[k] + steps[k].n_in - steps[k].n_out;
+  }
+  return n;
+}
+
+inline void check_initial(const char* function, const planner_params& params, int n0,
+                          plan_state s) {
+  check_nonnegative(function, "initial.remaining_s", s.remaining_s);
+  if (s.config.paused()) {
+    if (s.config.d != 0 || s.config.p != 0) {
+      throw_invalid(function, "initial.config", to_string(s.config), "(0,0) or d,p >= 1");
+    }
+    if (s.remaining_s > 0.0) {
+      throw_invalid(function, "initial.remaining_s", s.remaining_s, "0 when paused");
+    }
+    return;
+  }
+  if (!params.allowed(s.config)) {
+    throw_invalid(function, "initial.config", to_string(s.config),
+                  "within the planner's pipeline and capacity bounds");
+  }
+  if (s.config.size() > n0) {
+    throw_invalid(function, "initial.config", to_string(s.config),
+                  "at most n0 = " + std::to_string(n0) + " instances");
+  }
+}
+
+}  // namespace detail
+}  // namespace parcae::plan

@@ -1,0 +1,313 @@
+// Planner tests: hand-checked small cases, DP == brute force on random landscapes (N <= 12,
+// H <= 4), pausing, the stochastic planner, bad input.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "parcae/plan/brute_force.hpp"
+#include "parcae/plan/dp_planner.hpp"
+#include "parcae/plan/stochastic_planner.hpp"
+#include "plan/toy_providers.hpp"
+
+using parcae::parallel_config;
+using parcae::plan::availability_step;
+using parcae::plan::plan_state;
+using parcae::plan::plan_status;
+using parcae::plan::planner_params;
+using parcae::plan::transition;
+using parcae_test::random_provider;
+using parcae_test::table_provider;
+
+namespace {
+
+planner_params small_params(int p_min = 1, int p_max = 12) {
+  planner_params p;
+  p.p_min = p_min;
+  p.p_max = p_max;
+  return p;
+}
+
+// Hand case: 4 instances, no events; from (1,2): stay 10*60 = 600; (2,2): 18*(60-30) = 540;
+// (1,4): 12*(60-10) = 600 (ties with staying).
+table_provider hand_provider() {
+  table_provider t;
+  t.tput = {{{1, 2}, 10.0}, {{2, 2}, 18.0}, {{1, 4}, 12.0}};
+  t.add(4, {1, 2}, 0, 0, {{{1, 2}, 1.0, 0.0}, {{2, 2}, 1.0, 30.0}, {{1, 4}, 1.0, 10.0}});
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("dp: hand case, one step, tie broken towards keeping the configuration") {
+  const table_provider t = hand_provider();
+  const auto r = parcae::plan::plan_dp(t, small_params(), 4, plan_state{{1, 2}, 0.0}, {{0, 0}});
+  REQUIRE(r.steps.size() == 1);
+  CHECK(r.first() == parallel_config{1, 2});
+  CHECK(r.expected_samples == 600.0);
+  CHECK(r.steps[0].samples == 600.0);
+  CHECK(r.status == plan_status::ok);
+}
+
+TEST_CASE("dp: hand case, a migration longer than an interval, then concurrent restart") {
+  table_provider t;
+  t.tput = {{{1, 2}, 10.0}, {{2, 2}, 50.0}, {{1, 4}, 12.0}};
+  t.restart_s = 5.0;
+  // Step 1 from (1,2): (2,2) costs 90 s -> still migrating, 30 s to go.
+  t.add(4, {1, 2}, 0, 0, {{{1, 2}, 1.0, 0.0}, {{2, 2}, 1.0, 90.0}, {{1, 4}, 1.0, 10.0}});
+  // Step 2 from (2,2): keep finishing (cost 0 -> charged the remaining 30 s) or switch to (1,4)
+  // (10 s + R = 5 s while migrating).
+  t.add(4, {2, 2}, 0, 0, {{{2, 2}, 1.0, 0.0}, {{1, 4}, 1.0, 10.0}});
+  t.add(4, {1, 4}, 0, 0, {{{1, 4}, 1.0, 0.0}});
+  // Staying: 600 + 600 = 1200; (2,2) then finish: 0 + 50*30 = 1500; (1,4) twice: 600 + 720 = 1320.
+  const auto r =
+      parcae::plan::plan_dp(t, small_params(), 4, plan_state{{1, 2}, 0.0}, {{0, 0}, {0, 0}});
+  REQUIRE(r.steps.size() == 2);
+  CHECK(r.first() == parallel_config{2, 2});
+  CHECK(r.steps[0].samples == 0.0);
+  CHECK(r.steps[0].remaining_s == 30.0);
+  CHECK(r.steps[1].config == parallel_config{2, 2});
+  CHECK(r.steps[1].cost_s == 30.0);
+  CHECK(r.steps[1].samples == 1500.0);
+  CHECK(r.expected_samples == 1500.0);
+
+  // Starting while migrating into (2,2) with 100 s to go: finishing gives 0 + 50*20 = 1000 over
+  // two steps; switching to (1,4) costs 10 + 5 = 15 s: 12*45 + 12*60 = 1260.
+  const auto m =
+      parcae::plan::plan_dp(t, small_params(), 4, plan_state{{2, 2}, 100.0}, {{0, 0}, {0, 0}});
+  CHECK(m.first() == parallel_config{1, 4});
+  CHECK(m.steps[0].cost_s == 15.0);
+  CHECK(m.expected_samples == 12.0 * 45.0 + 12.0 * 60.0);
+  CHECK(parcae::plan::plan_brute_force(t, small_params(), 4, plan_state{{2, 2}, 100.0},
+                                       {{0, 0}, {0, 0}})
+            .expected_samples == m.expected_samples);
+}
+
+TEST_CASE("dp: pauses when nothing fits and resumes when instances return") {
+  table_provider t;
+  t.tput = {{{1, 2}, 10.0}, {{2, 2}, 18.0}};
+  // 4 -> 1 instance: no pipeline of depth >= 2 fits; 1 -> 4: resume from pause costs 40 s.
+  t.add(4, {2, 2}, 0, 3, {{{1, 2}, 1.0, 5.0}});  // (1,2) listed but does not fit 1 instance
+  t.add(1, {0, 0}, 3, 0, {{{1, 2}, 1.0, 40.0}, {{2, 2}, 1.0, 40.0}});
+  t.add(4, {2, 2}, 0, 0, {{{2, 2}, 1.0, 0.0}});
+  t.add(4, {1, 2}, 0, 0, {{{1, 2}, 1.0, 0.0}});
+  const auto r = parcae::plan::plan_dp(t, small_params(2, 4), 4, plan_state{{2, 2}, 0.0},
+                                       {{0, 3}, {3, 0}, {0, 0}});
+  REQUIRE(r.steps.size() == 3);
+  CHECK(r.status == plan_status::paused);
+  CHECK(r.steps[0].config.paused());
+  CHECK(r.steps[0].n_after == 1);
+  CHECK(r.steps[1].config == parallel_config{2, 2});
+  CHECK(r.steps[1].samples == 18.0 * 20.0);
+  CHECK(r.steps[2].samples == 18.0 * 60.0);
+  CHECK(r.expected_samples == 18.0 * 20.0 + 18.0 * 60.0);
+}
+
+TEST_CASE("dp: nobody alive at all gives an all-paused plan") {
+  random_provider prov;
+  const auto r = parcae::plan::plan_dp(prov, small_params(), 0, plan_state{}, {{0, 0}, {0, 0}});
+  CHECK(r.status == plan_status::paused);
+  CHECK(r.expected_samples == 0.0);
+  for (const auto& s : r.steps) CHECK(s.config.paused());
+}
+
+TEST_CASE("dp: empty horizon") {
+  random_provider prov;
+  const auto r = parcae::plan::plan_dp(prov, small_params(), 4, plan_state{{1, 2}, 0.0}, {});
+  CHECK(r.steps.empty());
+  CHECK(r.expected_samples == 0.0);
+}
+
+TEST_CASE("dp: value equals brute force exactly on random landscapes (N <= 12, H <= 4)") {
+  std::uint64_t h = 7;
+  int cases = 0, migrating_firsts = 0, paused = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    h = parcae_test::mix(h);
+    random_provider prov;
+    prov.seed = h;
+    prov.cost_scale = (trial % 3 == 0) ? 0.5 : (trial % 3 == 1 ? 1.0 : 2.0);
+    const int n0 = 1 + static_cast<int>(h % 12);
+    const int H = 1 + static_cast<int>((h >> 8) % 4);
+    std::vector<availability_step> steps;
+    int n = n0;
+    for (int k = 0; k < H; ++k) {
+      const std::uint64_t e = parcae_test::mix(h + static_cast<std::uint64_t>(k));
+      const int out = static_cast<int>(e % static_cast<std::uint64_t>(n + 1)) / 2;
+      const int in = static_cast<int>((e >> 16) % static_cast<std::uint64_t>(12 - n + out + 1));
+      steps.push_back({in, out});
+      n += in - out;
+    }
+    planner_params params = small_params(1 + static_cast<int>((h >> 20) % 2), 8);
+    if (trial % 5 == 0) params.excluded_p = {3};
+    plan_state init;
+    if (n0 >= 2 * params.p_min && trial % 4 != 3) {
+      init.config = {1, 2};
+      if (trial % 2 == 0) init.remaining_s = 20.0 + 10.0 * (trial % 7);
+    }
+    const auto dp = parcae::plan::plan_dp(prov, params, n0, init, steps);
+    const auto bf = parcae::plan::plan_brute_force(prov, params, n0, init, steps);
+    INFO("trial " << trial << " n0 " << n0 << " H " << H);
+    CHECK(dp.expected_samples == bf.expected_samples);
+    CHECK(dp.first() == bf.first.target);
+    // The plan's steps are a feasible sequence whose samples add up to its value.
+    double sum = 0.0;
+    for (const auto& s : dp.steps) {
+      CHECK(s.config.size() <= s.n_after);
+      CHECK(params.allowed(s.config));
+      sum += s.samples;
+    }
+    CHECK(sum == doctest::Approx(dp.expected_samples).epsilon(1e-12));
+    migrating_firsts += dp.steps.front().remaining_s > 0.0;
+    paused += dp.status == plan_status::paused;
+    ++cases;
+  }
+  CHECK(cases == 60);
+  CHECK(migrating_firsts > 0);  // the landscapes exercise long migrations ...
+  CHECK(paused > 0);            // ... and pausing
+}
+
+TEST_CASE("dp: respects capacity, pipeline bounds and excluded depths") {
+  random_provider prov;
+  planner_params params = small_params(2, 6);
+  params.capacity = 8;
+  params.excluded_p = {3, 5};
+  params.excluded_d = {3};
+  const auto r =
+      parcae::plan::plan_dp(prov, params, 12, plan_state{{2, 2}, 0.0}, {{0, 0}, {0, 1}, {0, 0}});
+  for (const auto& s : r.steps) {
+    CHECK(s.config.size() <= 8);
+    CHECK(params.allowed(s.config));
+  }
+}
+
+TEST_CASE("stochastic: one path equals the point DP; identical paths too") {
+  random_provider prov;
+  prov.seed = 99;
+  const std::vector<availability_step> path{{0, 1}, {1, 0}, {0, 2}};
+  const plan_state init{{2, 3}, 0.0};
+  const auto dp = parcae::plan::plan_dp(prov, small_params(), 10, init, path);
+  const auto one = parcae::plan::plan_stochastic(prov, small_params(), 10, init, {path});
+  CHECK(one.first.target == dp.first());
+  CHECK(one.expected_samples == dp.expected_samples);
+  const auto three =
+      parcae::plan::plan_stochastic(prov, small_params(), 10, init, {path, path, path});
+  CHECK(three.first.target == dp.first());
+  CHECK(three.expected_samples == doctest::Approx(dp.expected_samples).epsilon(1e-12));
+  CHECK(three.path_values.size() == 3);
+}
+
+TEST_CASE("stochastic: chosen action maximises the mean of the per-path brute-force values") {
+  std::uint64_t h = 1234;
+  for (int trial = 0; trial < 12; ++trial) {
+    h = parcae_test::mix(h);
+    random_provider prov;
+    prov.seed = h;
+    const int n0 = 6 + static_cast<int>(h % 5);
+    std::vector<std::vector<availability_step>> paths;
+    for (int j = 0; j < 4; ++j) {
+      std::vector<availability_step> path;
+      int n = n0;
+      for (int k = 0; k < 3; ++k) {
+        const std::uint64_t e = parcae_test::mix(h ^ static_cast<std::uint64_t>(j * 31 + k));
+        const int out = static_cast<int>(e % static_cast<std::uint64_t>(std::min(n, 4) + 1));
+        const int in = static_cast<int>((e >> 20) % 3);
+        path.push_back({in, out});
+        n += in - out;
+      }
+      paths.push_back(path);
+    }
+    const plan_state init{{1, 3}, 0.0};
+    const auto st = parcae::plan::plan_stochastic(prov, small_params(), n0, init, paths);
+    // The chosen action's per-path values are the exact optimum given that first action, and no
+    // other first action has a larger mean.
+    for (const auto& a : st.actions) CHECK(a.value <= st.expected_samples);
+    double mean = 0.0;
+    for (double v : st.path_values) mean += v / 4.0;
+    CHECK(mean == doctest::Approx(st.expected_samples).epsilon(1e-12));
+    // Against the point forecast (path 0 alone): its first action is never better on average.
+    const auto point = parcae::plan::plan_dp(prov, small_params(), n0, init, paths[0]);
+    for (const auto& a : st.actions) {
+      if (a.target == point.first()) CHECK(a.value <= st.expected_samples);
+    }
+  }
+}
+
+TEST_CASE("stochastic: a first action that does not fit a path is scored as its shrunk form") {
+  CHECK(parcae::plan::shrink_to_fit({4, 2}, 5) == parallel_config{2, 2});
+  CHECK(parcae::plan::shrink_to_fit({4, 2}, 1).paused());
+  CHECK(parcae::plan::shrink_to_fit({4, 2}, 9) == parallel_config{4, 2});
+  random_provider prov;
+  // Path A keeps 8 instances, path B loses 4 in step 1: (4,2) exists only on path A.
+  const auto st = parcae::plan::plan_stochastic(prov, small_params(), 8, plan_state{{4, 2}, 0.0},
+                                                {{{0, 0}, {0, 0}}, {{0, 4}, {0, 0}}});
+  bool saw = false;
+  for (const auto& a : st.actions) saw = saw || a.target == parallel_config{4, 2};
+  CHECK(saw);
+}
+
+TEST_CASE("planner: bad input throws parcae::invalid_argument with the house message") {
+  random_provider prov;
+  const planner_params ok = small_params();
+  using parcae::invalid_argument;
+  CHECK_THROWS_WITH_AS(parcae::plan::plan_dp(prov, ok, -1, plan_state{}, {}),
+                       "parcae::plan::dp_planner::plan: n0 is -1, but must be >= 0",
+                       invalid_argument);
+  CHECK_THROWS_WITH_AS(parcae::plan::plan_dp(prov, ok, 4, plan_state{}, {{0, 5}}),
+                       "parcae::plan::dp_planner::plan: steps[0].n_out is 5, but must be in [0, 4]",
+                       invalid_argument);
+  CHECK_THROWS_AS(parcae::plan::plan_dp(prov, ok, 4, plan_state{}, {{-1, 0}}), invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      parcae::plan::plan_dp(prov, ok, 4, plan_state{{3, 2}, 0.0}, {{0, 0}}),
+      "parcae::plan::dp_planner::plan: initial.config is \"(3,2)\", but must be at most n0 = 4 "
+      "instances",
+      invalid_argument);
+  CHECK_THROWS_AS(parcae::plan::plan_dp(prov, ok, 4, plan_state{{0, 0}, 3.0}, {{0, 0}}),
+                  invalid_argument);
+  CHECK_THROWS_AS(parcae::plan::plan_dp(prov, ok, 4, plan_state{{1, 2}, -1.0}, {{0, 0}}),
+                  invalid_argument);
+  CHECK_THROWS_AS(parcae::plan::plan_dp(prov, ok, 4, plan_state{{1, 2}, NAN}, {{0, 0}}),
+                  invalid_argument);
+  planner_params bad = ok;
+  bad.interval_s = 0.0;
+  CHECK_THROWS_WITH_AS(
+      parcae::plan::plan_dp(prov, bad, 4, plan_state{}, {}),
+      "parcae::plan::dp_planner::dp_planner: params.interval_s is 0, but must be > 0",
+      invalid_argument);
+  bad = ok;
+  bad.p_max = 0;
+  CHECK_THROWS_AS(parcae::plan::plan_dp(prov, bad, 4, plan_state{}, {}), invalid_argument);
+  bad = ok;
+  bad.interval_s = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_AS(bad.validate(), invalid_argument);
+  // Initial configuration outside the bounds.
+  CHECK_THROWS_AS(
+      parcae::plan::plan_dp(prov, small_params(3, 4), 4, plan_state{{1, 2}, 0.0}, {{0, 0}}),
+      invalid_argument);
+  // A provider that returns garbage.
+  table_provider t;
+  t.tput = {{{1, 2}, 10.0}};
+  t.add(4, {1, 2}, 0, 0, {{{1, 2}, 1.5, 0.0}});
+  CHECK_THROWS_WITH_AS(parcae::plan::plan_dp(t, ok, 4, plan_state{{1, 2}, 0.0}, {{0, 0}}),
+                       "parcae::plan::dp_planner::plan: provider transition (1,2).prob is 1.5, "
+                       "but must be in [0, 1]",
+                       invalid_argument);
+  t.add(4, {1, 2}, 0, 0, {{{1, 2}, 1.0, NAN}});
+  CHECK_THROWS_AS(parcae::plan::plan_dp(t, ok, 4, plan_state{{1, 2}, 0.0}, {{0, 0}}),
+                  invalid_argument);
+  t.add(4, {1, 2}, 0, 0, {{{1, 2}, 1.0, 1.0}});
+  t.tput[{1, 2}] = -1.0;
+  CHECK_THROWS_AS(parcae::plan::plan_dp(t, ok, 4, plan_state{{1, 2}, 0.0}, {{0, 0}}),
+                  invalid_argument);
+  // Stochastic planner.
+  CHECK_THROWS_WITH_AS(
+      parcae::plan::plan_stochastic(prov, ok, 4, plan_state{}, {}),
+      "parcae::plan::plan_stochastic: paths is empty, but must hold at least 1 path",
+      invalid_argument);
+  CHECK_THROWS_AS(parcae::plan::plan_stochastic(prov, ok, 4, plan_state{}, {{{0, 0}}, {}}),
+                  invalid_argument);
+  CHECK_THROWS_AS(parcae::plan::plan_stochastic(prov, ok, 4, plan_state{}, {{{0, 9}}}),
+                  invalid_argument);
+  CHECK_THROWS_AS(parcae::plan::plan_brute_force(prov, ok, 4, plan_state{}, {{0, 9}}),
+                  invalid_argument);
+}
