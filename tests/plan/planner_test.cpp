@@ -127,18 +127,22 @@ TEST_CASE("dp: value equals brute force exactly on random landscapes (N <= 12, H
     random_provider prov;
     prov.seed = h;
     prov.cost_scale = (trial % 3 == 0) ? 0.5 : (trial % 3 == 1 ? 1.0 : 2.0);
-    const int n0 = 1 + static_cast<int>(h % 12);
+    const bool multi_gpu = trial % 6 == 5;  // 2 GPUs per instance: N <= 6 instances, 12 GPUs
+    prov.g = multi_gpu ? 2 : 1;
+    const int n_cap = multi_gpu ? 6 : 12;
+    const int n0 = 1 + static_cast<int>(h % static_cast<std::uint64_t>(n_cap));
     const int H = 1 + static_cast<int>((h >> 8) % 4);
     std::vector<availability_step> steps;
     int n = n0;
     for (int k = 0; k < H; ++k) {
       const std::uint64_t e = parcae_test::mix(h + static_cast<std::uint64_t>(k));
       const int out = static_cast<int>(e % static_cast<std::uint64_t>(n + 1)) / 2;
-      const int in = static_cast<int>((e >> 16) % static_cast<std::uint64_t>(12 - n + out + 1));
+      const int in = static_cast<int>((e >> 16) % static_cast<std::uint64_t>(n_cap - n + out + 1));
       steps.push_back({in, out});
       n += in - out;
     }
     planner_params params = small_params(1 + static_cast<int>((h >> 20) % 2), 8);
+    params.gpus_per_instance = prov.g;
     if (trial % 5 == 0) params.excluded_p = {3};
     plan_state init;
     if (n0 >= 2 * params.p_min && trial % 4 != 3) {
@@ -153,7 +157,7 @@ TEST_CASE("dp: value equals brute force exactly on random landscapes (N <= 12, H
     // The plan's steps are a feasible sequence whose samples add up to its value.
     double sum = 0.0;
     for (const auto& s : dp.steps) {
-      CHECK(s.config.size() <= s.n_after);
+      CHECK(s.config.size() <= s.n_after * params.gpus_per_instance);
       CHECK(params.allowed(s.config));
       sum += s.samples;
     }

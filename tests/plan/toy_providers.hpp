@@ -33,6 +33,7 @@ struct random_provider {
   std::uint64_t seed = 1;
   double cost_scale = 1.0;
   int p_max = 12;
+  int g = 1;  ///< GPUs per instance: targets up to d*p <= N'*g
 
   std::uint64_t key(int n_prev, parallel_config from, int n_in, int n_out,
                     parallel_config to) const {
@@ -45,7 +46,7 @@ struct random_provider {
   void transitions(int n_prev, parallel_config from, int n_in, int n_out,
                    std::vector<transition>& out) const {
     out.clear();
-    const int n = n_prev + n_in - n_out;
+    const int n = (n_prev + n_in - n_out) * g;
     for (int p = 1; p <= std::min(n, p_max); ++p) {
       for (int d = 1; d * p <= n; ++d) {
         const parallel_config to{d, p};

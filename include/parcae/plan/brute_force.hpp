@@ -48,7 +48,7 @@ struct brute_force_search {
     for (const transition& tr : trs) {
       check_transition(fn, tr);
       if (tr.target.paused() || !params.allowed(tr.target) ||
-          tr.target.size() > n[static_cast<std::size_t>(k) + 1]) {
+          !params.fits(tr.target, n[static_cast<std::size_t>(k) + 1])) {
         continue;
       }
       const double tput = provider.throughput(tr.target);

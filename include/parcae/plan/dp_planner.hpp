@@ -154,7 +154,7 @@ class dp_planner {
       const int n_prev = n_[static_cast<std::size_t>(k)];
       for (int ci = 0; ci < C; ++ci) {
         const parallel_config c = space_[ci];
-        if (c.size() > n_prev) continue;  // unreachable after step k
+        if (!params_.fits(c, n_prev)) continue;  // unreachable after step k
         provider_->transitions(n_prev, c, ev.n_in, ev.n_out, buf_);
         const double pause_value = 0.0 + w_run_[at(k + 1, 0)];
         double run = pause_value, mig = pause_value;
@@ -182,7 +182,7 @@ class dp_planner {
   int target_index(int k, const transition& tr) const {
     detail::check_transition(fn_, tr);
     const int ti = space_.index(tr.target);
-    if (ti <= 0 || tr.target.size() > n_[static_cast<std::size_t>(k) + 1]) return -1;
+    if (ti <= 0 || !params_.fits(tr.target, n_[static_cast<std::size_t>(k) + 1])) return -1;
     return ti;
   }
 

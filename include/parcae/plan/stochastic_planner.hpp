@@ -37,11 +37,11 @@ struct stochastic_result {
   plan_status status = plan_status::ok;
 };
 
-/// Shrinks c to fit n instances: (min(d, n/p), p), or {0,0} when no pipeline fits (the runtime's
+/// Shrinks c to fit n GPU slots: (min(d, n/p), p), or {0,0} when no pipeline fits (the runtime's
 /// fallback when more instances vanish than planned; the artifact's optimize() does the same).
-inline parallel_config shrink_to_fit(parallel_config c, int n) {
-  if (c.paused() || c.size() <= n) return c;
-  const int d = std::min(c.d, n / c.p);
+inline parallel_config shrink_to_fit(parallel_config c, int slots) {
+  if (c.paused() || c.size() <= slots) return c;
+  const int d = std::min(c.d, slots / c.p);
   return d >= 1 ? parallel_config{d, c.p} : parallel_config{};
 }
 
@@ -86,7 +86,7 @@ stochastic_result plan_stochastic(const Provider& provider, const planner_params
       const int n1 = n0 + paths[j][0].n_in - paths[j][0].n_out;
       auto it = per_path[j].find(key);
       if (it == per_path[j].end()) {
-        const parallel_config s = shrink_to_fit(target, n1);
+        const parallel_config s = shrink_to_fit(target, n1 * params.gpus_per_instance);
         it = per_path[j].find({s.p, s.d});
         if (it == per_path[j].end()) it = per_path[j].find({0, 0});
       }

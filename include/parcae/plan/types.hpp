@@ -44,7 +44,7 @@ struct plan_state {
 /// One executed step of a plan.
 struct plan_step {
   int n_before = 0;          ///< instances alive before the step's events (N_{k-1})
-  int n_after = 0;           ///< instances alive after them (N_k); the target fits in these
+  int n_after = 0;           ///< instances alive after them (N_k); the target fits on these
   availability_step events;  ///< the events the step was planned for
   parallel_config config;    ///< target of the step ({0,0} = paused)
   double prob = 1.0;         ///< reachability probability of the target
@@ -71,7 +71,8 @@ struct plan_result {
 /// Inputs that the artifact hard-codes (§1.3 bounds, §4 clamp to [8,32], Δ = 60 s).
 struct planner_params {
   double interval_s = 60.0;     ///< interval length Δ in seconds
-  int capacity = 1 << 20;       ///< most instances the job may occupy (d*p <= capacity)
+  int gpus_per_instance = 1;    ///< g: d*p counts GPU slots (perf/migration.hpp placement)
+  int capacity = 1 << 20;       ///< most instances the job may occupy (d*p <= capacity*g)
   int p_min = 1;                ///< smallest pipeline depth that fits in memory
   int p_max = 32;               ///< largest pipeline depth (layers - 1 for transformers)
   int d_max = 1 << 20;          ///< largest data-parallel degree
@@ -80,6 +81,7 @@ struct planner_params {
 
   void validate(const char* function) const {
     check_positive(function, "params.interval_s", interval_s);
+    check_at_least(function, "params.gpus_per_instance", gpus_per_instance, 1);
     check_at_least(function, "params.capacity", capacity, 1);
     check_at_least(function, "params.p_min", p_min, 1);
     check_at_least(function, "params.p_max", p_max, p_min);
@@ -89,10 +91,15 @@ struct planner_params {
   }
   void validate() const { validate("parcae::plan::planner_params::validate"); }
 
+  /// True when c fits on n instances: d*p <= n*g GPUs.
+  bool fits(parallel_config c, int n) const {
+    return static_cast<long long>(c.d) * c.p <= static_cast<long long>(n) * gpus_per_instance;
+  }
+
   /// True when (d,p) satisfies the bounds (the size check against N is the planner's).
   bool allowed(parallel_config c) const {
     if (c.paused()) return true;
-    if (c.d < 1 || c.p < p_min || c.p > p_max || c.d > d_max || c.size() > capacity) return false;
+    if (c.d < 1 || c.p < p_min || c.p > p_max || c.d > d_max || !fits(c, capacity)) return false;
     return std::find(excluded_p.begin(), excluded_p.end(), c.p) == excluded_p.end() &&
            std::find(excluded_d.begin(), excluded_d.end(), c.d) == excluded_d.end();
   }
@@ -131,7 +138,7 @@ inline void check_initial(const char* function, const planner_params& params, in
     throw_invalid(function, "initial.config", to_string(s.config),
                   "within the planner's pipeline and capacity bounds");
   }
-  if (s.config.size() > n0) {
+  if (!params.fits(s.config, n0)) {
     throw_invalid(function, "initial.config", to_string(s.config),
                   "at most n0 = " + std::to_string(n0) + " instances");
   }

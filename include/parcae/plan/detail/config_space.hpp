@@ -14,7 +14,10 @@ namespace parcae::detail {
 class config_space {
  public:
   void build(const plan::planner_params& params, int cap) {
-    cap = std::min(cap, params.capacity);
+    // cap instances hold cap*g GPU slots; d*p counts GPU slots.
+    cap = static_cast<int>(std::min<long long>(
+        static_cast<long long>(std::min(cap, params.capacity)) * params.gpus_per_instance,
+        1 << 30));
     configs_.assign(1, parallel_config{});
     p_lo_ = params.p_min;
     p_hi_ = std::max(params.p_min - 1, std::min(params.p_max, cap));
