@@ -26,6 +26,10 @@
 #include "parcae/perf/partition.hpp"
 #include "parcae/perf/profile.hpp"
 
+namespace parcae::detail {
+inline constexpr double mib = 1024.0 * 1024.0;
+}  // namespace parcae::detail
+
 namespace parcae::perf {
 
 /// Memory of one stage, in MiB.
@@ -49,10 +53,6 @@ struct memory_plan {
   bool recompute = false;  ///< activation recomputation switched on
   double peak_mb = 0.0;    ///< max over stages of total_mb
 };
-
-namespace detail {
-inline constexpr double mib = 1024.0 * 1024.0;
-}  // namespace detail
 
 /// Memory of every stage of a depth-p pipeline. Throws parcae::invalid_argument for an invalid
 /// profile or p outside [1, max_pipeline_depth(n_layers)].

@@ -142,15 +142,17 @@ struct migration_result {
   double cost_ms = INFINITY;
 };
 
-namespace detail {
+}  // namespace parcae::perf
+
+namespace parcae::detail {
 
 /// Parameters of layers [a, b).
-PARCAE_HD inline double layer_range_params(const migration_cost_table& t, int a, int b) {
+PARCAE_HD inline double layer_range_params(const perf::migration_cost_table& t, int a, int b) {
   return t.layer_params_prefix[b] - t.layer_params_prefix[a];
 }
 
 /// Parameters of a stage [a, b) of a depth-p partition (tied head removed at p = 1).
-PARCAE_HD inline double stage_params(const migration_cost_table& t, int a, int b, int p) {
+PARCAE_HD inline double stage_params(const perf::migration_cost_table& t, int a, int b, int p) {
   double v = layer_range_params(t, a, b);
   if (p == 1 && t.tied_head && t.n_layers >= 2) {
     v -= layer_range_params(t, t.n_layers - 1, t.n_layers);
@@ -158,7 +160,9 @@ PARCAE_HD inline double stage_params(const migration_cost_table& t, int a, int b
   return v;
 }
 
-}  // namespace detail
+}  // namespace parcae::detail
+
+namespace parcae::perf {
 
 /// R(d,p,type) in ms (artifact `estimate_restart_cost`; digest §3.3). Also the cost of a
 /// concurrent restart (a migration starting while one is running), with kind = no_op.

@@ -164,6 +164,9 @@ struct model_profile {
   std::string name;
   /// Layers in pipeline order. A transformer is [embedding] + blocks + [head].
   std::vector<layer_profile> layers;
+  /// False when the layers carry no measured times (parameters and activations only): the
+  /// analytic throughput model is then unavailable and only the measured table is used.
+  bool layer_times = true;
   bool transformer = true;  ///< embedding + blocks + head (memory rule, tied embedding)
   int micro_batch = 1;
   int global_batch = 128;
@@ -189,9 +192,11 @@ struct model_profile {
     }
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const std::string at = "profile.layers[" + std::to_string(i) + "]";
-      check_positive(function, at + ".forward_ms", layers[i].forward_ms);
-      check_positive(function, at + ".backward_ms", layers[i].backward_ms);
-      check_nonnegative(function, at + ".optimizer_ms", layers[i].optimizer_ms);
+      if (layer_times) {
+        check_positive(function, at + ".forward_ms", layers[i].forward_ms);
+        check_positive(function, at + ".backward_ms", layers[i].backward_ms);
+        check_nonnegative(function, at + ".optimizer_ms", layers[i].optimizer_ms);
+      }
       check_nonnegative(function, at + ".activation_bytes", layers[i].activation_bytes);
       check_nonnegative(function, at + ".params", layers[i].params);
     }
