@@ -1,0 +1,225 @@
+#pragma once
+// Turns a target configuration into a placement of every GPU and the layers each must fetch
+// (Parcae §3.1: intra-stage regrouping, inter-stage copies, pipeline repartition).
+//
+// Rule (mirrors the artifact's runtime, deepspeed/runtime/pipe/engine.py `assign_coordinates`
+// and `get_recv_decisions`, at layer granularity):
+//  1. Layers are split with the uniform partition of perf/partition.hpp, for the old and the new
+//     depth.
+//  2. Every surviving GPU that holds layers of a new stage is a candidate for it; (GPU, stage)
+//     pairs are taken greedily by the number of layers already held (most first; ties: the GPU's
+//     old pipeline, then its id), at most d GPUs per stage. So a survivor that already holds a
+//     stage keeps it, and no state moves in an intra-stage migration.
+//  3. Slots left empty are filled with GPUs that hold nothing (spares, new instances) first, then
+//     with any other unassigned GPU, in (instance, gpu) order.
+//  4. A GPU fetches the layers of its new stage that it does not hold, each range from a
+//     surviving holder of that old stage (the least-loaded sender, then the smallest id), or from
+//     the checkpoint when no copy survives (or the job was paused).
+// A placement that was still being migrated to is treated as complete (its fetch is assumed to
+// have finished when the next decision is made).
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "parcae/core/errors.hpp"
+#include "parcae/core/parallel_config.hpp"
+#include "parcae/perf/partition.hpp"
+#include "parcae/runtime/decision.hpp"
+
+namespace parcae::runtime {
+
+struct assignment_result {
+  migration_kind kind = migration_kind::none;
+  std::vector<placement> placements;  ///< every usable GPU, sorted by (instance, gpu)
+  std::vector<layer_fetch> fetches;
+};
+
+/// Places `target` on the GPUs of the `usable` instances, starting from `old` placements (which
+/// may list GPUs of instances that are gone). `usable` must be sorted and unique; target must fit
+/// (d*p <= usable.size() * gpus_per_instance) and p <= max_pipeline_depth(n_layers).
+inline assignment_result assign(const std::vector<placement>& old, parallel_config old_config,
+                                const std::vector<instance_id>& usable, int gpus_per_instance,
+                                parallel_config target, int n_layers) {
+  const char* fn = "parcae::runtime::assign";
+  check_at_least(fn, "gpus_per_instance", gpus_per_instance, 1);
+  check_at_least(fn, "n_layers", n_layers, 1);
+  const long long gpus = static_cast<long long>(usable.size()) * gpus_per_instance;
+  if (!target.paused()) {
+    check_bounded(fn, "target.p", target.p, 1, perf::max_pipeline_depth(n_layers));
+    check_at_least(fn, "target.d", target.d, 1);
+    if (static_cast<long long>(target.size()) > gpus) {
+      throw_invalid(fn, "target", to_string(target),
+                    "at most " + std::to_string(gpus) + " GPU slots (the usable GPUs)");
+    }
+  }
+  using gpu_key = std::pair<instance_id, int>;
+  std::map<gpu_key, const placement*> before;
+  for (const placement& pl : old) {
+    if (!pl.spare()) before[{pl.instance, pl.gpu}] = &pl;
+  }
+
+  assignment_result out;
+  const std::size_t G = static_cast<std::size_t>(gpus);
+  out.placements.resize(G);
+  std::vector<const placement*> held(G, nullptr);  // old placement of each usable GPU
+  for (std::size_t i = 0; i < usable.size(); ++i) {
+    for (int k = 0; k < gpus_per_instance; ++k) {
+      const std::size_t j =
+          i * static_cast<std::size_t>(gpus_per_instance) + static_cast<std::size_t>(k);
+      out.placements[j].instance = usable[i];
+      out.placements[j].gpu = k;
+      auto it = before.find({usable[i], k});
+      if (it != before.end() && !old_config.paused()) held[j] = it->second;
+    }
+  }
+  if (target.paused()) {
+    out.kind = old_config.paused() ? migration_kind::none : migration_kind::pause;
+    return out;
+  }
+
+  const std::vector<int> bounds = perf::partition_layers(n_layers, target.p);
+  // 2. Greedy by layers already held.
+  struct pair_score {
+    int layers;
+    int old_pipeline;
+    std::size_t gpu;
+    int stage;
+  };
+  std::vector<pair_score> pairs;
+  for (std::size_t j = 0; j < G; ++j) {
+    if (held[j] == nullptr) continue;
+    for (int t = 0; t < target.p; ++t) {
+      const int lo = std::max(bounds[static_cast<std::size_t>(t)], held[j]->first_layer);
+      const int hi = std::min(bounds[static_cast<std::size_t>(t) + 1], held[j]->end_layer);
+      if (hi > lo) pairs.push_back({hi - lo, held[j]->pipeline, j, t});
+    }
+  }
+  std::sort(pairs.begin(), pairs.end(), [](const pair_score& a, const pair_score& b) {
+    return std::tie(b.layers, a.old_pipeline, a.gpu, a.stage) <
+           std::tie(a.layers, b.old_pipeline, b.gpu, b.stage);
+  });
+  std::vector<int> stage_of(G, -1);
+  std::vector<std::vector<std::size_t>> members(static_cast<std::size_t>(target.p));
+  for (const pair_score& ps : pairs) {
+    auto& m = members[static_cast<std::size_t>(ps.stage)];
+    if (stage_of[ps.gpu] >= 0 || static_cast<int>(m.size()) >= target.d) continue;
+    stage_of[ps.gpu] = ps.stage;
+    m.push_back(ps.gpu);
+  }
+  // 3. Fill the empty slots: GPUs holding nothing first, then the rest, in (instance, gpu) order.
+  std::vector<std::size_t> pool;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t j = 0; j < G; ++j) {
+      if (stage_of[j] < 0 && ((pass == 0) == (held[j] == nullptr))) pool.push_back(j);
+    }
+  }
+  std::size_t next = 0;
+  for (int t = 0; t < target.p; ++t) {
+    auto& m = members[static_cast<std::size_t>(t)];
+    while (static_cast<int>(m.size()) < target.d) {
+      stage_of[pool[next]] = t;
+      m.push_back(pool[next++]);
+    }
+  }
+  // Replica index: keep the old pipeline index where it is free, then the lowest free one.
+  for (int t = 0; t < target.p; ++t) {
+    std::vector<char> taken(static_cast<std::size_t>(target.d), 0);
+    std::vector<std::size_t> rest;
+    for (std::size_t j : members[static_cast<std::size_t>(t)]) {
+      const int op = held[j] != nullptr && held[j]->stage == t && target.p == old_config.p
+                         ? held[j]->pipeline
+                         : -1;
+      if (op >= 0 && op < target.d && !taken[static_cast<std::size_t>(op)]) {
+        taken[static_cast<std::size_t>(op)] = 1;
+        out.placements[j].pipeline = op;
+      } else {
+        rest.push_back(j);
+      }
+    }
+    int free_i = 0;
+    for (std::size_t j : rest) {
+      while (taken[static_cast<std::size_t>(free_i)]) ++free_i;
+      taken[static_cast<std::size_t>(free_i)] = 1;
+      out.placements[j].pipeline = free_i;
+    }
+    for (std::size_t j : members[static_cast<std::size_t>(t)]) {
+      out.placements[j].stage = t;
+      out.placements[j].first_layer = bounds[static_cast<std::size_t>(t)];
+      out.placements[j].end_layer = bounds[static_cast<std::size_t>(t) + 1];
+    }
+  }
+  // 4. Fetches, split at the old stage boundaries; senders balanced by load.
+  std::vector<int> load(G, 0);
+  bool from_ckpt = false;
+  auto fetch_range = [&](std::size_t j, int a, int b) {
+    while (a < b) {
+      std::size_t src = G;
+      int src_end = b;
+      for (std::size_t s = 0; s < G; ++s) {
+        if (held[s] == nullptr || held[s]->first_layer > a || held[s]->end_layer <= a) continue;
+        if (src == G || load[s] < load[src]) src = s;
+      }
+      layer_fetch f;
+      f.instance = out.placements[j].instance;
+      f.gpu = out.placements[j].gpu;
+      f.first_layer = a;
+      if (src == G) {
+        // No surviving copy of layer a: read from the checkpoint up to the next held layer.
+        int e = a + 1;
+        while (e < b) {
+          bool any = false;
+          for (std::size_t s = 0; s < G && !any; ++s) {
+            any = held[s] != nullptr && held[s]->first_layer <= e && held[s]->end_layer > e;
+          }
+          if (any) break;
+          ++e;
+        }
+        src_end = e;
+        f.from_checkpoint = true;
+        from_ckpt = true;
+      } else {
+        src_end = std::min(b, held[src]->end_layer);
+        f.source = out.placements[src].instance;
+        f.source_gpu = out.placements[src].gpu;
+        ++load[src];
+      }
+      f.end_layer = src_end;
+      out.fetches.push_back(f);
+      a = src_end;
+    }
+  };
+  bool moved = target != old_config;
+  for (std::size_t j = 0; j < G; ++j) {
+    const placement& pl = out.placements[j];
+    if (pl.spare()) {
+      moved = moved || held[j] != nullptr;
+      continue;
+    }
+    const int ha = held[j] ? held[j]->first_layer : 0, hb = held[j] ? held[j]->end_layer : 0;
+    moved = moved || held[j] == nullptr || held[j]->pipeline != pl.pipeline ||
+            held[j]->stage != pl.stage;
+    if (hb <= pl.first_layer || ha >= pl.end_layer) {
+      fetch_range(j, pl.first_layer, pl.end_layer);
+    } else {
+      if (pl.first_layer < ha) fetch_range(j, pl.first_layer, ha);
+      if (hb < pl.end_layer) fetch_range(j, hb, pl.end_layer);
+    }
+  }
+  if (old_config.paused()) {
+    out.kind = migration_kind::resume;
+  } else if (from_ckpt) {
+    out.kind = migration_kind::restart;
+  } else if (target.p != old_config.p) {
+    out.kind = migration_kind::pipeline;
+  } else if (!out.fetches.empty()) {
+    out.kind = migration_kind::inter_stage;
+  } else {
+    out.kind = moved ? migration_kind::intra_stage : migration_kind::none;
+  }
+  return out;
+}
+
+}  // namespace parcae::runtime

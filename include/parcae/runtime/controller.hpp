@@ -1,0 +1,316 @@
+#pragma once
+// The controller a launcher embeds (DeepSpeed/Megatron style, or any scheduler). The launcher
+// reports events; the controller re-plans (Parcae §5.1, receding horizon) and calls back with a
+// decision: target (d,p), migration kind, where every GPU goes, which layers move from whom.
+//
+// Events (any thread; calls are serialised by one mutex):
+//  * on_interval(alive, joined, preempted): once per interval, at its end. `alive` is the truth;
+//    `joined` / `preempted` are the instances added / lost during the interval (for the forecast
+//    history; when they do not add up with `alive`, set differences are used instead).
+//  * on_preemption_notice(ids, deadline_s): a notice (AWS spot/instance-action, §3.1). The
+//    instances are drained at once: when one holds a stage, the controller re-plans without them.
+//  * on_instances_added(ids): instances that joined mid-interval. They become spares; the next
+//    decision may use them. Nothing is re-planned, also not during a migration.
+//
+// Hooks. `reconfigure(decision)` is called when the placement changes (decision.kind != none);
+// `log(line)` (optional) once per event. Both run synchronously ON THE THREAD THAT MADE THE
+// EVENT CALL, with the controller's lock held, so decisions arrive in order and never overlap. A
+// hook must not call back into the controller: such a re-entrant call throws std::logic_error
+// instead of deadlocking. If a hook throws, the exception propagates to the event's caller and
+// the controller's state already holds the new decision.
+//
+// Timeline (matches the artifact's, where an interval's events hit the previous configuration,
+// the migration is paid in the interval, and training fills the rest): at the end of interval k
+// the controller plans H steps whose first step's events are the OBSERVED change of usable
+// instances (no forecast needed for it), and whose later steps come from the forecaster.
+//
+// Feasibility (never violated, tested with bursty random traces): the target fits the usable
+// instances (alive, not under notice) - d*p <= usable * gpus_per_instance - and the pipeline
+// bounds; when nothing fits it is {0,0} (pause), and training resumes when instances return.
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <functional>
+#include <iterator>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "parcae/core/errors.hpp"
+#include "parcae/core/parallel_config.hpp"
+#include "parcae/perf/partition.hpp"
+#include "parcae/plan/dp_planner.hpp"
+#include "parcae/plan/stochastic_planner.hpp"
+#include "parcae/plan/transition_provider.hpp"
+#include "parcae/runtime/assignment.hpp"
+#include "parcae/runtime/decision.hpp"
+#include "parcae/runtime/forecast_source.hpp"
+
+namespace parcae::runtime {
+
+enum class planner_kind {
+  dp,         ///< exact DP on the point forecast (the artifact's method)
+  stochastic  ///< first action maximising the mean over K sample paths (stochastic_planner.hpp)
+};
+
+struct controller_params {
+  plan::planner_params planner;  ///< interval, GPUs per instance, capacity, pipeline bounds
+  int horizon = 12;              ///< H, intervals planned (the first is the observed one)
+  planner_kind kind = planner_kind::dp;
+  int sample_paths = 16;  ///< K, asked from the forecaster for planner_kind::stochastic
+  int n_layers = 0;       ///< layers of the model (placement partition); required
+
+  void validate(const char* function) const {
+    planner.validate(function);
+    check_at_least(function, "params.horizon", horizon, 1);
+    check_at_least(function, "params.sample_paths", sample_paths, 1);
+    check_at_least(function, "params.n_layers", n_layers, 1);
+    check_at_most(function, "params.planner.p_min", planner.p_min,
+                  perf::max_pipeline_depth(n_layers));
+  }
+};
+
+struct hooks {
+  std::function<void(const decision&)> reconfigure;  ///< required
+  std::function<void(const std::string&)> log;       ///< optional
+};
+
+class controller {
+ public:
+  /// `provider` gives T(d,p), migration costs and R (liveput/plan_provider.hpp builds one from a
+  /// profile and the liveput table); `forecaster` may be empty (then: persistence).
+  controller(controller_params params, plan::any_transition_provider provider,
+             forecaster_fn forecaster, hooks h)
+      : params_(validated(std::move(params))),
+        provider_(std::move(provider)),
+        forecaster_(forecaster ? std::move(forecaster) : persistence_forecaster()),
+        hooks_(std::move(h)),
+        planner_(provider_, params_.planner) {
+    const char* fn = "parcae::runtime::controller::controller";
+    if (!provider_.valid()) throw_invalid_message(fn, "provider is empty, but must be set");
+    if (!hooks_.reconfigure) {
+      throw_invalid_message(fn, "hooks.reconfigure is empty, but must be callable");
+    }
+  }
+  controller(const controller&) = delete;
+  controller& operator=(const controller&) = delete;
+
+  void on_interval(const std::vector<instance_id>& alive, const std::vector<instance_id>& joined,
+                   const std::vector<instance_id>& preempted) {
+    const char* fn = "parcae::runtime::controller::on_interval";
+    guard g(*this, fn);
+    const std::set<instance_id> now = unique_set(fn, "alive", alive);
+    const std::set<instance_id> in = unique_set(fn, "joined", joined);
+    const std::set<instance_id> out = unique_set(fn, "preempted", preempted);
+    for (instance_id id : in) {
+      if (!now.count(id)) throw_invalid(fn, "joined id", id, "in alive");
+    }
+    for (instance_id id : out) {
+      if (now.count(id)) throw_invalid(fn, "preempted id", id, "absent from alive");
+    }
+    interval_record rec{static_cast<int>(start_.size()), static_cast<int>(in.size()),
+                        static_cast<int>(out.size())};
+    if (rec.n_after() != static_cast<int>(now.size())) {
+      rec.n_in = count_missing(now, start_);
+      rec.n_out = count_missing(start_, now);
+    }
+    history_.push_back(rec);
+    start_ = now;
+    alive_ = now;
+    for (auto it = doomed_.begin(); it != doomed_.end();) {
+      it = alive_.count(*it) ? std::next(it) : doomed_.erase(it);
+    }
+    decide(trigger::interval, -1.0);
+  }
+
+  void on_preemption_notice(const std::vector<instance_id>& ids, double deadline_s) {
+    const char* fn = "parcae::runtime::controller::on_preemption_notice";
+    guard g(*this, fn);
+    check_nonnegative(fn, "deadline_s", deadline_s);
+    bool holds_stage = false;
+    int unknown = 0;
+    for (instance_id id : unique_set(fn, "ids", ids)) {
+      if (!alive_.count(id)) {
+        ++unknown;
+        continue;
+      }
+      doomed_.insert(id);
+      for (const placement& pl : placements_) holds_stage |= pl.instance == id && !pl.spare();
+    }
+    if (holds_stage) {
+      decide(trigger::preemption_notice, deadline_s);
+    } else {
+      log("notice for " + std::to_string(ids.size()) + " instance(s) (" + std::to_string(unknown) +
+          " unknown): no stage affected, nothing to do");
+    }
+  }
+
+  void on_instances_added(const std::vector<instance_id>& ids) {
+    const char* fn = "parcae::runtime::controller::on_instances_added";
+    guard g(*this, fn);
+    int added = 0;
+    for (instance_id id : unique_set(fn, "ids", ids)) added += alive_.insert(id).second ? 1 : 0;
+    log("added " + std::to_string(added) + " instance(s) as spares; " +
+        std::to_string(alive_.size()) + " alive");
+  }
+
+  parallel_config current_config() const {
+    guard g(*this, "parcae::runtime::controller::current_config");
+    return config_;
+  }
+  std::vector<placement> placements() const {
+    guard g(*this, "parcae::runtime::controller::placements");
+    return placements_;
+  }
+  std::vector<interval_record> history() const {
+    guard g(*this, "parcae::runtime::controller::history");
+    return history_;
+  }
+  std::uint64_t decisions() const {
+    guard g(*this, "parcae::runtime::controller::decisions");
+    return sequence_;
+  }
+  const controller_params& params() const { return params_; }
+
+ private:
+  // Serialises calls and detects re-entrant calls from hooks (which would deadlock).
+  struct guard {
+    const controller& c;
+    std::unique_lock<std::mutex> lock;
+    guard(const controller& ctl, const char* fn) : c(ctl), lock() {
+      if (c.owner_.load() == std::this_thread::get_id()) {
+        throw std::logic_error(std::string(fn) +
+                               ": called from inside a controller hook (re-entrant call)");
+      }
+      lock = std::unique_lock<std::mutex>(c.mutex_);
+      c.owner_.store(std::this_thread::get_id());
+    }
+    ~guard() { c.owner_.store(std::thread::id()); }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+  };
+
+  static controller_params validated(controller_params p) {
+    p.validate("parcae::runtime::controller::controller");
+    // Depths the layers cannot be split into are never proposed.
+    p.planner.p_max = std::min(p.planner.p_max, perf::max_pipeline_depth(p.n_layers));
+    return p;
+  }
+
+  static std::set<instance_id> unique_set(const char* fn, const char* what,
+                                          const std::vector<instance_id>& ids) {
+    std::set<instance_id> s(ids.begin(), ids.end());
+    if (s.size() != ids.size()) {
+      throw_invalid_message(fn, std::string(what) + " has duplicate ids, but must be unique");
+    }
+    return s;
+  }
+  static int count_missing(const std::set<instance_id>& a, const std::set<instance_id>& b) {
+    int n = 0;
+    for (instance_id id : a) n += b.count(id) ? 0 : 1;
+    return n;
+  }
+
+  void log(const std::string& line) const {
+    if (hooks_.log) hooks_.log(line);
+  }
+
+  void decide(trigger cause, double deadline_s) {
+    std::vector<instance_id> usable;
+    for (instance_id id : alive_) {
+      if (!doomed_.count(id)) usable.push_back(id);
+    }
+    // Step 1: the observed change of usable instances since the last decision.
+    const std::set<instance_id> prev(usable_.begin(), usable_.end());
+    const std::set<instance_id> cur(usable.begin(), usable.end());
+    const int n_prev = static_cast<int>(usable_.size());
+    const plan::availability_step first{count_missing(cur, prev), count_missing(prev, cur)};
+    const int n1 = static_cast<int>(usable.size());
+    const int cap = std::max(params_.planner.capacity, n1);
+    const int rest = params_.horizon - 1;
+    const int k = params_.kind == planner_kind::stochastic ? params_.sample_paths : 0;
+    availability_forecast fc = rest > 0 ? forecaster_(history_, rest, k) : availability_forecast{};
+    std::vector<plan::availability_step> point = sanitize_path(fc.point, n1, rest, cap);
+    point.insert(point.begin(), first);
+
+    const plan::plan_state initial{config_, remaining_s_};
+    decision dec;
+    dec.cause = cause;
+    dec.previous = config_;
+    dec.deadline_s = deadline_s;
+    plan::plan_step step;
+    if (params_.kind == planner_kind::stochastic) {
+      std::vector<std::vector<plan::availability_step>> paths;
+      for (auto& path : fc.paths) {
+        paths.push_back(sanitize_path(path, n1, rest, cap));
+        paths.back().insert(paths.back().begin(), first);
+      }
+      if (paths.empty()) paths.push_back(point);
+      const auto st = plan::plan_stochastic(provider_, params_.planner, n_prev, initial, paths);
+      step.n_before = n_prev;
+      step.n_after = n1;
+      step.events = first;
+      step.config = st.first.target;
+      step.prob = st.first.prob;
+      step.cost_s = st.first.cost_s;
+      step.samples = st.first.samples;
+      step.remaining_s = st.first.remaining_s;
+      dec.plan = {step};
+      dec.expected_samples = st.expected_samples;
+    } else {
+      plan::plan_result r = planner_.plan(n_prev, initial, point);
+      step = r.steps.front();
+      dec.expected_samples = r.expected_samples;
+      dec.plan = std::move(r.steps);
+    }
+    dec.target = step.config;
+    // The planner only proposes targets that fit; a broken invariant here is a parcae bug.
+    PARCAE_ASSERT(params_.planner.fits(dec.target, n1) && params_.planner.allowed(dec.target));
+    assignment_result a = assign(placements_, config_, usable, params_.planner.gpus_per_instance,
+                                 dec.target, params_.n_layers);
+    dec.kind = a.kind;
+    dec.placements = std::move(a.placements);
+    dec.fetches = std::move(a.fetches);
+    dec.expected_cost_s = step.cost_s;
+    dec.expected_remaining_s = step.remaining_s;
+    dec.sequence = ++sequence_;
+
+    config_ = dec.target;
+    remaining_s_ = dec.target.paused() ? 0.0 : step.remaining_s;
+    placements_ = dec.placements;
+    usable_ = std::move(usable);
+
+    std::ostringstream line;
+    line << "decision " << dec.sequence << " ("
+         << (cause == trigger::interval ? "interval" : "preemption notice") << "): " << n_prev
+         << " -> " << n1 << " usable, " << to_string(dec.previous) << " -> "
+         << to_string(dec.target) << " " << to_string(dec.kind) << ", cost " << dec.expected_cost_s
+         << " s, plan " << dec.expected_samples << " samples";
+    log(line.str());
+    if (dec.kind != migration_kind::none) hooks_.reconfigure(dec);
+  }
+
+  controller_params params_;
+  plan::any_transition_provider provider_;
+  forecaster_fn forecaster_;
+  hooks hooks_;
+  plan::dp_planner<plan::any_transition_provider> planner_;
+
+  mutable std::mutex mutex_;
+  mutable std::atomic<std::thread::id> owner_{};
+
+  std::set<instance_id> alive_, doomed_, start_;
+  std::vector<instance_id> usable_;  ///< usable instances at the last decision
+  parallel_config config_;
+  double remaining_s_ = 0.0;
+  std::vector<placement> placements_;
+  std::vector<interval_record> history_;
+  std::uint64_t sequence_ = 0;
+};
+
+}  // namespace parcae::runtime

@@ -1,0 +1,95 @@
+#pragma once
+// What the controller hands to a launcher: the target configuration, how to get there (which GPU
+// of which instance runs which (pipeline, stage), which layers each one fetches and from whom),
+// and what the planner expects it to cost and yield.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "parcae/core/parallel_config.hpp"
+#include "parcae/plan/types.hpp"
+
+namespace parcae::runtime {
+
+/// A launcher's name for an instance (an index into its host list, a hash of its hostname ...).
+using instance_id = std::uint64_t;
+
+/// How the job reaches the target (Parcae §3.1; the artifact's three live migrations plus the
+/// cases it does not have).
+enum class migration_kind {
+  none,         ///< nothing changes
+  intra_stage,  ///< same depth; survivors regroup, no model state moves (communicators only)
+  inter_stage,  ///< same depth; some slots are filled by GPUs that fetch a stage's state
+  pipeline,     ///< the depth changes: layers are repartitioned and fetched
+  restart,      ///< some layers have no surviving copy: they come from the checkpoint
+  pause,        ///< nothing fits (or pausing is best): stop training, keep the instances
+  resume        ///< training restarts after a pause, from the checkpoint
+};
+
+inline const char* to_string(migration_kind k) {
+  switch (k) {
+    case migration_kind::none:
+      return "none";
+    case migration_kind::intra_stage:
+      return "intra_stage";
+    case migration_kind::inter_stage:
+      return "inter_stage";
+    case migration_kind::pipeline:
+      return "pipeline";
+    case migration_kind::restart:
+      return "restart";
+    case migration_kind::pause:
+      return "pause";
+    case migration_kind::resume:
+      return "resume";
+  }
+  return "?";
+}
+
+/// Where one GPU of one alive instance goes. pipeline = stage = -1: spare.
+struct placement {
+  instance_id instance = 0;
+  int gpu = 0;          ///< GPU index inside the instance, 0..gpus_per_instance-1
+  int pipeline = -1;    ///< data-parallel replica, 0..d-1
+  int stage = -1;       ///< pipeline stage, 0..p-1
+  int first_layer = 0;  ///< layers [first_layer, end_layer) of the stage
+  int end_layer = 0;
+
+  bool spare() const { return pipeline < 0; }
+};
+
+/// Layers [first_layer, end_layer) that a GPU must receive before training: from another GPU
+/// that holds them (point-to-point, §3.1), or from the checkpoint when no copy survives.
+struct layer_fetch {
+  instance_id instance = 0;  ///< receiver
+  int gpu = 0;
+  int first_layer = 0;
+  int end_layer = 0;
+  bool from_checkpoint = false;
+  instance_id source = 0;  ///< sender (when !from_checkpoint)
+  int source_gpu = 0;
+};
+
+/// Why a decision was made.
+enum class trigger { interval, preemption_notice };
+
+/// One reconfiguration, handed to the launcher's reconfigure hook.
+struct decision {
+  std::uint64_t sequence = 0;  ///< 1, 2, ... per controller
+  trigger cause = trigger::interval;
+  parallel_config previous;  ///< configuration before ({0,0} = was paused)
+  parallel_config target;    ///< configuration after ({0,0} = pause)
+  migration_kind kind = migration_kind::none;
+  /// Every GPU of every usable alive instance, sorted by (instance, gpu). Instances under a
+  /// preemption notice are not listed (they are being drained).
+  std::vector<placement> placements;
+  std::vector<layer_fetch> fetches;   ///< what each GPU must receive, in placement order
+  double expected_cost_s = 0.0;       ///< planner's migration time charged in this interval
+  double expected_remaining_s = 0.0;  ///< > 0: the planner expects it to run into the next one
+  double expected_samples = 0.0;      ///< value of the whole plan (samples over the horizon)
+  double deadline_s = -1.0;           ///< preemption_notice: seconds until the instances go
+  std::vector<plan::plan_step> plan;  ///< the horizon plan (first step = this decision)
+};
+
+}  // namespace parcae::runtime

@@ -1,0 +1,61 @@
+#pragma once
+// The availability forecast the controller plans on: a point path of (n_in, n_out) per future
+// interval, plus K sample paths for the stochastic planner. A forecaster is any callable
+//
+//   availability_forecast f(const std::vector<interval_record>& history, int horizon, int paths);
+//
+// `history` holds every completed interval, oldest first (its last record's n_after() is the
+// instances alive now). The controller sanitises what comes back (see sanitize_path), so a
+// forecaster cannot make it propose an infeasible configuration.
+
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+#include "parcae/plan/types.hpp"
+
+namespace parcae::runtime {
+
+/// One completed interval as the launcher reported it.
+struct interval_record {
+  int n = 0;      ///< instances alive at the interval's start
+  int n_in = 0;   ///< instances that joined during it
+  int n_out = 0;  ///< instances preempted during it
+
+  int n_after() const { return n + n_in - n_out; }
+};
+
+struct availability_forecast {
+  std::vector<plan::availability_step> point;               ///< horizon steps
+  std::vector<std::vector<plan::availability_step>> paths;  ///< K sample paths (may be empty)
+};
+
+using forecaster_fn = std::function<availability_forecast(
+    const std::vector<interval_record>& history, int horizon, int paths)>;
+
+/// "Nothing changes": the forecast the artifact makes until it has W intervals of history (§4),
+/// and a safe default when no forecaster is configured.
+inline forecaster_fn persistence_forecaster() {
+  return [](const std::vector<interval_record>&, int horizon, int) {
+    availability_forecast f;
+    f.point.assign(static_cast<std::size_t>(std::max(horizon, 0)), plan::availability_step{});
+    return f;
+  };
+}
+
+/// Clamps a path so that it is a valid horizon from n0 instances of at most `capacity`: counts
+/// >= 0, never more preempted than alive, never more alive than the capacity; pads with "no
+/// change" or truncates to `horizon` steps.
+inline std::vector<plan::availability_step> sanitize_path(std::vector<plan::availability_step> path,
+                                                          int n0, int horizon, int capacity) {
+  path.resize(static_cast<std::size_t>(std::max(horizon, 0)));
+  int n = n0;
+  for (auto& s : path) {
+    s.n_out = std::clamp(s.n_out, 0, n);
+    s.n_in = std::clamp(s.n_in, 0, std::max(0, capacity - (n - s.n_out)));
+    n += s.n_in - s.n_out;
+  }
+  return path;
+}
+
+}  // namespace parcae::runtime

@@ -1,0 +1,383 @@
+// Controller tests: placements (hand cases), feasibility under bursty random traces, preemption
+// notices, joins during a migration, pausing, thread safety, re-entrancy, bad input.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "parcae/runtime/controller.hpp"
+#include "plan/toy_providers.hpp"
+
+using parcae::parallel_config;
+using parcae::runtime::assign;
+using parcae::runtime::controller;
+using parcae::runtime::controller_params;
+using parcae::runtime::decision;
+using parcae::runtime::instance_id;
+using parcae::runtime::migration_kind;
+using parcae::runtime::placement;
+
+namespace {
+
+// Old placement of configuration c on instances 0.. (pipeline-major, one GPU each), n layers.
+std::vector<placement> layout(parallel_config c, int n_layers, int spares = 0) {
+  std::vector<placement> out;
+  const auto bounds = parcae::perf::partition_layers(n_layers, c.p);
+  instance_id id = 0;
+  for (int i = 0; i < c.d; ++i) {
+    for (int s = 0; s < c.p; ++s) {
+      out.push_back({id++, 0, i, s, bounds[static_cast<std::size_t>(s)],
+                     bounds[static_cast<std::size_t>(s) + 1]});
+    }
+  }
+  for (int k = 0; k < spares; ++k) out.push_back({id++, 0, -1, -1, 0, 0});
+  return out;
+}
+
+std::vector<instance_id> ids_except(int n, std::set<instance_id> gone) {
+  std::vector<instance_id> out;
+  for (int i = 0; i < n; ++i) {
+    if (!gone.count(static_cast<instance_id>(i))) out.push_back(static_cast<instance_id>(i));
+  }
+  return out;
+}
+
+// Checks a decision against the usable instances and the placements before it.
+void check_decision(const decision& d, const std::vector<instance_id>& usable, int g, int n_layers,
+                    const parcae::plan::planner_params& pp, const std::vector<placement>& before) {
+  REQUIRE(pp.fits(d.target, static_cast<int>(usable.size())));
+  REQUIRE(pp.allowed(d.target));
+  REQUIRE(d.placements.size() == usable.size() * static_cast<std::size_t>(g));
+  std::set<std::pair<int, int>> slots;
+  std::map<std::pair<instance_id, int>, const placement*> now;
+  for (const placement& pl : d.placements) {
+    now[{pl.instance, pl.gpu}] = &pl;
+    if (pl.spare()) continue;
+    REQUIRE(pl.pipeline < d.target.d);
+    REQUIRE(pl.stage < d.target.p);
+    REQUIRE(slots.insert({pl.pipeline, pl.stage}).second);
+    const auto b = parcae::perf::partition_layers(n_layers, d.target.p);
+    REQUIRE(pl.first_layer == b[static_cast<std::size_t>(pl.stage)]);
+    REQUIRE(pl.end_layer == b[static_cast<std::size_t>(pl.stage) + 1]);
+  }
+  REQUIRE(static_cast<int>(slots.size()) == d.target.size());
+  for (std::size_t i = 0; i < usable.size(); ++i) {
+    for (int k = 0; k < g; ++k) REQUIRE(now.count({usable[i], k}) == 1);
+  }
+  // Every fetch goes to a placed GPU, inside its stage; a peer source held the layers before.
+  std::map<std::pair<instance_id, int>, const placement*> old;
+  for (const placement& pl : before) old[{pl.instance, pl.gpu}] = &pl;
+  for (const auto& f : d.fetches) {
+    const placement* to = now.at({f.instance, f.gpu});
+    REQUIRE(!to->spare());
+    REQUIRE(f.first_layer >= to->first_layer);
+    REQUIRE(f.end_layer <= to->end_layer);
+    REQUIRE(f.first_layer < f.end_layer);
+    if (!f.from_checkpoint) {
+      REQUIRE(now.count({f.source, f.source_gpu}) == 1);  // the sender is usable
+      const placement* src = old.at({f.source, f.source_gpu});
+      REQUIRE(src->first_layer <= f.first_layer);
+      REQUIRE(src->end_layer >= f.end_layer);
+    }
+  }
+}
+
+controller_params small_params(int g = 1) {
+  controller_params p;
+  p.planner.p_min = 2;
+  p.planner.p_max = 6;
+  p.planner.gpus_per_instance = g;
+  p.horizon = 4;
+  p.n_layers = 12;
+  return p;
+}
+
+parcae::plan::any_transition_provider toy(std::uint64_t seed, int g = 1) {
+  parcae_test::random_provider prov;
+  prov.seed = seed;
+  prov.g = g;
+  return parcae::plan::any_transition_provider::wrap(prov);
+}
+
+}  // namespace
+
+TEST_CASE("assign: intra-stage regroup moves no state") {
+  const auto old = layout({2, 2}, 8);  // instances 0..3: (0,0) (0,1) (1,0) (1,1)
+  const auto r = assign(old, {2, 2}, ids_except(4, {3}), 1, {1, 2}, 8);
+  CHECK(r.kind == migration_kind::intra_stage);
+  CHECK(r.fetches.empty());
+  // Instance 0 keeps (0,0), instance 1 keeps (0,1), instance 2 becomes a spare.
+  CHECK(r.placements[0].pipeline == 0);
+  CHECK(r.placements[0].stage == 0);
+  CHECK(r.placements[1].stage == 1);
+  CHECK(r.placements[2].spare());
+}
+
+TEST_CASE("assign: inter-stage copy from the surviving replica to a spare") {
+  const auto old = layout({2, 2}, 8, 1);  // instance 4 is a spare
+  const auto r = assign(old, {2, 2}, ids_except(5, {3}), 1, {2, 2}, 8);
+  CHECK(r.kind == migration_kind::inter_stage);
+  REQUIRE(r.fetches.size() == 1);
+  CHECK(r.fetches[0].instance == 4);
+  CHECK(r.fetches[0].source == 1);  // the other replica of stage 1
+  CHECK(r.fetches[0].first_layer == 5);  // uniform partition of 8 layers: [0,5) [5,8)
+  CHECK(r.fetches[0].end_layer == 8);
+  CHECK(r.placements[3].pipeline == 1);  // the spare fills pipeline 1, stage 1
+  CHECK(r.placements[3].stage == 1);
+}
+
+TEST_CASE("assign: pipeline repartition and checkpoint restart") {
+  const auto old = layout({1, 2}, 8, 2);  // 0: layers [0,4), 1: [4,8), 2 and 3 spare
+  const auto r = assign(old, {1, 2}, ids_except(4, {}), 1, {1, 4}, 8);
+  CHECK(r.kind == migration_kind::pipeline);
+  for (const auto& f : r.fetches) CHECK(!f.from_checkpoint);
+  // Every stage of depth 4 is held in part by 0 or 1, so those two keep a stage each.
+  CHECK(!r.placements[0].spare());
+  CHECK(!r.placements[1].spare());
+  // Stage 1 of (1,2) lost entirely: restart from the checkpoint.
+  const auto lost = assign(old, {1, 2}, ids_except(4, {1}), 1, {1, 2}, 8);
+  CHECK(lost.kind == migration_kind::restart);
+  bool ckpt = false;
+  for (const auto& f : lost.fetches) ckpt = ckpt || f.from_checkpoint;
+  CHECK(ckpt);
+  // Pause and resume.
+  CHECK(assign(old, {1, 2}, ids_except(4, {}), 1, {}, 8).kind == migration_kind::pause);
+  const auto resume = assign({}, {}, ids_except(4, {}), 1, {2, 2}, 8);
+  CHECK(resume.kind == migration_kind::resume);
+  CHECK(resume.fetches.size() == 4);
+  CHECK(resume.fetches[0].from_checkpoint);
+  CHECK_THROWS_AS(assign({}, {}, ids_except(2, {}), 1, {2, 2}, 8), parcae::invalid_argument);
+}
+
+TEST_CASE("controller: start, lose a stage, pause when nothing fits, resume") {
+  std::vector<decision> got;
+  std::vector<std::string> lines;
+  parcae::runtime::hooks h;
+  h.reconfigure = [&](const decision& d) { got.push_back(d); };
+  h.log = [&](const std::string& s) { lines.push_back(s); };
+  controller c(small_params(), toy(3), nullptr, h);
+  c.on_interval(ids_except(8, {}), ids_except(8, {}), {});
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].kind == migration_kind::resume);
+  CHECK(got[0].previous.paused());
+  CHECK(!got[0].target.paused());
+  CHECK(got[0].target.size() <= 8);
+  check_decision(got[0], ids_except(8, {}), 1, 12, c.params().planner, {});
+  CHECK(c.current_config() == got[0].target);
+  // All but one instance vanish: p_min = 2 does not fit on 1 instance -> pause.
+  c.on_interval({0}, {}, ids_except(8, {0}));
+  REQUIRE(got.size() == 2);
+  CHECK(got[1].target.paused());
+  CHECK(got[1].kind == migration_kind::pause);
+  // Nobody at all.
+  c.on_interval({}, {}, {0});
+  CHECK(c.current_config().paused());
+  // Instances return: training resumes.
+  c.on_interval({10, 11, 12, 13}, {10, 11, 12, 13}, {});
+  REQUIRE(got.size() == 3);
+  CHECK(got[2].kind == migration_kind::resume);
+  CHECK(got[2].target.size() <= 4);
+  CHECK(c.history().size() == 4);
+  CHECK(c.history()[1].n_out == 7);
+  CHECK(lines.size() == 4);
+}
+
+TEST_CASE("controller: preemption notice drains the instances before they go") {
+  std::vector<decision> got;
+  parcae::runtime::hooks h;
+  h.reconfigure = [&](const decision& d) { got.push_back(d); };
+  controller c(small_params(), toy(5), nullptr, h);
+  c.on_interval(ids_except(6, {}), ids_except(6, {}), {});
+  REQUIRE(got.size() == 1);
+  // Notice for an instance that holds a stage.
+  instance_id victim = 0;
+  for (const auto& pl : got[0].placements) {
+    if (!pl.spare()) victim = pl.instance;
+  }
+  c.on_preemption_notice({victim, 999}, 25.0);  // 999 is unknown: ignored
+  REQUIRE(got.size() == 2);
+  CHECK(got[1].cause == parcae::runtime::trigger::preemption_notice);
+  CHECK(got[1].deadline_s == 25.0);
+  for (const auto& pl : got[1].placements) CHECK(pl.instance != victim);
+  CHECK(got[1].target.size() <= 5);
+}
+
+TEST_CASE("controller: bursty random traces never yield an infeasible decision") {
+  for (int g : {1, 2}) {
+    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+      controller_params params = small_params(g);
+      params.kind = seed % 3 == 0 ? parcae::runtime::planner_kind::stochastic
+                                  : parcae::runtime::planner_kind::dp;
+      params.sample_paths = 3;
+      std::vector<decision> got;
+      std::vector<placement> before;
+      std::vector<instance_id> usable_now;
+      parcae::runtime::hooks h;
+      h.reconfigure = [&](const decision& d) {
+        check_decision(d, usable_now, g, params.n_layers, params.planner, before);
+        got.push_back(d);
+      };
+      // A forecaster that returns garbage now and then (negative, too many preemptions).
+      auto fc = [seed](const std::vector<parcae::runtime::interval_record>& hist, int H, int K) {
+        parcae::runtime::availability_forecast f;
+        const int n = hist.empty() ? 0 : hist.back().n_after();
+        for (int k = 0; k < H; ++k) f.point.push_back({(k + static_cast<int>(seed)) % 3 - 1, n});
+        for (int j = 0; j < K; ++j) f.paths.push_back({{j, j - 1}, {2, 0}});
+        return f;
+      };
+      controller c(params, toy(seed * 17, g), fc, h);
+      std::set<instance_id> alive;
+      instance_id next_id = 0;
+      std::uint64_t r = seed;
+      for (int t = 0; t < 60; ++t) {
+        r = parcae_test::mix(r);
+        std::vector<instance_id> joined, gone;
+        const int burst = static_cast<int>(r % 10);
+        if (burst < 2) {  // bursty preemption: lose half or everything
+          for (instance_id id : alive) {
+            if (burst == 0 || (parcae_test::mix(r ^ id) & 1)) gone.push_back(id);
+          }
+        } else if (burst < 5) {
+          const int add = 1 + static_cast<int>((r >> 8) % 6);
+          for (int k = 0; k < add && alive.size() + joined.size() < 14; ++k) {
+            joined.push_back(next_id++);
+          }
+        } else if (burst == 5 && !alive.empty()) {
+          gone.push_back(*alive.begin());
+        }
+        // A preemption notice for one instance (drained now, gone by the interval's end), then
+        // instances added mid-interval (possibly during a migration).
+        if ((r >> 20) % 5 == 0 && !alive.empty()) {
+          const instance_id victim = *alive.rbegin();
+          before = c.placements();
+          usable_now.assign(alive.begin(), alive.end());
+          usable_now.pop_back();
+          c.on_preemption_notice({victim}, 20.0);
+          gone.push_back(victim);
+        }
+        if ((r >> 16) % 4 == 0) {
+          const instance_id early = next_id++;
+          c.on_instances_added({early});
+          joined.push_back(early);
+        }
+        const std::set<instance_id> gone_set(gone.begin(), gone.end());
+        for (instance_id id : gone_set) alive.erase(id);
+        for (instance_id id : joined) alive.insert(id);
+        std::vector<instance_id> alive_v(alive.begin(), alive.end());
+        std::vector<instance_id> gone_v(gone_set.begin(), gone_set.end());
+        before = c.placements();
+        usable_now = alive_v;
+        c.on_interval(alive_v, joined, gone_v);
+        const parallel_config cur = c.current_config();
+        CHECK(params.planner.fits(cur, static_cast<int>(alive.size())));
+        CHECK(params.planner.allowed(cur));
+        if (alive.empty()) CHECK(cur.paused());
+      }
+      CHECK(!got.empty());
+    }
+  }
+}
+
+TEST_CASE("controller: calls from several threads are serialised") {
+  std::atomic<int> inside{0};
+  std::atomic<bool> overlap{false};
+  std::vector<std::uint64_t> seqs;
+  parcae::runtime::hooks h;
+  h.reconfigure = [&](const decision& d) {
+    if (inside.fetch_add(1) != 0) overlap = true;
+    seqs.push_back(d.sequence);  // safe: hooks never overlap
+    std::this_thread::yield();
+    inside.fetch_sub(1);
+  };
+  controller c(small_params(), toy(11), nullptr, h);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&c, t] {
+      std::uint64_t r = static_cast<std::uint64_t>(t) + 100;
+      for (int i = 0; i < 40; ++i) {
+        r = parcae_test::mix(r);
+        const int n = static_cast<int>(r % 12);
+        std::vector<instance_id> alive;
+        for (int k = 0; k < n; ++k) alive.push_back(static_cast<instance_id>(t * 100 + k));
+        switch ((r >> 8) % 3) {
+          case 0:
+            c.on_interval(alive, {}, {});
+            break;
+          case 1:
+            c.on_instances_added({static_cast<instance_id>(1000 + t * 100 + i)});
+            break;
+          default:
+            if (!alive.empty()) c.on_preemption_notice({alive.front()}, 10.0);
+        }
+        (void)c.current_config();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(!overlap.load());
+  for (std::size_t i = 1; i < seqs.size(); ++i) CHECK(seqs[i] > seqs[i - 1]);
+  CHECK(c.decisions() >= seqs.size());
+}
+
+TEST_CASE("controller: a hook that calls back into the controller gets std::logic_error") {
+  controller* self = nullptr;
+  bool threw = false;
+  parcae::runtime::hooks h;
+  h.reconfigure = [&](const decision&) {
+    try {
+      self->on_instances_added({42});
+    } catch (const std::logic_error&) {
+      threw = true;
+    }
+  };
+  controller c(small_params(), toy(2), nullptr, h);
+  self = &c;
+  c.on_interval(ids_except(4, {}), ids_except(4, {}), {});
+  CHECK(threw);
+  // The controller still works afterwards.
+  c.on_instances_added({50});
+  CHECK(c.decisions() == 1);
+}
+
+TEST_CASE("controller: bad input") {
+  parcae::runtime::hooks h;
+  h.reconfigure = [](const decision&) {};
+  using parcae::invalid_argument;
+  CHECK_THROWS_WITH_AS(controller(small_params(), toy(1), nullptr, parcae::runtime::hooks{}),
+                       "parcae::runtime::controller::controller: hooks.reconfigure is empty, but "
+                       "must be callable",
+                       invalid_argument);
+  CHECK_THROWS_AS(controller(small_params(), parcae::plan::any_transition_provider{}, nullptr, h),
+                  invalid_argument);
+  controller_params p = small_params();
+  p.n_layers = 0;
+  CHECK_THROWS_WITH_AS(
+      controller(p, toy(1), nullptr, h),
+      "parcae::runtime::controller::controller: params.n_layers is 0, but must be >= 1",
+      invalid_argument);
+  p = small_params();
+  p.horizon = 0;
+  CHECK_THROWS_AS(controller(p, toy(1), nullptr, h), invalid_argument);
+  p = small_params();
+  p.planner.interval_s = -1;
+  CHECK_THROWS_AS(controller(p, toy(1), nullptr, h), invalid_argument);
+  controller c(small_params(), toy(1), nullptr, h);
+  CHECK_THROWS_WITH_AS(c.on_interval({1, 1}, {}, {}),
+                       "parcae::runtime::controller::on_interval: alive has duplicate ids, but "
+                       "must be unique",
+                       invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      c.on_interval({1, 2}, {3}, {}),
+      "parcae::runtime::controller::on_interval: joined id is 3, but must be in alive",
+      invalid_argument);
+  CHECK_THROWS_AS(c.on_interval({1, 2}, {}, {2}), invalid_argument);
+  CHECK_THROWS_AS(c.on_preemption_notice({1}, -1.0), invalid_argument);
+  CHECK_THROWS_AS(c.on_preemption_notice({1}, NAN), invalid_argument);
+  CHECK_THROWS_AS(c.on_instances_added({5, 5}), invalid_argument);
+  CHECK(c.decisions() == 0);
+}
