@@ -20,7 +20,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "parcae/command.hpp"
 #include "parcae/core/errors.hpp"
 #include "parcae/perf/profile.hpp"
 
@@ -319,7 +318,10 @@ inline parcae::perf::model_profile profile_from_json(const nlohmann::json& doc,
 /// Reads and parses a profile file. Malformed JSON is reported with its position.
 inline parcae::perf::model_profile load_profile_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw usage_error("cannot open profile file '" + path + "'");
+  if (!in) {
+    throw parcae::invalid_argument("parcae::tool::load_profile: file is \"" + path +
+                                   "\", but must be a readable profile file");
+  }
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(in);
@@ -345,9 +347,14 @@ inline std::vector<std::string> profile_search_dirs() {
   return dirs;
 }
 
-/// Resolves NAME or FILE to a file path; throws usage_error naming the places searched.
+/// Resolves NAME or FILE to a file path; throws parcae::invalid_argument naming the places
+/// searched.
 inline std::string resolve_profile_path(const std::string& name_or_file) {
-  if (name_or_file.empty()) throw usage_error("--profile is empty");
+  if (name_or_file.empty()) {
+    throw parcae::invalid_argument(
+        "parcae::tool::load_profile: profile is \"\", but must be a "
+        "profile name or a JSON file");
+  }
   const bool looks_like_file =
       name_or_file.find('/') != std::string::npos ||
       (name_or_file.size() > 5 && name_or_file.compare(name_or_file.size() - 5, 5, ".json") == 0);
@@ -359,8 +366,9 @@ inline std::string resolve_profile_path(const std::string& name_or_file) {
     if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
     searched += (searched.empty() ? "" : ", ") + dir;
   }
-  throw usage_error("unknown profile '" + name_or_file + "': no " + name_or_file + ".json in " +
-                    searched + " (set PARCAE_PROFILE_DIR or pass a file)");
+  throw parcae::invalid_argument("parcae::tool::load_profile: profile is \"" + name_or_file +
+                                 "\", but must be a JSON file or a name NAME with NAME.json in " +
+                                 searched + " (or in $PARCAE_PROFILE_DIR)");
 }
 
 /// Resolves and loads a profile by name or file.

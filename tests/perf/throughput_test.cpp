@@ -1,0 +1,342 @@
+// Throughput model: partition, p2p curve, memory rule, the 1F1B schedule on a hand-checked case,
+// the measured tables of the five shipped profiles (digest §2.1) and bad input.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../../tools/parcae/profile_io.hpp"
+#include "parcae/perf/builtin_profiles.hpp"
+#include "parcae/perf/memory.hpp"
+#include "parcae/perf/partition.hpp"
+#include "parcae/perf/throughput.hpp"
+
+using parcae::parallel_config;
+using namespace parcae::perf;
+
+namespace {
+
+model_profile shipped(const std::string& name) {
+  return parcae_tool::load_profile_file(std::string(PARCAE_SOURCE_DIR) + "/profiles/" + name +
+                                        ".json");
+}
+
+/// A small model with round numbers for hand-checked schedules: n equal layers, no all-reduce
+/// volume unless params are given.
+model_profile tiny(int n_layers, double fwd, double bwd, double params = 0.0) {
+  model_profile m;
+  m.name = "tiny";
+  m.transformer = false;
+  m.micro_batch = 1;
+  m.global_batch = 2;
+  m.gpu_memory_mb = 1024;
+  for (int i = 0; i < n_layers; ++i) m.layers.push_back({"l", fwd, bwd, 0.0, 0.0, params});
+  m.p2p = p2p_curve::from_points({4.0}, {500.0});  // every transfer 0.5 ms
+  return m;
+}
+
+const double mib = 1024.0 * 1024.0;
+
+}  // namespace
+
+TEST_CASE("partition: uniform by count, embedding on stage 0, remainder on the last-but-one") {
+  // gpt-1.5b has 50 layers (embedding + 48 blocks + head).
+  CHECK(partition_layers(50, 8) == std::vector<int>{0, 7, 13, 19, 25, 31, 37, 44, 50});
+  CHECK(partition_layers(50, 4) == std::vector<int>{0, 13, 25, 38, 50});
+  CHECK(partition_layers(50, 1) == std::vector<int>{0, 50});
+  for (int p = 1; p <= 49; ++p) {
+    const auto b = partition_layers(50, p);
+    for (int s = 0; s < p; ++s) CHECK(b[s + 1] - b[s] >= 1);
+  }
+  CHECK_THROWS_WITH_AS(partition_layers(50, 50),
+                       "parcae::perf::partition_layers: p is 50, but must be in [1, 49]",
+                       parcae::invalid_argument);
+  CHECK_THROWS_AS(partition_layers(0, 1), parcae::invalid_argument);
+}
+
+TEST_CASE("p2p curve: the artifact's table, interpolation and proportional extrapolation") {
+  const p2p_curve c = builtin::artifact_p2p_10gbps();
+  CHECK(c.n == 29);
+  CHECK(c.cost_ms(1 << 20) == doctest::Approx(1.428108));
+  CHECK(c.cost_ms(1) == doctest::Approx(0.142907));  // below the first point: the first time
+  CHECK(c.cost_ms(1.5 * (1 << 20)) == doctest::Approx((1428.108 + 3006.771) / 2 / 1000));
+  CHECK(c.cost_ms(2.0 * (1 << 30)) == doctest::Approx(2 * 1198.2559));
+  CHECK(ring_allreduce_ms(125.0, 4, 1.25) == doctest::Approx(150.0));
+  CHECK(ring_allreduce_ms(125.0, 1, 1.25) == 0.0);
+  CHECK_THROWS_WITH_AS(p2p_curve::from_points({8, 4}, {1, 1}),
+                       "parcae::perf::p2p_curve::from_points: p2p.bytes[1] is 4, but must be > 8 "
+                       "(strictly increasing)",
+                       parcae::invalid_argument);
+  CHECK_THROWS_AS(p2p_curve::from_points({}, {}), parcae::invalid_argument);
+  CHECK_THROWS_AS(p2p_curve::from_points({4}, {-1}), parcae::invalid_argument);
+}
+
+TEST_CASE("memory rule on gpt-1.5b (hand-computed)") {
+  const model_profile m = builtin::gpt_1_5b();
+  // p = 1: 1,557.7M parameters (head tied to the embedding) * 12 B = 17,825 MiB > 15,872: OOM.
+  const memory_plan p1 = plan_memory(m, 1);
+  CHECK_FALSE(p1.feasible);
+  CHECK(p1.stages[0].params == doctest::Approx(82124800.0 + 48 * 30740800.0));
+  // p = 8, stage 0: embedding + 6 blocks = 266,569,600 params -> 3,050.6 MiB of states; with
+  // recomputation every layer (c = 1): 269.0 MiB + 7 checkpoints of 6.25 MiB = 312.7 MiB.
+  const memory_plan p8 = plan_memory(m, 8);
+  CHECK(p8.feasible);
+  CHECK_FALSE(p8.recompute);
+  CHECK(p8.stages[0].params == doctest::Approx(266569600.0));
+  CHECK(p8.stages[0].states_mb == doctest::Approx(266569600.0 * 12 / mib));
+  CHECK(p8.stages[0].recompute_mb == doctest::Approx(282034176.0 / mib + 7 * 6.25));
+  // in flight on stage 0: 8 micro-batches of (9,420,800 + 6 * 282,034,176) bytes.
+  CHECK(p8.stages[0].in_flight_mb == doctest::Approx(8 * (9420800.0 + 6 * 282034176.0) / mib));
+  CHECK(p8.stages[0].total_mb ==
+        doctest::Approx(p8.stages[0].states_mb + p8.stages[0].in_flight_mb));
+  // The artifact's rule admits p >= 2 for gpt-1.5b (its hard-coded p_min of 6 is empirical).
+  CHECK(min_feasible_depth(m) == 2);
+  // gpt-6.7b: stage 0 at p = 6 holds the embedding + 6 blocks = 1,422.7M params -> OOM; at p = 7
+  // embedding + 5 blocks = 1,221.3M params -> 13,977 MiB + recompute fits in 15,872 MiB.
+  const model_profile g67 = shipped("gpt-6.7b");
+  CHECK_FALSE(plan_memory(g67, 6).feasible);
+  CHECK(plan_memory(g67, 7).feasible);
+  CHECK(min_feasible_depth(g67) == 7);
+}
+
+TEST_CASE("memory rule: recomputation switches on, OOM when states do not fit") {
+  model_profile m = tiny(4, 1.0, 2.0, 10.0 * mib / 4);  // 10 MiB of fp32 params per layer
+  m.optimizer_states = 2;                               // 30 MiB of states per layer
+  for (auto& l : m.layers) l.activation_bytes = 100.0 * mib;
+  m.gpu_memory_mb = 300;
+  // p = 2: stage 0 has 3 layers (chunk 1, +1 on stage 0, +1 remainder on stage p-2 = 0): in
+  // flight 2 * 300 MiB = 600 > 300, so recomputation is on; states 90 + recompute (largest layer
+  // activation) 100 = 190 fits in 300.
+  const memory_plan p2 = plan_memory(m, 2);
+  CHECK(p2.feasible);
+  CHECK(p2.recompute);
+  CHECK(p2.stages[0].n_layers == 3);
+  CHECK(p2.stages[0].total_mb == doctest::Approx(190.0));
+  m.gpu_memory_mb = 150;
+  CHECK_FALSE(plan_memory(m, 2).feasible);
+  CHECK(min_feasible_depth(m) == 0);
+  m.gpu_memory_mb = 150;
+  const throughput_model tm(m);
+  CHECK(tm.min_depth() == 0);
+  CHECK(tm.estimate({1, 2}).status == estimate_status::out_of_memory);
+  CHECK(tm.feasible_configs(16).empty());
+  CHECK(tm.best(16).status == estimate_status::no_estimate);
+}
+
+TEST_CASE("1F1B schedule: hand-checked two-stage, two-micro-batch case") {
+  // forward 1 ms, backward 2 ms per stage, 0.5 ms p2p. By hand (see docs/performance-model.md):
+  // F00 [0,1]  F10 [1,2]  F01 [1.5,2.5]  B01 [2.5,4.5]  F11 [4.5,5.5]  B00 [5,7]  B11 [5.5,7.5]
+  // B10 [8,10].
+  parcae::detail::pipeline_stage_costs costs{{1.0, 1.0}, {2.0, 2.0}};
+  std::vector<double> finish;
+  parcae::detail::schedule_1f1b(costs, 2, 0.5, false, finish);
+  CHECK(finish == std::vector<double>{10.0, 7.5});
+  // One stage: no transfers, 2 * (1 + 2).
+  parcae::detail::pipeline_stage_costs one{{1.0}, {2.0}};
+  parcae::detail::schedule_1f1b(one, 2, 0.5, false, finish);
+  CHECK(finish == std::vector<double>{6.0});
+  // The artifact's charging (p2p on every edge) is never faster.
+  parcae::detail::schedule_1f1b(costs, 2, 0.5, true, finish);
+  CHECK(finish[0] >= 10.0);
+
+  // End to end: tiny 3-layer model, p = 2 -> stages of 2 and 1 layers; d = 1, m = 2.
+  const throughput_model tm(tiny(3, 0.5, 1.0));
+  auto e = tm.analytic({1, 2});
+  // Stage 0: F 1, B 2; stage 1: F 0.5, B 1. By the same rules: F00 [0,1] F10 [1,2] F01 [1.5,2]
+  // B01 [2,3] F11 [3,3.5] B11 [3.5,4.5] B00 [3.5,5.5] B10 [5.5,7.5]; no params, no all-reduce.
+  CHECK(e.status == estimate_status::ok);
+  CHECK(e.micro_batches == 2);
+  CHECK(e.iteration_ms == doctest::Approx(7.5));
+  CHECK(e.samples_per_s == doctest::Approx(2 / 0.0075));
+  // d = 2: one micro-batch each; all-reduce of 4 MiB fp32 params per layer, fp16 halves it.
+  model_profile withp = tiny(3, 0.5, 1.0, mib);  // 4 MiB per layer
+  const throughput_model tm2(withp);
+  e = tm2.analytic({2, 2});
+  // m = 1: stage 0 F [0,1], stage 1 F [1.5,2], B [2,3], stage 0 B [3.5,5.5]. Stage 0 all-reduce:
+  // 8 MiB / 2 / 1.25 * 2*(2-1)/2 = 3.2 ms -> 8.7; stage 1: 3 + 1.6 = 4.6.
+  CHECK(e.micro_batches == 1);
+  CHECK(e.iteration_ms == doctest::Approx(5.5 + 3.2));
+}
+
+TEST_CASE("gpt-1.5b: measured rows, analytic fallback and the best configuration per N") {
+  const throughput_model tm(builtin::gpt_1_5b());
+  const auto e48 = tm.estimate({4, 8});
+  CHECK(e48.source == estimate_source::measured);
+  CHECK(e48.iteration_ms == doctest::Approx(2944.728));
+  CHECK(e48.samples_per_s == doctest::Approx(43.468));
+  CHECK(tm.estimate({2, 4}).source == estimate_source::analytic);
+  // Digest §2.1 (best per N, samples/s to one decimal), with the analytic fallback on.
+  const std::vector<std::tuple<int, parallel_config, double>> best = {
+      {8, {1, 8}, 17.3},  {12, {2, 6}, 24.2},  {16, {2, 8}, 29.5}, {20, {2, 10}, 35.1},
+      {24, {3, 8}, 36.8}, {28, {2, 13}, 40.7}, {32, {4, 8}, 43.5}};
+  for (const auto& [n, config, sps] : best) {
+    CAPTURE(n);
+    const auto b = tm.best(n);
+    CHECK(b.config == config);
+    CHECK(b.samples_per_s == doctest::Approx(sps).epsilon(0.002));
+  }
+  // The JSON profile and the built-in copy agree.
+  const throughput_model json_tm(shipped("gpt-1.5b"));
+  for (int p = 2; p <= 49; p += 7) {
+    CHECK(json_tm.analytic({2, p}).iteration_ms ==
+          doctest::Approx(tm.analytic({2, p}).iteration_ms));
+  }
+  CHECK(json_tm.profile().measured.size() == 47);
+  // The analytic model is slower than the measurements by about 2x (docs/performance-model.md).
+  CHECK(tm.analytic({4, 8}).iteration_ms == doctest::Approx(6322.4).epsilon(0.001));
+}
+
+TEST_CASE("digest §2.1: best configuration per N from the measured tables of all five models") {
+  throughput_options measured_only;
+  measured_only.analytic_fallback = false;  // the artifact: unmeasured configurations give 0
+  struct row {
+    const char* model;
+    int n;
+    parallel_config config;  // {0,0}: none
+    double sps;
+  };
+  const std::vector<row> rows = {{"gpt-1.5b", 8, {1, 8}, 17.3},    {"gpt-1.5b", 32, {4, 8}, 43.5},
+                                 {"gpt-6.7b", 8, {0, 0}, 0},       {"gpt-6.7b", 12, {1, 12}, 7.8},
+                                 {"gpt-6.7b", 20, {1, 16}, 8.0},   {"gpt-6.7b", 32, {2, 12}, 11.1},
+                                 {"bert", 8, {4, 2}, 231.6},       {"bert", 12, {6, 2}, 302.9},
+                                 {"bert", 16, {4, 4}, 350.1},      {"bert", 20, {10, 2}, 425.5},
+                                 {"bert", 24, {8, 3}, 481.5},      {"bert", 28, {9, 3}, 503.7},
+                                 {"bert", 32, {8, 4}, 555.7},      {"resnet152", 8, {4, 2}, 693},
+                                 {"resnet152", 12, {6, 2}, 1349},  {"resnet152", 16, {8, 2}, 1933},
+                                 {"resnet152", 24, {12, 2}, 2257}, {"resnet152", 28, {14, 2}, 2715},
+                                 {"resnet152", 32, {16, 2}, 3133}, {"vgg19", 8, {4, 2}, 864},
+                                 {"vgg19", 12, {6, 2}, 1080},      {"vgg19", 16, {8, 2}, 1317},
+                                 {"vgg19", 20, {10, 2}, 1402},     {"vgg19", 24, {12, 2}, 1513},
+                                 {"vgg19", 28, {14, 2}, 1796},     {"vgg19", 32, {16, 2}, 2192}};
+  for (const row& r : rows) {
+    CAPTURE(r.model);
+    CAPTURE(r.n);
+    const throughput_model tm(shipped(r.model), measured_only);
+    const auto b = tm.best(r.n);
+    CHECK(b.config == r.config);
+    // The digest rounds to one decimal (to units above 600 samples/s).
+    if (r.sps > 0) CHECK(std::abs(b.samples_per_s - r.sps) <= (r.sps > 600 ? 0.5 : 0.05));
+  }
+}
+
+TEST_CASE("profiles without layer times use the measured table only") {
+  const throughput_model bert(shipped("bert"));
+  CHECK_FALSE(bert.profile().layer_times);
+  CHECK(bert.estimate({8, 4}).samples_per_s == doctest::Approx(555.709));
+  CHECK(bert.estimate({1, 9}).status == estimate_status::no_estimate);
+  CHECK(bert.best(32).config == parallel_config{8, 4});
+}
+
+TEST_CASE("GPUs per instance: d*p counts GPUs") {
+  model_profile m = builtin::gpt_1_5b();
+  m.gpus_per_instance = 4;
+  const throughput_model tm(m);
+  CHECK(tm.estimate({4, 8}, 8).samples_per_s == doctest::Approx(43.468));
+  CHECK_THROWS_WITH_AS(tm.estimate({4, 8}, 7),
+                       "parcae::perf::throughput_model::estimate: config.d * config.p is 32, but "
+                       "must be <= the GPUs alive (28)",
+                       parcae::invalid_argument);
+}
+
+TEST_CASE("throughput model: bad input") {
+  const throughput_model tm(builtin::gpt_1_5b());
+  CHECK_THROWS_WITH_AS(tm.estimate({0, 8}),
+                       "parcae::perf::throughput_model::estimate: config.d is 0, but must be >= 1",
+                       parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(tm.estimate({1, 50}),
+                       "parcae::perf::throughput_model::estimate: config.p is 50, but must be in "
+                       "[1, 49]",
+                       parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(tm.estimate({4, 8}, 31),
+                       "parcae::perf::throughput_model::estimate: config.d * config.p is 32, but "
+                       "must be <= the GPUs alive (31)",
+                       parcae::invalid_argument);
+  CHECK_THROWS_AS(tm.best(0), parcae::invalid_argument);
+  model_profile m = builtin::gpt_1_5b();
+  m.layers.clear();
+  CHECK_THROWS_WITH_AS(throughput_model{m},
+                       "parcae::perf::throughput_model::throughput_model: profile.layers.size() "
+                       "is 0, but must be >= 1",
+                       parcae::invalid_argument);
+  m = builtin::gpt_1_5b();
+  m.layers[3].forward_ms = -1;
+  CHECK_THROWS_WITH_AS(throughput_model{m},
+                       "parcae::perf::throughput_model::throughput_model: "
+                       "profile.layers[3].forward_ms is -1, but must be > 0",
+                       parcae::invalid_argument);
+  m = builtin::gpt_1_5b();
+  m.layers[0].backward_ms = 0;
+  CHECK_THROWS_AS(throughput_model{m}, parcae::invalid_argument);
+  m = builtin::gpt_1_5b();
+  m.measured.push_back(m.measured.front());
+  CHECK_THROWS_AS(throughput_model{m}, parcae::invalid_argument);
+  m = builtin::gpt_1_5b();
+  m.gpu_memory_mb = std::nan("");
+  CHECK_THROWS_AS(throughput_model{m}, parcae::invalid_argument);
+}
+
+TEST_CASE("profile JSON: errors name the field path") {
+  const auto parse = [](const std::string& text) {
+    return parcae_tool::profile_from_json(nlohmann::json::parse(text), "t.json");
+  };
+  std::ifstream in(std::string(PARCAE_SOURCE_DIR) + "/profiles/gpt-1.5b.json");
+  const nlohmann::json good = nlohmann::json::parse(in);
+  CHECK(parcae_tool::profile_from_json(good, "g").n_layers() == 50);
+
+  nlohmann::json bad = good;
+  bad["model"]["layers"][1]["forward_ms"] = -1;
+  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
+                       "parcae::tool::load_profile(t.json): model.layers[1].forward_ms is -1, but "
+                       "must be > 0",
+                       parcae::invalid_argument);
+  bad = good;
+  bad["model"]["layers"] = nlohmann::json::array();
+  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
+                       "parcae::tool::load_profile(t.json): model.layers is [] (0 layers), but "
+                       "must be a non-empty array",
+                       parcae::invalid_argument);
+  bad = good;
+  bad["model"]["layers"][1]["count"] = 0;
+  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
+                       "parcae::tool::load_profile(t.json): model.layers[1].count is 0, but must "
+                       "be >= 1",
+                       parcae::invalid_argument);
+  bad = good;
+  bad["network"]["p2p"]["micros"][3] = "fast";
+  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
+                       "parcae::tool::load_profile(t.json): network.p2p.micros[3] is \"fast\" "
+                       "(string), but must be a number",
+                       parcae::invalid_argument);
+  bad = good;
+  bad["restart"].erase("proc_ms");
+  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
+                       "parcae::tool::load_profile(t.json): restart.proc_ms is missing, but must "
+                       "be present",
+                       parcae::invalid_argument);
+  bad = good;
+  bad["measured"]["configs"][2][2] = 0;
+  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
+                       "parcae::tool::load_profile(t.json): measured.configs[2][2] is 0, but must "
+                       "be > 0",
+                       parcae::invalid_argument);
+  CHECK_THROWS_AS(parse("[1, 2]"), parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(parcae_tool::load_profile("no-such-profile"),
+                       doctest::Contains("profile is \"no-such-profile\", but must be a JSON file"),
+                       parcae::invalid_argument);
+  const std::string tmp =
+      (std::filesystem::temp_directory_path() / "parcae-perf-test-malformed.json").string();
+  { std::ofstream(tmp) << "{\"name\": \"x\", "; }
+  CHECK_THROWS_WITH_AS(parcae_tool::load_profile(tmp), doctest::Contains("malformed JSON"),
+                       parcae::invalid_argument);
+  std::remove(tmp.c_str());
+  // Every shipped profile loads.
+  for (const char* name : {"gpt-1.5b", "gpt-6.7b", "bert", "resnet152", "vgg19"}) {
+    CAPTURE(name);
+    CHECK_NOTHROW(parcae_tool::load_profile(name));
+  }
+}
