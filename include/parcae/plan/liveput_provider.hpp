@@ -1,0 +1,119 @@
+#pragma once
+// The transition provider of a real job: the liveput table (liveput/table.hpp, the artifact's
+// LiveStore, §1.4) for migrations between running configurations, the perf model
+// (perf/migration.hpp, §3.3) for the concurrent-restart cost R(d,p,'no-op') and for resuming
+// after a pause, and the throughput of each candidate target (§2).
+//
+// Resuming from {0,0} (the artifact has no pause): every GPU of the target loads its stage from
+// the checkpoint, so the cost is perf's restart migration with no surviving replica:
+// R(d,p,add) + checkpoint + sum over the new stages of p2p(stage states).
+//
+// A key whose entry has no targets (entry_status::no_target, or too_many_states from an exact-only
+// backend) offers no migration: the planner can then only pause. Use the automatic CPU backend
+// (exact where small, Monte-Carlo elsewhere) to avoid the second case.
+
+#include <memory>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "parcae/core/errors.hpp"
+#include "parcae/core/parallel_config.hpp"
+#include "parcae/liveput/cost_function.hpp"
+#include "parcae/liveput/table.hpp"
+#include "parcae/perf/migration.hpp"
+#include "parcae/perf/profile.hpp"
+#include "parcae/plan/transition_provider.hpp"
+#include "parcae/plan/types.hpp"
+
+namespace parcae::plan {
+
+class liveput_provider {
+ public:
+  /// `table` is shared with whoever else fills or exports it; `candidates` are the targets the
+  /// table's backend was built with (liveput::candidate_targets), `profile` the job's profile.
+  liveput_provider(std::shared_ptr<liveput::table> table,
+                   std::vector<liveput::target_info> candidates, const perf::model_profile& profile)
+      : table_(std::move(table)), candidates_(std::move(candidates)) {
+    const char* fn = "parcae::plan::liveput_provider::liveput_provider";
+    if (!table_) throw_invalid_message(fn, "table is null, but must be a liveput table");
+    profile.validate(fn);
+    g_ = profile.gpus_per_instance;
+    perf::migration_options opt;
+    opt.recovery = perf::state_recovery::checkpoint;
+    opt.check_memory = false;  // candidates are already the memory-feasible targets
+    costs_ = std::make_shared<perf::migration_cost_table>(
+        perf::make_migration_cost_table(profile, parallel_config{1, 1}, opt));
+    for (const auto& c : candidates_) {
+      check_at_least(fn, "candidates[].config.d", c.config.d, 1);
+      check_bounded(fn, "candidates[].config.p", c.config.p, 1, costs_->max_p);
+      check_nonnegative(fn, "candidates[].throughput", c.throughput);
+      tput_[c.config] = c.throughput;
+      const int none = 0;
+      const perf::migration_result r =
+          perf::migration_cost_ms(*costs_, &none, 0, c.config.size(), c.config);
+      resume_s_[c.config] = r.type == perf::migration_type::infeasible ? -1.0 : r.cost_ms / 1000.0;
+    }
+  }
+
+  void transitions(int n_prev, parallel_config from, int n_in, int n_out,
+                   std::vector<transition>& out) const {
+    out.clear();
+    const long long gpus = static_cast<long long>(n_prev + n_in - n_out) * g_;
+    if (from.paused()) {
+      for (const auto& c : candidates_) {
+        const double s = resume_s_.at(c.config);
+        if (c.config.size() <= gpus && s >= 0.0) out.push_back({c.config, 1.0, s});
+      }
+      return;
+    }
+    const liveput::entry& e = table_->get(liveput::key{n_prev, from.d, from.p, n_in, n_out});
+    for (const liveput::target_estimate& t : e.targets) {
+      if (t.probability > 0.0) out.push_back({t.target, t.probability, t.mean_cost_s});
+    }
+  }
+  double throughput(parallel_config c) const {
+    const auto it = tput_.find(c);
+    return it == tput_.end() ? 0.0 : it->second;
+  }
+  double concurrent_restart_s(parallel_config c) const {
+    return perf::restart_cost_ms(*costs_, c, perf::restart_kind::no_op) / 1000.0;
+  }
+
+  /// Bulk-fills every key a plan from `initial` on n0 instances over `steps` can read: the
+  /// initial configuration's key for step 1, and every allowed candidate that fits N_k for the
+  /// later steps. Returns the number of keys estimated (0 when all were there).
+  std::size_t prefill(int n0, parallel_config initial, const std::vector<availability_step>& steps,
+                      const planner_params& params) const {
+    const std::vector<int> n =
+        detail::horizon_counts("parcae::plan::liveput_provider::prefill", n0, steps);
+    std::vector<liveput::key> keys;
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+      if (n[k] < 1) continue;
+      const availability_step& s = steps[k];
+      if (k == 0) {
+        if (!initial.paused()) keys.push_back({n[k], initial.d, initial.p, s.n_in, s.n_out});
+        continue;
+      }
+      for (const auto& c : candidates_) {
+        if (params.allowed(c.config) && params.fits(c.config, n[k])) {
+          keys.push_back({n[k], c.config.d, c.config.p, s.n_in, s.n_out});
+        }
+      }
+    }
+    return table_->fill(keys);
+  }
+
+  const std::vector<liveput::target_info>& candidates() const { return candidates_; }
+  const std::shared_ptr<liveput::table>& table() const { return table_; }
+  int gpus_per_instance() const { return g_; }
+
+ private:
+  std::shared_ptr<liveput::table> table_;
+  std::vector<liveput::target_info> candidates_;
+  std::shared_ptr<perf::migration_cost_table> costs_;
+  std::unordered_map<parallel_config, double> tput_, resume_s_;
+  int g_ = 1;
+};
+
+}  // namespace parcae::plan
