@@ -275,7 +275,7 @@ TEST_CASE("Monte-Carlo: same seed, same result at any thread count and chunk siz
   mp.threads = 1;
   const auto one = estimate_monte_carlo(uniform_model{}, cost, targets, keys, mp);
   for (int threads : {2, 3, 0}) {
-    for (std::int64_t chunk : {std::int64_t{2048}, std::int64_t{333}}) {
+    for (std::int64_t chunk : {std::int64_t{0}, std::int64_t{2048}, std::int64_t{333}}) {
       mc_params q = mp;
       q.threads = threads;
       q.chunk = chunk;
@@ -432,7 +432,7 @@ TEST_CASE("bad input to the models and estimators") {
   mp.threads = -1;
   CHECK_THROWS_AS(mp.validate(), parcae::invalid_argument);
   mp = mc_params{};
-  mp.chunk = 0;
+  mp.chunk = -1;
   CHECK_THROWS_AS(mp.validate(), parcae::invalid_argument);
   mp = mc_params{};
   mp.interval_s = std::nan("");

@@ -38,7 +38,7 @@ struct cpu_params {
 
   void validate() const {
     const char* f = "parcae::liveput::cpu_params::validate";
-    mc_params{samples, seed, threads, 2048, interval_s, 1}.validate();
+    mc_params{samples, seed, threads, 0, interval_s, 1}.validate();
     check_at_least(f, "exact_threshold", exact_threshold, std::int64_t{1});
     check_at_least(f, "max_exact_states", max_exact_states, std::int64_t{1});
     check_positive(f, "interval_s", interval_s);

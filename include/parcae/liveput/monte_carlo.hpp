@@ -48,15 +48,18 @@ struct mc_params {
   std::int64_t samples = 10000;  ///< preemption sets per family (the artifact's --n-sim default)
   std::uint64_t seed = 1;        ///< Philox key; same seed, same result
   int threads = 1;               ///< worker threads; 0 = std::thread::hardware_concurrency()
-  std::int64_t chunk = 2048;     ///< samples per work item (does not change the result)
-  double interval_s = 60.0;      ///< Δ for the liveput value
-  int gpus_per_instance = 1;     ///< g
+  /// Samples per work item; 0 = automatic: a whole family per item when there are enough
+  /// families to keep every thread busy (equal summaries are then merged over the whole family),
+  /// else about four items per thread. Does not change the estimates (only entry::states).
+  std::int64_t chunk = 0;
+  double interval_s = 60.0;   ///< Δ for the liveput value
+  int gpus_per_instance = 1;  ///< g
 
   void validate() const {
     const char* f = "parcae::liveput::mc_params::validate";
     check_bounded(f, "samples", samples, std::int64_t{1}, std::int64_t{1} << 36);
     check_nonnegative(f, "threads", threads);
-    check_at_least(f, "chunk", chunk, std::int64_t{1});
+    check_nonnegative(f, "chunk", chunk);
     check_positive(f, "interval_s", interval_s);
     check_at_least(f, "gpus_per_instance", gpus_per_instance, 1);
   }
@@ -164,6 +167,15 @@ std::vector<entry> estimate_monte_carlo(const Model& model, const CostModel& cos
     }
   }
 
+  const int threads = params.threads <= 0
+                          ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
+                          : params.threads;
+  std::int64_t chunk = params.chunk;
+  if (chunk == 0) {
+    chunk = families.size() >= 4 * static_cast<std::size_t>(threads)
+                ? params.samples
+                : std::max<std::int64_t>(1024, params.samples / (4 * threads) + 1);
+  }
   // Work items: (family, chunk of samples).
   struct item {
     std::size_t family;
@@ -174,17 +186,14 @@ std::vector<entry> estimate_monte_carlo(const Model& model, const CostModel& cos
   for (std::size_t fi = 0; fi < families.size(); ++fi) {
     first_item[fi] = items.size();
     if (slots[fi].empty()) continue;  // nothing to evaluate: no target fits
-    for (std::int64_t b = 0; b < params.samples; b += params.chunk) {
-      items.push_back(item{fi, b, std::min(params.samples, b + params.chunk)});
+    for (std::int64_t b = 0; b < params.samples; b += chunk) {
+      items.push_back(item{fi, b, std::min(params.samples, b + chunk)});
     }
   }
   first_item[families.size()] = items.size();
   std::vector<std::vector<detail::cost_accumulator>> sums(items.size());
   std::vector<std::int64_t> distinct(items.size(), 0);
 
-  const int threads = params.threads <= 0
-                          ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
-                          : params.threads;
   struct scratch {
     std::vector<int> preempted;
     std::vector<unsigned char> seen;
