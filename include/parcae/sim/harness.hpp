@@ -1,0 +1,133 @@
+#pragma once
+// The benchmark harness: builds the named policies and replays one trace through each, on one
+// job, returning their results with the ratio to `ideal` (the main job of `parcae sim`).
+//
+// Policy names: ideal, reactive, bamboo, on-demand, parcae-truth, parcae-predict,
+// parcae-stochastic ("all" = every one, in this order). The parcae policies of one run share
+// one liveput table.
+
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "parcae/core/errors.hpp"
+#include "parcae/sim/baselines.hpp"
+#include "parcae/sim/parcae_policy.hpp"
+#include "parcae/sim/simulator.hpp"
+
+namespace parcae::sim {
+
+/// Every built-in policy name, in the order "all" runs them.
+inline const std::vector<std::string>& policy_names() {
+  static const std::vector<std::string> names = {
+      "ideal",        "reactive",       "bamboo",           "on-demand",
+      "parcae-truth", "parcae-predict", "parcae-stochastic"};
+  return names;
+}
+
+struct harness_params {
+  sim_params sim;
+  bamboo_params bamboo;
+  parcae_params parcae;         ///< `future` is set per policy
+  int on_demand_instances = 0;  ///< 0: the trace's mean alive count, rounded
+
+  void validate() const {
+    sim.validate();
+    bamboo.validate();
+    parcae.validate();
+    check_nonnegative("parcae::sim::harness_params::validate", "on_demand_instances",
+                      on_demand_instances);
+  }
+};
+
+/// One policy's result with its ratio to ideal.
+struct harness_entry {
+  policy_result result;
+  double ratio_to_ideal = 0.0;  ///< samples / ideal's samples (NaN when ideal trains nothing)
+};
+
+struct harness_result {
+  std::vector<harness_entry> policies;
+  double ideal_samples = 0.0;
+};
+
+/// Expands "all" and checks the names; throws parcae::invalid_argument for an unknown one.
+inline std::vector<std::string> expand_policy_names(const std::vector<std::string>& names) {
+  const char* f = "parcae::sim::expand_policy_names";
+  std::vector<std::string> out;
+  for (const std::string& n : names) {
+    if (n == "all") {
+      for (const auto& m : policy_names()) out.push_back(m);
+      continue;
+    }
+    bool known = false;
+    for (const auto& m : policy_names()) known = known || m == n;
+    if (!known) {
+      throw_invalid(f, "policy", n,
+                    "one of all, ideal, reactive, bamboo, on-demand, parcae-truth, "
+                    "parcae-predict, parcae-stochastic");
+    }
+    out.push_back(n);
+  }
+  if (out.empty()) throw_invalid(f, "names.size()", 0, ">= 1");
+  return out;
+}
+
+/// Builds the policy `name` (a name of policy_names()).
+inline std::unique_ptr<policy> make_policy(const std::string& name, const harness_params& hp,
+                                           const event_trace& trace,
+                                           std::shared_ptr<plan::liveput_provider> provider) {
+  if (name == "ideal") return std::make_unique<ideal_policy>();
+  if (name == "reactive") return std::make_unique<reactive_policy>();
+  if (name == "bamboo") return std::make_unique<bamboo_policy>(hp.bamboo);
+  if (name == "on-demand") {
+    const int m = hp.on_demand_instances > 0
+                      ? hp.on_demand_instances
+                      : std::max(1, static_cast<int>(std::lround(trace.mean_alive())));
+    return std::make_unique<on_demand_policy>(m);
+  }
+  parcae_params pp = hp.parcae;
+  if (name == "parcae-truth") {
+    pp.future = future_source::truth;
+  } else if (name == "parcae-predict") {
+    pp.future = future_source::predict;
+  } else if (name == "parcae-stochastic") {
+    pp.future = future_source::stochastic;
+  } else {
+    expand_policy_names({name});  // throws
+  }
+  return std::make_unique<parcae_policy>(pp, std::move(provider));
+}
+
+/// Replays `trace` through every policy of `names` ("all" allowed). `progress(name, i, n)` is
+/// called before each policy (may be empty). `ideal` is always run (for the ratios), and listed
+/// only when asked for.
+inline harness_result run_harness(
+    const event_trace& trace, const job& j, const std::vector<std::string>& names,
+    const harness_params& hp = {},
+    const std::function<void(const std::string&, std::size_t, std::size_t)>& progress = {}) {
+  hp.validate();
+  const std::vector<std::string> list = expand_policy_names(names);
+  harness_result out;
+  ideal_policy ideal;
+  sim_params quiet = hp.sim;
+  quiet.keep_timeline = false;
+  out.ideal_samples = simulate(trace, ideal, j, quiet).samples;
+  std::shared_ptr<plan::liveput_provider> provider;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (progress) progress(list[i], i, list.size());
+    if (!provider && list[i].rfind("parcae-", 0) == 0) {
+      provider = make_provider(j, trace.interval_s, hp.parcae.liveput);
+    }
+    std::unique_ptr<policy> pol = make_policy(list[i], hp, trace, provider);
+    harness_entry e;
+    e.result = simulate(trace, *pol, j, hp.sim);
+    e.ratio_to_ideal = out.ideal_samples > 0.0 ? e.result.samples / out.ideal_samples : NAN;
+    out.policies.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace parcae::sim

@@ -1,0 +1,287 @@
+#pragma once
+// The trace-driven simulator: replays a trace through a policy and accounts, interval by
+// interval, the samples trained, the time lost to migration and the instance-hours paid.
+//
+// Timeline of interval k (the artifact's, liveput/liveput.py `optimize` and throughput.py;
+// parcae-artifact.md §5.2): the interval's events (n_in instances join, n_out are preempted)
+// hit the configuration that ran in interval k-1; the policy sees what survived and picks the
+// configuration for interval k, which must fit the N' = N + n_in - n_out instances left; it
+// pays the migration cost and trains for the rest of the interval.
+//
+// Accounting (the artifact's, verbatim in effect): with `remaining` the migration time still
+// to go from earlier intervals and c the cost of the migration the policy starts now,
+//   c > 0:  remaining = remaining > 0 ? c + concurrent : c     (a concurrent restart, §3.2)
+//   c = 0:  remaining is unchanged (the running migration goes on)
+//   samples = T(d,p) * max(0, interval - remaining);  remaining = max(0, remaining - interval)
+// so a migration longer than an interval spills into the next one. A paused job (config {0,0})
+// trains nothing and carries nothing.
+//
+// Placement of instances (needed to know which stage a preempted instance held): the instances
+// are kept in a slot order; with g GPUs per instance, GPU slot j = i*g + k of the i-th instance
+// runs pipeline j / P, stage j % P when j < D*P, and is a spare otherwise (the artifact's
+// numbering, §1.2, and perf/migration.hpp's). After each interval the survivors keep their
+// relative order and the instances that joined are appended. The trace's names are arbitrary
+// labels, so this is as good a placement as any, and it is the same for every policy.
+//
+// Instance-hours: trace events fall on interval boundaries in the bundled traces (1-minute
+// resolution), so interval k is paid for the N' instances alive after its events.
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "parcae/core/errors.hpp"
+#include "parcae/core/parallel_config.hpp"
+#include "parcae/sim/events.hpp"
+#include "parcae/sim/job.hpp"
+
+namespace parcae::sim {
+
+struct sim_params {
+  double spot_price_per_hour = 0.91;       ///< p3.2xlarge spot, as in Bamboo's simulator
+  double on_demand_price_per_hour = 3.06;  ///< p3.2xlarge on-demand
+  bool keep_timeline = true;               ///< record one row per interval
+
+  void validate() const {
+    const char* f = "parcae::sim::sim_params::validate";
+    check_nonnegative(f, "spot_price_per_hour", spot_price_per_hour);
+    check_finite(f, "spot_price_per_hour", spot_price_per_hour);
+    check_nonnegative(f, "on_demand_price_per_hour", on_demand_price_per_hour);
+    check_finite(f, "on_demand_price_per_hour", on_demand_price_per_hour);
+  }
+};
+
+/// What a policy sees when it decides interval k.
+struct interval_view {
+  std::size_t index = 0;               ///< k
+  double interval_s = 60.0;            ///< interval length
+  int n_before = 0;                    ///< instances alive at the interval's start (N)
+  int n_in = 0;                        ///< instances that joined
+  int n_out = 0;                       ///< instances preempted
+  int n_after = 0;                     ///< instances left: the decision must fit them
+  parallel_config current;             ///< configuration of interval k-1 ({0,0}: none)
+  double remaining_s = 0.0;            ///< migration time still to go from earlier intervals
+  survivor_summary survivors;          ///< what the events left of `current`
+  const event_trace* trace = nullptr;  ///< the whole trace (oracle policies read the future)
+};
+
+/// A policy's choice for one interval.
+struct decision {
+  parallel_config config;         ///< configuration to run ({0,0}: pause)
+  double cost_s = 0.0;            ///< migration/restart time started now (0: none)
+  double concurrent_s = 0.0;      ///< added when a migration is still running (§3.2)
+  double throughput_scale = 1.0;  ///< multiplies T(d,p) (redundancy overheads); in (0, 1]
+  const char* kind = "none";      ///< what the cost is for (shown in the timeline)
+};
+
+/// A policy. Implement name() and decide(); the other members have defaults.
+class policy {
+ public:
+  virtual ~policy() = default;
+  virtual std::string name() const = 0;
+  /// Called once before a run.
+  virtual void reset(const job&, const event_trace&) {}
+  /// The configuration of interval v.index (must fit v.n_after instances, or instances(v)).
+  virtual decision decide(const interval_view& v, const job& j) = 0;
+  /// A fixed cluster that the trace does not touch (on-demand): its size, else 0.
+  virtual int fixed_instances() const { return 0; }
+};
+
+/// One row of the timeline.
+struct interval_record {
+  std::size_t index = 0;
+  int instances = 0;  ///< instances paid for in the interval
+  int n_in = 0, n_out = 0;
+  parallel_config config;
+  const char* kind = "none";
+  double cost_s = 0.0;       ///< migration time started in this interval
+  double lost_s = 0.0;       ///< time of the interval spent migrating
+  double samples = 0.0;      ///< samples trained in the interval
+  double cumulative = 0.0;   ///< samples trained up to its end
+  double remaining_s = 0.0;  ///< migration time carried into the next interval
+  int slots_lost = 0;        ///< stage slots of the running configuration preempted
+};
+
+/// Totals of one run.
+struct policy_result {
+  std::string name;
+  double samples = 0.0;
+  int reconfigurations = 0;        ///< intervals in which a migration or restart started
+  int config_changes = 0;          ///< intervals whose configuration differs from the last
+  double migration_seconds = 0.0;  ///< training time lost to migrations
+  double paused_seconds = 0.0;     ///< time with no configuration running
+  double instance_hours = 0.0;
+  double cost_usd = 0.0;
+  int slots_preempted = 0;  ///< stage slots lost to preemptions over the run
+  bool on_demand = false;
+  std::vector<interval_record> timeline;
+
+  /// Dollars per million samples (infinite when nothing was trained).
+  double usd_per_million_samples() const {
+    return samples > 0.0 ? cost_usd / samples * 1e6 : INFINITY;
+  }
+};
+
+namespace detail {
+
+/// Survivor summary of `c` for the instances at `removed_pos` (positions in the slot order).
+inline survivor_summary summarize(parallel_config c, int n_before, int g,
+                                  const std::vector<int>& removed_pos, int n_in) {
+  survivor_summary s;
+  s.old_config = c;
+  s.joined_gpus = n_in * g;
+  const int slots = c.paused() ? 0 : c.d * c.p;
+  if (!c.paused()) s.replicas.assign(static_cast<std::size_t>(c.p), c.d);
+  std::vector<char> lost(static_cast<std::size_t>(slots), 0);
+  for (int pos : removed_pos) {
+    for (int k = 0; k < g; ++k) {
+      const int j = pos * g + k;
+      if (j >= slots) continue;
+      --s.replicas[static_cast<std::size_t>(j % c.p)];
+      lost[static_cast<std::size_t>(j)] = 1;
+      ++s.slots_lost;
+    }
+  }
+  for (int j = 0; j < slots && !s.neighbours_lost; ++j) {
+    if (!lost[static_cast<std::size_t>(j)]) continue;
+    const int pipe = j / c.p, stage = j % c.p;
+    const int prev = pipe * c.p + (stage + c.p - 1) % c.p;
+    s.neighbours_lost = c.p == 1 || lost[static_cast<std::size_t>(prev)];
+  }
+  int in_job = 0;
+  for (int r : s.replicas) in_job += r;
+  s.free_gpus = (n_before - static_cast<int>(removed_pos.size())) * g - in_job;
+  return s;
+}
+
+}  // namespace detail
+
+/// Replays `trace` through `pol` for `j`. Throws parcae::invalid_argument for bad params and for
+/// a decision that cannot run (it does not fit the instances left, has an invalid or
+/// memory-infeasible depth, or a bad cost or scale), naming the policy and the interval: the
+/// simulator never accounts an infeasible configuration.
+inline policy_result simulate(const event_trace& trace, policy& pol, const job& j,
+                              const sim_params& params = {}) {
+  const char* f = "parcae::sim::simulate";
+  params.validate();
+  check_positive(f, "trace.interval_s", trace.interval_s);
+  const int fixed = pol.fixed_instances();
+  check_nonnegative(f, "policy.fixed_instances()", fixed);
+  pol.reset(j, trace);
+  policy_result out;
+  out.name = pol.name();
+  out.on_demand = fixed > 0;
+  const double dt = trace.interval_s;
+  const int g = j.gpus_per_instance();
+  const double price = fixed > 0 ? params.on_demand_price_per_hour : params.spot_price_per_hour;
+  std::vector<int> order;  // alive instance ids in slot order
+  std::vector<int> removed_pos;
+  parallel_config current;
+  double remaining = 0.0, cumulative = 0.0;
+  if (params.keep_timeline) out.timeline.reserve(trace.size());
+  for (std::size_t k = 0; k < trace.size(); ++k) {
+    const interval_events& ev = trace[k];
+    interval_view v;
+    v.index = k;
+    v.interval_s = dt;
+    v.trace = &trace;
+    v.current = current;
+    v.remaining_s = remaining;
+    removed_pos.clear();
+    if (fixed > 0) {
+      v.n_before = k == 0 ? 0 : fixed;
+      v.n_in = k == 0 ? fixed : 0;
+      v.n_after = fixed;
+    } else {
+      v.n_before = ev.alive;
+      v.n_in = ev.added;
+      v.n_out = ev.removed;
+      v.n_after = ev.alive_after();
+      for (int id : ev.removed_ids) {
+        const auto it = std::find(order.begin(), order.end(), id);
+        if (it != order.end()) removed_pos.push_back(static_cast<int>(it - order.begin()));
+      }
+    }
+    int joined = v.n_in;
+    if (fixed == 0) {
+      // Instances that joined and left within the interval bring nothing.
+      for (int id : ev.added_ids) {
+        joined -= std::count(ev.removed_ids.begin(), ev.removed_ids.end(), id) > 0 ? 1 : 0;
+      }
+    }
+    v.survivors = detail::summarize(current, v.n_before, g, removed_pos, joined);
+    const decision d = pol.decide(v, j);
+    const std::string at = "policy '" + out.name + "' at interval " + std::to_string(k);
+    if (!j.runnable(d.config)) {
+      throw_invalid(f, at + " config", to_string(d.config),
+                    "(0,0) or a valid, memory-feasible configuration");
+    }
+    if (!j.fits(d.config, v.n_after)) {
+      throw_invalid(f, at + " config", to_string(d.config),
+                    "at most the " + std::to_string(v.n_after) + " instances alive");
+    }
+    if (!(d.cost_s >= 0.0) || !std::isfinite(d.cost_s)) {
+      throw_invalid(f, at + " cost_s", d.cost_s, "finite and >= 0");
+    }
+    if (!(d.concurrent_s >= 0.0) || !std::isfinite(d.concurrent_s)) {
+      throw_invalid(f, at + " concurrent_s", d.concurrent_s, "finite and >= 0");
+    }
+    if (!(d.throughput_scale > 0.0 && d.throughput_scale <= 1.0)) {
+      throw_invalid(f, at + " throughput_scale", d.throughput_scale, "in (0, 1]");
+    }
+    interval_record row;
+    row.index = k;
+    row.instances = v.n_after;
+    row.n_in = v.n_in;
+    row.n_out = v.n_out;
+    row.config = d.config;
+    row.kind = d.kind;
+    row.slots_lost = v.survivors.slots_lost;
+    if (d.config.paused()) {
+      remaining = 0.0;
+      out.paused_seconds += dt;
+    } else {
+      if (d.cost_s > 0.0) {
+        remaining = remaining > 0.0 ? d.cost_s + d.concurrent_s : d.cost_s;
+        row.cost_s = remaining;
+        ++out.reconfigurations;
+      }
+      row.lost_s = std::min(remaining, dt);
+      row.samples = j.throughput(d.config) * d.throughput_scale * std::max(0.0, dt - remaining);
+      remaining = std::max(0.0, remaining - dt);
+    }
+    if (k > 0 && d.config != current) ++out.config_changes;
+    cumulative += row.samples;
+    row.cumulative = cumulative;
+    row.remaining_s = remaining;
+    out.samples = cumulative;
+    out.migration_seconds += row.lost_s;
+    out.slots_preempted += row.slots_lost;
+    out.instance_hours += v.n_after * dt / 3600.0;
+    if (params.keep_timeline) out.timeline.push_back(row);
+    // Advance the placement: survivors keep their order, joiners are appended.
+    if (fixed > 0) {
+      if (k == 0) order.assign(static_cast<std::size_t>(fixed), 0);
+    } else {
+      std::vector<char> gone(order.size(), 0);
+      for (int pos : removed_pos) gone[static_cast<std::size_t>(pos)] = 1;
+      std::vector<int> next;
+      next.reserve(order.size() + ev.added_ids.size());
+      for (std::size_t i = 0; i < order.size(); ++i) {
+        if (!gone[i]) next.push_back(order[i]);
+      }
+      for (int id : ev.added_ids) {
+        if (std::find(ev.removed_ids.begin(), ev.removed_ids.end(), id) == ev.removed_ids.end()) {
+          next.push_back(id);
+        }
+      }
+      order.swap(next);
+    }
+    current = d.config;
+  }
+  out.cost_usd = out.instance_hours * price;
+  return out;
+}
+
+}  // namespace parcae::sim
