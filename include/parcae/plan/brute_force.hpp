@@ -41,11 +41,12 @@ struct brute_force_search {
     candidate pause;
     pause.value = 0.0 + best(k + 1, plan_state{});
     out.push_back(pause);
-    std::vector<transition> trs;
-    provider.transitions(n[static_cast<std::size_t>(k)], s.config,
-                         steps[static_cast<std::size_t>(k)].n_in,
-                         steps[static_cast<std::size_t>(k)].n_out, trs);
-    for (const transition& tr : trs) {
+    std::vector<transition> trs, list;  // copied: the recursion re-enters the provider
+    visit_transitions(provider, n[static_cast<std::size_t>(k)], s.config,
+                      steps[static_cast<std::size_t>(k)].n_in,
+                      steps[static_cast<std::size_t>(k)].n_out, trs,
+                      [&](const transition& t) { list.push_back(t); });
+    for (const transition& tr : list) {
       check_transition(fn, tr);
       if (tr.target.paused() || !params.allowed(tr.target) ||
           !params.fits(tr.target, n[static_cast<std::size_t>(k) + 1])) {

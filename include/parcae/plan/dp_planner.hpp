@@ -26,8 +26,9 @@
 // current configuration, then less migration time left, then training over pausing, then the
 // smaller p, then the smaller d.
 //
-// Cost: O(H * |C| * |targets|) transitions, |C| = #configs with d*p <= max_k N_k, plus one
-// provider call per (step, configuration).
+// Cost: O(H * |R| * |targets|) transitions, |R| = configurations reachable at a step (at most
+// the provider's targets, plus pausing), and two provider calls per reachable (step,
+// configuration): one in a forward reachability pass, one in the backward pass.
 
 #include <algorithm>
 #include <vector>
@@ -147,6 +148,28 @@ class dp_planner {
     zc_begin_.assign(cells, 0);
     zc_end_.assign(cells, 0);
     zc_.clear();
+    // Forward pass: which configurations can be the state after step k (targets the provider
+    // offers from a reachable state, and pausing). Only those are expanded backwards, so the
+    // provider is never asked about a configuration it cannot lead to (with the liveput table
+    // that would estimate keys no plan reads).
+    reach_.assign(cells, 0);
+    if (horizon_ > 0) {
+      const int i0 = space_.index(initial.config);
+      PARCAE_ASSERT(i0 >= 0);
+      reach_[at(0, i0)] = 1;
+    }
+    for (int k = 0; k + 1 < horizon_; ++k) {
+      const auto& ev = steps_[static_cast<std::size_t>(k)];
+      reach_[at(k + 1, 0)] = 1;
+      for (int ci = 0; ci < C; ++ci) {
+        if (!reach_[at(k, ci)]) continue;
+        detail::visit_transitions(*provider_, n_[static_cast<std::size_t>(k)], space_[ci], ev.n_in,
+                                  ev.n_out, buf_, [&](const transition& tr) {
+                                    const int ti = target_index(k, tr);
+                                    if (ti > 0) reach_[at(k + 1, ti)] = 1;
+                                  });
+      }
+    }
     // Backward pass over the states after steps H-1 .. 1 (the state before step 1 is `initial`,
     // handled by candidates()).
     for (int k = horizon_ - 1; k >= 1; --k) {
@@ -154,23 +177,23 @@ class dp_planner {
       const int n_prev = n_[static_cast<std::size_t>(k)];
       for (int ci = 0; ci < C; ++ci) {
         const parallel_config c = space_[ci];
-        if (!params_.fits(c, n_prev)) continue;  // unreachable after step k
-        provider_->transitions(n_prev, c, ev.n_in, ev.n_out, buf_);
+        if (!reach_[at(k, ci)]) continue;  // no plan is in c after step k
         const double pause_value = 0.0 + w_run_[at(k + 1, 0)];
         double run = pause_value, mig = pause_value;
         zc_begin_[at(k, ci)] = zc_.size();
-        for (const transition& tr : buf_) {
-          const int ti = target_index(k, tr);
-          if (ti <= 0) continue;
-          run = std::max(run, value_of(k, ti, tr.prob, tr.cost_s));
-          if (tr.cost_s > 0.0) {
-            const double charged =
-                detail::charged_cost(1.0, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
-            mig = std::max(mig, value_of(k, ti, tr.prob, charged));
-          } else {
-            zc_.push_back({ti, tr.prob});
-          }
-        }
+        detail::visit_transitions(
+            *provider_, n_prev, c, ev.n_in, ev.n_out, buf_, [&](const transition& tr) {
+              const int ti = target_index(k, tr);
+              if (ti <= 0) return;
+              run = std::max(run, value_of(k, ti, tr.prob, tr.cost_s));
+              if (tr.cost_s > 0.0) {
+                const double charged =
+                    detail::charged_cost(1.0, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
+                mig = std::max(mig, value_of(k, ti, tr.prob, charged));
+              } else {
+                zc_.push_back({ti, tr.prob});
+              }
+            });
         zc_end_[at(k, ci)] = zc_.size();
         w_run_[at(k, ci)] = run;
         m_mig_[at(k, ci)] = mig;
@@ -211,22 +234,23 @@ class dp_planner {
     pause.value = 0.0 + w_run_[at(k + 1, 0)];
     out.push_back(pause);
     const auto& ev = steps_[static_cast<std::size_t>(k)];
-    provider_->transitions(n_[static_cast<std::size_t>(k)], s.config, ev.n_in, ev.n_out, buf_);
-    for (const transition& tr : buf_) {
-      const int ti = target_index(k, tr);
-      if (ti <= 0) continue;
-      candidate c;
-      c.target = tr.target;
-      c.prob = tr.prob;
-      c.cost_s =
-          detail::charged_cost(s.remaining_s, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
-      const auto o = detail::step_result(params_.interval_s, tr.prob, c.cost_s,
-                                         tput_[static_cast<std::size_t>(ti)]);
-      c.samples = o.samples;
-      c.remaining_s = o.remaining_s;
-      c.value = value_of(k, ti, tr.prob, c.cost_s);
-      out.push_back(c);
-    }
+    detail::visit_transitions(
+        *provider_, n_[static_cast<std::size_t>(k)], s.config, ev.n_in, ev.n_out, buf_,
+        [&](const transition& tr) {
+          const int ti = target_index(k, tr);
+          if (ti <= 0) return;
+          candidate c;
+          c.target = tr.target;
+          c.prob = tr.prob;
+          c.cost_s = detail::charged_cost(s.remaining_s, tr.cost_s,
+                                          restart_[static_cast<std::size_t>(ti)]);
+          const auto o = detail::step_result(params_.interval_s, tr.prob, c.cost_s,
+                                             tput_[static_cast<std::size_t>(ti)]);
+          c.samples = o.samples;
+          c.remaining_s = o.remaining_s;
+          c.value = value_of(k, ti, tr.prob, c.cost_s);
+          out.push_back(c);
+        });
   }
 
   static const candidate* pick(const std::vector<candidate>& cs, parallel_config current) {
@@ -246,6 +270,7 @@ class dp_planner {
   parcae::detail::config_space space_;
   std::vector<double> tput_, restart_, w_run_, m_mig_;
   std::vector<std::size_t> zc_begin_, zc_end_;
+  std::vector<unsigned char> reach_;
   std::vector<zero_cost> zc_;
   std::vector<transition> buf_;
   std::vector<candidate> cand_;

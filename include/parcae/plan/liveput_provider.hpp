@@ -56,21 +56,27 @@ class liveput_provider {
     }
   }
 
-  void transitions(int n_prev, parallel_config from, int n_in, int n_out,
-                   std::vector<transition>& out) const {
-    out.clear();
+  /// Calls f(transition) for each target of the key (no copy of the entry).
+  template <class F>
+  void for_each_transition(int n_prev, parallel_config from, int n_in, int n_out, F&& f) const {
     const long long gpus = static_cast<long long>(n_prev + n_in - n_out) * g_;
     if (from.paused()) {
       for (const auto& c : candidates_) {
         const double s = resume_s_.at(c.config);
-        if (c.config.size() <= gpus && s >= 0.0) out.push_back({c.config, 1.0, s});
+        if (c.config.size() <= gpus && s >= 0.0) f(transition{c.config, 1.0, s});
       }
       return;
     }
     const liveput::entry& e = table_->get(liveput::key{n_prev, from.d, from.p, n_in, n_out});
     for (const liveput::target_estimate& t : e.targets) {
-      if (t.probability > 0.0) out.push_back({t.target, t.probability, t.mean_cost_s});
+      if (t.probability > 0.0) f(transition{t.target, t.probability, t.mean_cost_s});
     }
+  }
+  void transitions(int n_prev, parallel_config from, int n_in, int n_out,
+                   std::vector<transition>& out) const {
+    out.clear();
+    for_each_transition(n_prev, from, n_in, n_out,
+                        [&out](const transition& t) { out.push_back(t); });
   }
   double throughput(parallel_config c) const {
     const auto it = tput_.find(c);

@@ -14,6 +14,11 @@
 //   double throughput(parallel_config c) const;          // T(d,p) in samples/s (§2)
 //   double concurrent_restart_s(parallel_config c) const; // R(d,p,'no-op') in seconds (§3.2)
 //
+// Optionally, to spare the copy into `out` on the hot path (the planner prefers it when present):
+//
+//   template <class F>  // F: void(const transition&)
+//   void for_each_transition(int n_prev, parallel_config from, int n_in, int n_out, F&& f) const;
+//
 // The planner adds the paused target {0,0} itself (0 cost, 0 samples) and drops targets that do
 // not fit the instances alive after the events or break the planner_params bounds, so a provider
 // may list more targets than fit. Targets must have prob in [0,1] and a finite cost >= 0.
@@ -22,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -78,6 +84,27 @@ class any_transition_provider {
 };
 
 namespace detail {
+
+template <class P, class = void>
+struct has_for_each_transition : std::false_type {};
+template <class P>
+struct has_for_each_transition<
+    P, std::void_t<decltype(std::declval<const P&>().for_each_transition(
+           0, parallel_config{}, 0, 0, std::declval<void (*)(const transition&)>()))>>
+    : std::true_type {};
+
+/// Calls f(transition) for every target the provider lists for the key; uses the provider's
+/// for_each_transition when it has one, else transitions() into `buf`.
+template <class Provider, class F>
+void visit_transitions(const Provider& p, int n_prev, parallel_config from, int n_in, int n_out,
+                       std::vector<transition>& buf, F&& f) {
+  if constexpr (has_for_each_transition<Provider>::value) {
+    p.for_each_transition(n_prev, from, n_in, n_out, f);
+  } else {
+    p.transitions(n_prev, from, n_in, n_out, buf);
+    for (const transition& t : buf) f(t);
+  }
+}
 
 /// Migration time charged when a step starts in a state with `remaining_s` to go and picks a
 /// target whose provider cost is `cost_s` (artifact liveput.py, §5.1):

@@ -1,0 +1,134 @@
+// Decision latency of the planner (issue 7): one receding-horizon decision = fill the liveput keys
+// the horizon reads (exact estimator, uniform model, gpt-1.5b) + the exact DP.
+//  * cold: the table is emptied before every decision (every key estimated inside the timing);
+//  * warm: the table persists between decisions, as in the controller (a decision estimates only
+//    the keys that the previous ones did not);
+//  * dp_only: the DP with every key in the table.
+// Shapes: N = 32 instances x 1 GPU, H = 12 (the artifact's case, all 47 targets) and N = 128
+// instances x 8 GPUs, H = 30 (1,806 targets pruned to 310 by plan/candidates.hpp; warm only: the
+// cold fill of ~6,000 keys x 310 targets is the exact estimator's cost, see docs/PERFORMANCE.md).
+// Anchor (quoted, not run here; issue 7): the artifact's Python DP alone, with its memo filled
+// offline, takes 47 ms (H = 8) and 113 ms (H = 12) per decision on this machine class. Baseline
+// measured here: the brute-force planner (all |C|^H sequences) at H = 2.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <vector>
+
+#include "parcae/liveput/cpu_backend.hpp"
+#include "parcae/liveput/perf_cost.hpp"
+#include "parcae/liveput/table.hpp"
+#include "parcae/perf/builtin_profiles.hpp"
+#include "parcae/perf/throughput.hpp"
+#include "parcae/plan/brute_force.hpp"
+#include "parcae/plan/candidates.hpp"
+#include "parcae/plan/dp_planner.hpp"
+#include "parcae/plan/liveput_provider.hpp"
+
+namespace lp = parcae::liveput;
+using parcae::plan::availability_step;
+
+namespace {
+
+struct fixture {
+  parcae::perf::model_profile profile;
+  std::vector<lp::target_info> targets;
+  std::shared_ptr<lp::table> table;
+  std::unique_ptr<parcae::plan::liveput_provider> provider;
+  parcae::plan::planner_params params;
+  int n0 = 0;
+  parcae::parallel_config initial;
+  std::size_t all_targets = 0;
+
+  fixture(int instances, int gpus, parcae::parallel_config init, double ladder = 0.0)
+      : n0(instances), initial(init) {
+    profile = parcae::perf::builtin::gpt_1_5b();
+    profile.gpus_per_instance = gpus;
+    parcae::perf::throughput_model model(profile);
+    targets = lp::candidate_targets(model, static_cast<long long>(instances) * gpus);
+    all_targets = targets.size();
+    if (ladder > 0.0) targets = parcae::plan::prune_candidates(targets, ladder, 2);
+    lp::cpu_params cp;
+    cp.kind = lp::estimator_kind::exact;
+    cp.threads = 1;
+    table = std::make_shared<lp::table>(
+        lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(profile), targets, gpus, cp));
+    provider = std::make_unique<parcae::plan::liveput_provider>(table, targets, profile);
+    params.gpus_per_instance = gpus;
+    params.p_min = 6;
+    params.p_max = 32;
+    params.capacity = instances;
+  }
+};
+
+// A horizon with the p3 trace's texture: mostly quiet, single preemptions, a burst, returns.
+std::vector<availability_step> horizon(int h) {
+  const availability_step pattern[] = {{0, 1}, {0, 0}, {1, 0}, {0, 0}, {0, 2}, {0, 0},
+                                       {2, 0}, {0, 0}, {0, 0}, {0, 1}, {0, 0}, {1, 0}};
+  std::vector<availability_step> out;
+  for (int k = 0; k < h; ++k) out.push_back(pattern[k % 12]);
+  return out;
+}
+
+fixture& small() {
+  static fixture f(32, 1, {4, 8});
+  return f;
+}
+fixture& large() {
+  static fixture f(128, 8, {32, 8}, 1.5);  // ladder ratio 1.5 + top 2 per depth (candidates.hpp)
+  return f;
+}
+
+void run_decision(benchmark::State& state, fixture& f, bool cold) {
+  const auto steps = horizon(static_cast<int>(state.range(0)));
+  parcae::plan::dp_planner<parcae::plan::liveput_provider> dp(*f.provider, f.params);
+  double keys = 0;
+  if (!cold) f.provider->prefill(f.n0, f.initial, steps, f.params);  // steady state: keys present
+  for (auto _ : state) {
+    if (cold) {
+      state.PauseTiming();
+      f.table->clear();
+      state.ResumeTiming();
+    }
+    keys += static_cast<double>(f.provider->prefill(f.n0, f.initial, steps, f.params));
+    auto r = dp.plan(f.n0, parcae::plan::plan_state{f.initial, 0.0}, steps);
+    benchmark::DoNotOptimize(r.expected_samples);
+  }
+  state.counters["keys_filled"] = keys / static_cast<double>(state.iterations());
+  state.counters["candidates"] = static_cast<double>(f.targets.size());
+  state.counters["unpruned"] = static_cast<double>(f.all_targets);
+}
+
+void BM_decision_cold_n32_g1(benchmark::State& state) { run_decision(state, small(), true); }
+void BM_decision_warm_n32_g1(benchmark::State& state) { run_decision(state, small(), false); }
+void BM_decision_warm_n128_g8(benchmark::State& state) { run_decision(state, large(), false); }
+
+void BM_brute_force_n32_g1(benchmark::State& state) {
+  fixture& f = small();
+  const auto steps = horizon(static_cast<int>(state.range(0)));
+  f.provider->prefill(f.n0, f.initial, steps, f.params);
+  for (auto _ : state) {
+    auto r = parcae::plan::plan_brute_force(*f.provider, f.params, f.n0,
+                                            parcae::plan::plan_state{f.initial, 0.0}, steps);
+    benchmark::DoNotOptimize(r.expected_samples);
+  }
+}
+void BM_dp_only_n32_g1(benchmark::State& state) {
+  fixture& f = small();
+  const auto steps = horizon(static_cast<int>(state.range(0)));
+  f.provider->prefill(f.n0, f.initial, steps, f.params);
+  parcae::plan::dp_planner<parcae::plan::liveput_provider> dp(*f.provider, f.params);
+  for (auto _ : state) {
+    auto r = dp.plan(f.n0, parcae::plan::plan_state{f.initial, 0.0}, steps);
+    benchmark::DoNotOptimize(r.expected_samples);
+  }
+}
+
+}  // namespace
+
+BENCHMARK(BM_brute_force_n32_g1)->ArgName("H")->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_dp_only_n32_g1)->ArgName("H")->Arg(2)->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_decision_warm_n32_g1)->ArgName("H")->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_decision_cold_n32_g1)->ArgName("H")->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_decision_warm_n128_g8)->ArgName("H")->Arg(30)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();
