@@ -20,7 +20,8 @@ inline void check_cuda(cudaError_t status, const char* call, const char* file, i
 
 }  // namespace parcae::cuda::detail
 
-#define PARCAE_CUDA_CHECK(call) ::parcae::cuda::detail::check_cuda((call), #call, __FILE__, __LINE__)
+#define PARCAE_CUDA_CHECK(call) \
+  ::parcae::cuda::detail::check_cuda((call), #call, __FILE__, __LINE__)
 
 namespace parcae::cuda {
 

@@ -37,11 +37,11 @@ inline std::vector<std::uint32_t> draw_words(std::uint64_t seed, std::uint32_t s
   std::vector<std::uint32_t> host(n);
   try {
     const int block = 256;
-    detail::rng_draw_kernel<<<(count + block - 1) / block, block>>>(seed, stream, first_index, count,
-                                                                    words_per_index, device);
+    detail::rng_draw_kernel<<<(count + block - 1) / block, block>>>(seed, stream, first_index,
+                                                                    count, words_per_index, device);
     PARCAE_CUDA_CHECK(cudaGetLastError());
-    PARCAE_CUDA_CHECK(cudaMemcpy(host.data(), device, n * sizeof(std::uint32_t),
-                                 cudaMemcpyDeviceToHost));
+    PARCAE_CUDA_CHECK(
+        cudaMemcpy(host.data(), device, n * sizeof(std::uint32_t), cudaMemcpyDeviceToHost));
   } catch (...) {
     cudaFree(device);
     throw;

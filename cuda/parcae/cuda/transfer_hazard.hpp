@@ -7,10 +7,11 @@
 #include "parcae/cuda/transfer.hpp"
 
 // hazard_model::prepared::operator() is PARCAE_HD but calls the host-only sampler(); nvcc warns
-// (#20014) when it compiles that operator for the device, although the GPU path never calls it
-// (it uses hazard_sampler). Silence that one diagnostic for this include only.
+// (#20011 / #20014) when it compiles that operator for the device, although the GPU path never
+// calls it (it uses hazard_sampler). Silence that one diagnostic for this include only.
 #if defined(__NVCC__)
 #pragma nv_diagnostic push
+#pragma nv_diag_suppress 20011
 #pragma nv_diag_suppress 20014
 #endif
 #include "parcae/liveput/hazard_model.hpp"
