@@ -86,14 +86,21 @@ TEST_CASE("memory rule on gpt-1.5b (hand-computed)") {
   // recomputation every layer (c = 1): 269.0 MiB + 7 checkpoints of 6.25 MiB = 312.7 MiB.
   const memory_plan p8 = plan_memory(m, 8);
   CHECK(p8.feasible);
-  CHECK_FALSE(p8.recompute);
   CHECK(p8.stages[0].params == doctest::Approx(266569600.0));
   CHECK(p8.stages[0].states_mb == doctest::Approx(266569600.0 * 12 / mib));
   CHECK(p8.stages[0].recompute_mb == doctest::Approx(282034176.0 / mib + 7 * 6.25));
   // in flight on stage 0: 8 micro-batches of (9,420,800 + 6 * 282,034,176) bytes.
   CHECK(p8.stages[0].in_flight_mb == doctest::Approx(8 * (9420800.0 + 6 * 282034176.0) / mib));
+  // states + in flight = 16,033 MiB > 15,872: recomputation is on (the artifact would not switch
+  // it on, since the in-flight activations alone fit), and the stage needs states + recompute.
+  CHECK(p8.stages[0].states_mb + p8.stages[0].in_flight_mb ==
+        doctest::Approx(16033.0).epsilon(1e-4));
+  CHECK(p8.recompute);
   CHECK(p8.stages[0].total_mb ==
-        doctest::Approx(p8.stages[0].states_mb + p8.stages[0].in_flight_mb));
+        doctest::Approx(p8.stages[0].states_mb + p8.stages[0].recompute_mb));
+  CHECK(p8.peak_mb == doctest::Approx(3363.4).epsilon(1e-4));
+  // p = 16: stage 0 holds the embedding + 3 blocks; 16 micro-batches in flight still fit.
+  CHECK_FALSE(plan_memory(m, 16).recompute);
   // The artifact's rule admits p >= 2 for gpt-1.5b (its hard-coded p_min of 6 is empirical).
   CHECK(min_feasible_depth(m) == 2);
   // gpt-6.7b: stage 0 at p = 6 holds the embedding + 6 blocks = 1,422.7M params -> OOM; at p = 7
@@ -188,7 +195,7 @@ TEST_CASE("gpt-1.5b: measured rows, analytic fallback and the best configuration
   }
   CHECK(json_tm.profile().measured.size() == 47);
   // The analytic model is slower than the measurements by about 2x (docs/performance-model.md).
-  CHECK(tm.analytic({4, 8}).iteration_ms == doctest::Approx(6322.4).epsilon(0.001));
+  CHECK(tm.analytic({4, 8}).iteration_ms == doctest::Approx(8032.8).epsilon(0.001));
 }
 
 TEST_CASE("digest §2.1: best configuration per N from the measured tables of all five models") {

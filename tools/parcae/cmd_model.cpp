@@ -152,7 +152,11 @@ void run_model(const model_args& args) {
     char line[160];
     std::snprintf(line, sizeof line, "%5d %4d %5d  %-8s %10.1f %10.2f  %-9s %8.0f\n", e.config.d,
                   e.config.p, e.config.size(), parcae::perf::to_string(e.source), e.iteration_ms,
-                  e.samples_per_s, e.recompute ? "yes" : "no", model.memory(e.config.p).peak_mb);
+                  e.samples_per_s,
+                  e.source == parcae::perf::estimate_source::measured ? "-"
+                  : e.recompute                                       ? "yes"
+                                                                      : "no",
+                  model.memory(e.config.p).peak_mb);
     std::cout << line;
   }
   std::cout << "\nmemory per stage (MB; parameters + optimizer states + activations) by depth\n";

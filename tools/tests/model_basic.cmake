@@ -12,9 +12,9 @@ endfunction()
 run_ok(out model --profile gpt-1.5b --nodes 32)
 foreach(expected
     "profile gpt-1.5b: 50 layers, micro-batch 1, global batch 128"
-    "    4    8    32  measured     2944.7      43.47  no"
+    "    4    8    32  measured     2944.7      43.47  -"
     "    2    4     8  analytic"
-    "  p=8: 16033 "
+    "  p=8 \\(recompute\\): 3363 2417 "
     "     32  \\(4,8\\)         43.47  measured"
     "     24  \\(3,8\\)         36.83  measured"
     "      1  none")

@@ -9,9 +9,13 @@
 //              = the largest layer activation of the stage (other models)
 //   in-flight  = (p - s) * activations of the stage            (1F1B keeps p - s micro-batches)
 // The depth is infeasible (OOM) when states + recompute exceeds the GPU memory of some stage.
-// When (p - s) * activations exceeds it for some stage, activation recomputation is switched on
-// for the whole configuration (backward then costs forward + backward). The memory of a stage is
-// states + in-flight activations, or states + recompute when recomputation is on.
+// When states + in-flight exceeds it for some stage, activation recomputation is switched on for
+// the whole configuration (backward then costs forward + backward). The memory of a stage is
+// states + in-flight activations, or states + recompute when recomputation is on, so it never
+// exceeds the GPU memory of a feasible depth.
+// Deviation: the artifact switches recomputation on only when the in-flight activations alone
+// exceed the memory (ignoring the states), which admits stages whose states + activations do not
+// fit (gpt-6.7b at p = 12: 19.3 GB on a 15.5 GB budget).
 //
 // Because the rule depends on p only (not on d), the minimum pipeline depth of a model follows
 // from its profile: for gpt-1.5b on 15.5 GiB it is 6, for gpt-6.7b 12, as the artifact hard-codes.
@@ -96,7 +100,7 @@ inline memory_plan plan_memory(const model_profile& profile, int p) {
     }
     st.in_flight_mb = (p - s) * st.activations_mb;
     st.oom = st.states_mb + st.recompute_mb > limit;
-    if (st.in_flight_mb > limit) plan.recompute = true;
+    if (st.states_mb + st.in_flight_mb > limit) plan.recompute = true;
   }
   plan.feasible = true;
   for (stage_memory& st : plan.stages) {
