@@ -347,3 +347,25 @@ TEST_CASE("profile JSON: errors name the field path") {
     CHECK_NOTHROW(parcae_tool::load_profile(name));
   }
 }
+
+TEST_CASE("profile JSON round trip: profile_to_json then profile_from_json") {
+  for (const char* name : {"gpt-1.5b", "bert", "vgg19"}) {
+    CAPTURE(name);
+    const model_profile a = shipped(name);
+    const model_profile b = parcae_tool::profile_from_json(parcae_tool::profile_to_json(a), "rt");
+    CHECK(b.n_layers() == a.n_layers());
+    CHECK(b.layer_times == a.layer_times);
+    CHECK(b.layers.back().params == a.layers.back().params);
+    CHECK(b.p2p.n == a.p2p.n);
+    CHECK(b.restart.build.size() == a.restart.build.size());
+    CHECK(b.restart.build_ms(8) == a.restart.build_ms(8));
+    CHECK(b.restart.comm.cost_ms(6, 2, true) == a.restart.comm.cost_ms(6, 2, true));
+    CHECK(b.measured.size() == a.measured.size());
+    CHECK(b.artifact_targets.ignore_p == a.artifact_targets.ignore_p);
+    // The JSON text round-trips too.
+    CHECK(parcae_tool::profile_to_json(b) == parcae_tool::profile_to_json(a));
+  }
+  // builtin::gpt_1_5b() equals the shipped file.
+  CHECK(parcae_tool::profile_to_json(builtin::gpt_1_5b()) ==
+        parcae_tool::profile_to_json(shipped("gpt-1.5b")));
+}

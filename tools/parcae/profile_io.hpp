@@ -315,6 +315,86 @@ inline parcae::perf::model_profile profile_from_json(const nlohmann::json& doc,
   return m;
 }
 
+/// Writes a profile as a "parcae-profile-1" document that profile_from_json reads back to the same
+/// struct. Runs of identical consecutive layers are written once with a count; build[p] is written
+/// as a table; "source" fields are not kept in the struct, so the output has none.
+inline nlohmann::json profile_to_json(const parcae::perf::model_profile& m) {
+  using nlohmann::json;
+  json layers = json::array();
+  for (std::size_t i = 0; i < m.layers.size();) {
+    const parcae::perf::layer_profile& l = m.layers[i];
+    std::size_t j = i + 1;
+    while (j < m.layers.size() && m.layers[j].name == l.name &&
+           m.layers[j].forward_ms == l.forward_ms && m.layers[j].backward_ms == l.backward_ms &&
+           m.layers[j].optimizer_ms == l.optimizer_ms &&
+           m.layers[j].activation_bytes == l.activation_bytes && m.layers[j].params == l.params) {
+      ++j;
+    }
+    json jl = {{"name", l.name}, {"count", j - i}};
+    if (m.layer_times) {
+      jl["forward_ms"] = l.forward_ms;
+      jl["backward_ms"] = l.backward_ms;
+      jl["optimizer_ms"] = l.optimizer_ms;
+    }
+    jl["activation_bytes"] = l.activation_bytes;
+    jl["params"] = l.params;
+    layers.push_back(jl);
+    i = j;
+  }
+  json bytes = json::array(), micros = json::array();
+  for (int i = 0; i < m.p2p.n; ++i) {
+    bytes.push_back(m.p2p.bytes[i]);
+    micros.push_back(m.p2p.micros[i]);
+  }
+  const parcae::perf::comm_rebuild_params& c = m.restart.comm;
+  json comm = {{"init_ms", c.init_ms}};
+  if (c.kind == parcae::perf::comm_rebuild_kind::stepped_by_d) {
+    comm["kind"] = "stepped_by_d";
+    comm["add_factor"] = c.add_factor;
+    comm["steps"] = json::array();
+    for (int i = 0; i < c.n_steps; ++i) comm["steps"].push_back({c.step_min_d[i], c.step_ms[i]});
+  } else {
+    comm["kind"] = c.kind == parcae::perf::comm_rebuild_kind::per_group ? "per_group" : "per_gpu";
+    comm["add_ms_per_unit"] = c.add_ms_per_unit;
+    comm["remove_ms_per_unit"] = c.remove_ms_per_unit;
+  }
+  json build = json::object();
+  for (const auto& b : m.restart.build) build[std::to_string(b.p)] = b.ms;
+  json restart = {{"rendezvous_ms", m.restart.rendezvous_ms},
+                  {"proc_ms", m.restart.proc_ms},
+                  {"extra_model_ms", m.restart.extra_model_ms},
+                  {"checkpoint_ms", m.restart.checkpoint_ms},
+                  {"comm", comm},
+                  {"build_ms", {{"table", build}}}};
+  if (m.restart.fixed_restart_ms >= 0) restart["fixed_restart_ms"] = m.restart.fixed_restart_ms;
+  json rows = json::array();
+  for (const auto& r : m.measured) {
+    rows.push_back({r.config.d, r.config.p, r.iteration_ms, r.samples_per_s});
+  }
+  return {
+      {"format", "parcae-profile-1"},
+      {"name", m.name},
+      {"model",
+       {{"transformer", m.transformer},
+        {"micro_batch", m.micro_batch},
+        {"global_batch", m.global_batch},
+        {"activation_p2p_bytes", m.activation_p2p_bytes},
+        {"optimizer_states", m.optimizer_states},
+        {"layers", layers}}},
+      {"cluster", {{"gpu_memory_mb", m.gpu_memory_mb}, {"gpus_per_instance", m.gpus_per_instance}}},
+      {"network",
+       {{"p2p", {{"bytes", bytes}, {"micros", micros}}},
+        {"allreduce_mb_per_ms", m.allreduce_mb_per_ms},
+        {"fp16_gradients", m.fp16_gradients}}},
+      {"restart", restart},
+      {"measured", {{"configs", rows}}},
+      {"artifact_targets",
+       {{"min_p", m.artifact_targets.min_p},
+        {"max_p", m.artifact_targets.max_p},
+        {"ignore_p", m.artifact_targets.ignore_p},
+        {"ignore_d", m.artifact_targets.ignore_d}}}};
+}
+
 /// Reads and parses a profile file. Malformed JSON is reported with its position.
 inline parcae::perf::model_profile load_profile_file(const std::string& path) {
   std::ifstream in(path);
