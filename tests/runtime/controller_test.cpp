@@ -124,7 +124,7 @@ TEST_CASE("assign: inter-stage copy from the surviving replica to a spare") {
   CHECK(r.kind == migration_kind::inter_stage);
   REQUIRE(r.fetches.size() == 1);
   CHECK(r.fetches[0].instance == 4);
-  CHECK(r.fetches[0].source == 1);  // the other replica of stage 1
+  CHECK(r.fetches[0].source == 1);       // the other replica of stage 1
   CHECK(r.fetches[0].first_layer == 5);  // uniform partition of 8 layers: [0,5) [5,8)
   CHECK(r.fetches[0].end_layer == 8);
   CHECK(r.placements[3].pipeline == 1);  // the spare fills pipeline 1, stage 1
