@@ -168,6 +168,7 @@ inline arima arima::fit_scaled_(const std::vector<double>& y, const arima_params
   bool converged = true;
   Eigen::MatrixXd var;
   auto inverse = [&](const Eigen::MatrixXd& h) {
+    if (h.size() == 0) return Eigen::MatrixXd(h.rows(), h.cols());
     Eigen::FullPivLU<Eigen::MatrixXd> lu(h * n_used);
     if (!lu.isInvertible()) {
       return Eigen::MatrixXd::Constant(h.rows(), h.cols(), std::numeric_limits<double>::quiet_NaN())

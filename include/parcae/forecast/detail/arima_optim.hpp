@@ -1,5 +1,5 @@
 #pragma once
-// Minimisation of the ARIMA objectives with LBFGS++, with the numerical derivatives of R's
+// Minimisation of the ARIMA objectives with the numerical derivatives of R's
 // optim(): parameters are optimised on the scale par / parscale, the gradient is a central
 // difference with step ndeps = 1e-3 on that scale, and the Hessian (optimHess) is a central
 // difference of that gradient with step ndeps on the original scale, then symmetrised.
@@ -11,7 +11,6 @@
 #include <stdexcept>
 #include <vector>
 
-#include <LBFGS.h>
 #include <Eigen/Dense>
 
 namespace parcae::detail {
@@ -23,10 +22,11 @@ struct arima_optim_result {
   bool converged = true;
 };
 
-/// Wraps f(const double* par) -> double for LBFGS++ in scaled coordinates, keeping the best point.
+/// Wraps f(const double* par) -> double in scaled coordinates, with a numerical gradient.
 template <class F>
 class arima_scaled_objective {
  public:
+  // optim's default ndeps: central differences with step 1e-3 on the scaled parameters.
   static constexpr double ndeps = 1e-3;
   static constexpr double huge = 1e300;
 
@@ -70,43 +70,99 @@ class arima_scaled_objective {
   std::vector<double> par_;
 };
 
-/// Minimises f from init. Converged unless the iteration limit was hit, or the line search
-/// gave up while the gradient was still large.
+/// Minimises f from init with a variable-metric (BFGS) method after Nash (1990, "Compact
+/// Numerical Methods for Computers", algorithm 21), the method behind R's optim(method = "BFGS"):
+/// backtracking line search from step 1 (factor 0.2, Armijo constant 1e-4), inverse-Hessian
+/// update skipped and reset to the identity when the curvature is not positive, stop when the
+/// objective changes by less than reltol = sqrt(machine epsilon) relative. Using the same method,
+/// scaling and numerical gradient as R makes the fit end in the same local optimum as R's on the
+/// multimodal ARIMA likelihoods; LBFGS++ 0.1.0 was tried first, but its Armijo line search gives
+/// no curvature safeguard and its strong-Wolfe search expands into the flat region of the
+/// partial-autocorrelation transform, so it often stopped at a different (worse) optimum.
 template <class F>
 arima_optim_result arima_minimize(F& f, const std::vector<double>& init,
                                   const std::vector<double>& parscale, int max_iterations) {
   arima_optim_result out;
-  const auto k = static_cast<Eigen::Index>(init.size());
-  if (k == 0) {
+  const auto n = static_cast<Eigen::Index>(init.size());
+  if (n == 0) {
     out.value = f(init.data());
     return out;
   }
+  constexpr double stepredn = 0.2, acctol = 1e-4, reltest = 10.0;
+  const double reltol = std::sqrt(std::numeric_limits<double>::epsilon());
   arima_scaled_objective<F> obj(f, parscale);
-  Eigen::VectorXd u(k);
-  for (Eigen::Index i = 0; i < k; ++i) {
-    u(i) = init[static_cast<std::size_t>(i)] / parscale[static_cast<std::size_t>(i)];
+  Eigen::VectorXd b(n), g(n), x(n), c(n), t(n), xb(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    b(i) = init[static_cast<std::size_t>(i)] / parscale[static_cast<std::size_t>(i)];
   }
-  LBFGSpp::LBFGSParam<double> param;
-  param.epsilon = 1e-8;
-  param.epsilon_rel = 1e-8;
-  param.past = 1;
-  param.delta = 1e-12;
-  param.max_iterations = max_iterations;
-  param.max_linesearch = 40;
-  LBFGSpp::LBFGSSolver<double> solver(param);
-  double fx = 0.0;
-  try {
-    out.iterations = solver.minimize(obj, u, fx);
-    out.converged = out.iterations < max_iterations || obj.best_grad_norm_ < 1e-4;
-  } catch (const std::exception&) {
-    // The line search fails near the optimum when the numerical gradient is at its noise floor.
-    out.iterations = max_iterations;
-    out.converged = obj.best_grad_norm_ < 1e-3;
-  }
-  if (obj.best_u_.size() == k) u = obj.best_u_;
+  Eigen::MatrixXd bmat = Eigen::MatrixXd::Identity(n, n);
+  double fv = obj.value(b);
+  double fmin = fv;
+  obj(b, g);
+  int gradcount = 1, iter = 1, ilast = gradcount;
+  Eigen::Index count = 0;
+  do {
+    if (ilast == gradcount) bmat.setIdentity();
+    x = b;
+    c = g;
+    t = -(bmat * g);
+    const double gradproj = t.dot(g);
+    if (gradproj < 0.0) {
+      double step = 1.0;
+      bool accpoint = false;
+      do {
+        count = 0;
+        for (Eigen::Index i = 0; i < n; ++i) {
+          b(i) = x(i) + step * t(i);
+          if (reltest + x(i) == reltest + b(i)) ++count;
+        }
+        if (count < n) {
+          fv = obj.value(b);
+          accpoint = std::isfinite(fv) && fv < arima_scaled_objective<F>::huge &&
+                     fv <= fmin + gradproj * step * acctol;
+          if (!accpoint) step *= stepredn;
+        }
+      } while (!(count == n || accpoint));
+      if (!(std::abs(fv - fmin) > reltol * (std::abs(fmin) + reltol))) {
+        count = n;
+        fmin = fv;
+      }
+      if (count < n) {
+        fmin = fv;
+        obj(b, g);
+        ++gradcount;
+        ++iter;
+        t *= step;
+        c = g - c;
+        const double d1 = t.dot(c);
+        if (d1 > 0.0) {
+          xb = bmat * c;
+          const double d2 = 1.0 + xb.dot(c) / d1;
+          bmat += (d2 * t * t.transpose() - xb * t.transpose() - t * xb.transpose()) / d1;
+        } else {
+          ilast = gradcount;
+        }
+      } else if (ilast < gradcount) {
+        count = 0;
+        ilast = gradcount;
+      }
+    } else {
+      count = 0;
+      if (ilast == gradcount) {
+        count = n;
+      } else {
+        ilast = gradcount;
+      }
+    }
+    if (iter >= max_iterations) break;
+    if (gradcount - ilast > 2 * n) ilast = gradcount;
+  } while (count != n || ilast != gradcount);
+  out.converged = iter < max_iterations;
+  out.iterations = iter;
+  if (count == n && fv > fmin) b = x;  // the last trial point was rejected
   out.par.resize(init.size());
-  for (Eigen::Index i = 0; i < k; ++i) {
-    out.par[static_cast<std::size_t>(i)] = u(i) * parscale[static_cast<std::size_t>(i)];
+  for (Eigen::Index i = 0; i < n; ++i) {
+    out.par[static_cast<std::size_t>(i)] = b(i) * parscale[static_cast<std::size_t>(i)];
   }
   out.value = f(out.par.data());
   return out;

@@ -256,7 +256,7 @@ class arima_state_space {
         if (!std::isfinite(v)) return false;
         at(pn_, i, j) = v;
       }
-      if (!(at(pn_, i, i) > 0.0)) return false;
+      if (!(at(pn_, i, i) >= 0.0)) return false;
     }
     return true;
   }
