@@ -54,7 +54,7 @@ void print_json(const stats_args& args, const parcae::trace::availability_trace&
   nlohmann::json out = period_json(st.total);
   out["file"] = args.file;
   out["format"] = parcae::trace::format_name(trace.format);
-  out["records"] = trace.changes.size();
+  out["changes"] = trace.changes.size();
   out["named_nodes"] = trace.named;
   out["duration_seconds"] = st.duration_seconds;
   out["interval_seconds"] = st.interval_seconds;
