@@ -449,3 +449,37 @@ TEST_CASE("bad input to the models and estimators") {
       ep.validate(), "parcae::liveput::exact_params::validate: interval_s is -60, but must be > 0",
       parcae::invalid_argument);
 }
+
+TEST_CASE("custom sampler of docs/liveput.md: the oldest instances go first") {
+  auto oldest_first = [](parcae::counter_rng& rng, int n, int n_out, int* out) {
+    int pool[8];
+    const int m = n < 8 ? n : 8;
+    for (int i = 0; i < m; ++i) pool[i] = i;
+    for (int i = 0; i < n_out; ++i) {
+      if (i < m) {
+        const int j = i + static_cast<int>(rng.next_below(static_cast<std::uint32_t>(m - i)));
+        const int t = pool[i];
+        pool[i] = pool[j];
+        pool[j] = t;
+        out[i] = pool[i];
+      } else {
+        out[i] = i;
+      }
+    }
+  };
+  // (16, 2, 8): instances 0..7 are pipeline 0. Up to 8 losses leave pipeline 1 whole (every
+  // stage keeps a replica); the 9th loss is instance 8 = stage 0 of pipeline 1, and with all of
+  // pipeline 0 gone stage 0 is wiped.
+  const auto cost = make_stateless_cost(threshold_cost{});
+  const std::vector<target_info> one_replica{{{1, 1}, 1.0}};
+  mc_params mp;
+  mp.samples = 500;
+  CHECK(
+      estimate_monte_carlo(custom_model(oldest_first), cost, one_replica, key{16, 2, 8, 16, 3}, mp)
+          .targets[0]
+          .probability == 1.0);
+  CHECK(
+      estimate_monte_carlo(custom_model(oldest_first), cost, one_replica, key{16, 2, 8, 16, 9}, mp)
+          .targets[0]
+          .probability == 0.0);
+}
