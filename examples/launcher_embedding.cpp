@@ -21,6 +21,7 @@
 #include "parcae/perf/builtin_profiles.hpp"
 #include "parcae/perf/throughput.hpp"
 #include "parcae/plan/liveput_provider.hpp"
+#include "parcae/runtime/availability_source.hpp"
 #include "parcae/runtime/controller.hpp"
 #include "parcae/trace/read_events.hpp"
 
@@ -68,9 +69,13 @@ int main() {
         parcae::to_string(d.previous).c_str(), parcae::to_string(d.target).c_str(),
         rt::to_string(d.kind), d.expected_cost_s, placed, d.fetches.size());
   };
-  rt::controller ctl(params, provider, rt::persistence_forecaster(), hooks);
+  // 3. The forecaster: the artifact's ARIMA(1,1,0) on N over the last 12 intervals (§4).
+  rt::availability_source_params fp;
+  fp.forecast.window = 12;
+  fp.forecast.capacity = 32;
+  rt::controller ctl(params, provider, rt::availability_source(fp), hooks);
 
-  // 3. The launcher loop.
+  // 4. The launcher loop.
   std::map<std::string, rt::instance_id> ids;
   std::set<rt::instance_id> alive;
   std::size_t next = 0;

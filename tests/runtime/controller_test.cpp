@@ -2,6 +2,7 @@
 // notices, joins during a migration, pausing, thread safety, re-entrancy, bad input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -49,7 +50,8 @@ std::vector<instance_id> ids_except(int n, std::set<instance_id> gone) {
 
 // Checks a decision against the usable instances and the placements before it.
 void check_decision(const decision& d, const std::vector<instance_id>& usable, int g, int n_layers,
-                    const parcae::plan::planner_params& pp, const std::vector<placement>& before) {
+                    const parcae::plan::planner_params& pp, const std::vector<placement>& before,
+                    const std::vector<instance_id>& draining = {}) {
   REQUIRE(pp.fits(d.target, static_cast<int>(usable.size())));
   REQUIRE(pp.allowed(d.target));
   REQUIRE(d.placements.size() == usable.size() * static_cast<std::size_t>(g));
@@ -79,7 +81,9 @@ void check_decision(const decision& d, const std::vector<instance_id>& usable, i
     REQUIRE(f.end_layer <= to->end_layer);
     REQUIRE(f.first_layer < f.end_layer);
     if (!f.from_checkpoint) {
-      REQUIRE(now.count({f.source, f.source_gpu}) == 1);  // the sender is usable
+      // The sender is usable, or under notice and still alive.
+      REQUIRE((now.count({f.source, f.source_gpu}) == 1 ||
+               std::find(draining.begin(), draining.end(), f.source) != draining.end()));
       const placement* src = old.at({f.source, f.source_gpu});
       REQUIRE(src->first_layer <= f.first_layer);
       REQUIRE(src->end_layer >= f.end_layer);
@@ -145,6 +149,12 @@ TEST_CASE("assign: pipeline repartition and checkpoint restart") {
   bool ckpt = false;
   for (const auto& f : lost.fetches) ckpt = ckpt || f.from_checkpoint;
   CHECK(ckpt);
+  // The same loss with a notice: instance 1 still sends its layers before it goes.
+  const auto drained = assign(old, {1, 2}, ids_except(4, {1}), 1, {1, 2}, 8, {1});
+  CHECK(drained.kind == migration_kind::inter_stage);
+  REQUIRE(drained.fetches.size() == 1);
+  CHECK(!drained.fetches[0].from_checkpoint);
+  CHECK(drained.fetches[0].source == 1);
   // Pause and resume.
   CHECK(assign(old, {1, 2}, ids_except(4, {}), 1, {}, 8).kind == migration_kind::pause);
   const auto resume = assign({}, {}, ids_except(4, {}), 1, {2, 2}, 8);
@@ -216,10 +226,10 @@ TEST_CASE("controller: bursty random traces never yield an infeasible decision")
       params.sample_paths = 3;
       std::vector<decision> got;
       std::vector<placement> before;
-      std::vector<instance_id> usable_now;
+      std::vector<instance_id> usable_now, draining_now;
       parcae::runtime::hooks h;
       h.reconfigure = [&](const decision& d) {
-        check_decision(d, usable_now, g, params.n_layers, params.planner, before);
+        check_decision(d, usable_now, g, params.n_layers, params.planner, before, draining_now);
         got.push_back(d);
       };
       // A forecaster that returns garbage now and then (negative, too many preemptions).
@@ -257,7 +267,9 @@ TEST_CASE("controller: bursty random traces never yield an infeasible decision")
           before = c.placements();
           usable_now.assign(alive.begin(), alive.end());
           usable_now.pop_back();
+          draining_now = {victim};
           c.on_preemption_notice({victim}, 20.0);
+          draining_now.clear();
           gone.push_back(victim);
         }
         if ((r >> 16) % 4 == 0) {

@@ -13,8 +13,9 @@
 //  3. Slots left empty are filled with GPUs that hold nothing (spares, new instances) first, then
 //     with any other unassigned GPU, in (instance, gpu) order.
 //  4. A GPU fetches the layers of its new stage that it does not hold, each range from a
-//     surviving holder of that old stage (the least-loaded sender, then the smallest id), or from
-//     the checkpoint when no copy survives (or the job was paused).
+//     surviving holder of that old stage (the least-loaded sender, then the smallest id; an
+//     instance under a preemption notice can still send until its deadline), or from the
+//     checkpoint when no copy survives (or the job was paused).
 // A placement that was still being migrated to is treated as complete (its fetch is assumed to
 // have finished when the next decision is made).
 
@@ -40,9 +41,12 @@ struct assignment_result {
 /// Places `target` on the GPUs of the `usable` instances, starting from `old` placements (which
 /// may list GPUs of instances that are gone). `usable` must be sorted and unique; target must fit
 /// (d*p <= usable.size() * gpus_per_instance) and p <= max_pipeline_depth(n_layers).
+/// `draining` lists instances under a preemption notice that are still alive: they may send the
+/// layers they hold (before their deadline) but get no slot.
 inline assignment_result assign(const std::vector<placement>& old, parallel_config old_config,
                                 const std::vector<instance_id>& usable, int gpus_per_instance,
-                                parallel_config target, int n_layers) {
+                                parallel_config target, int n_layers,
+                                const std::vector<instance_id>& draining = {}) {
   const char* fn = "parcae::runtime::assign";
   check_at_least(fn, "gpus_per_instance", gpus_per_instance, 1);
   check_at_least(fn, "n_layers", n_layers, 1);
@@ -152,27 +156,39 @@ inline assignment_result assign(const std::vector<placement>& old, parallel_conf
     }
   }
   // 4. Fetches, split at the old stage boundaries; senders balanced by load.
-  std::vector<int> load(G, 0);
+  // Senders: the usable GPUs' old placements, then those of draining instances (under a
+  // preemption notice, still alive until their deadline: they send but get no slot).
+  std::vector<const placement*> senders(held);
+  for (instance_id id : draining) {
+    for (int k = 0; k < gpus_per_instance; ++k) {
+      auto it = before.find({id, k});
+      if (it != before.end() && !old_config.paused()) senders.push_back(it->second);
+    }
+  }
+  const std::size_t S = senders.size();
+  std::vector<int> load(S, 0);
   bool from_ckpt = false;
   auto fetch_range = [&](std::size_t j, int a, int b) {
     while (a < b) {
-      std::size_t src = G;
+      std::size_t src = S;
       int src_end = b;
-      for (std::size_t s = 0; s < G; ++s) {
-        if (held[s] == nullptr || held[s]->first_layer > a || held[s]->end_layer <= a) continue;
-        if (src == G || load[s] < load[src]) src = s;
+      for (std::size_t s = 0; s < S; ++s) {
+        const placement* h = senders[s];
+        if (h == nullptr || h->first_layer > a || h->end_layer <= a) continue;
+        if (src == S || load[s] < load[src]) src = s;
       }
       layer_fetch f;
       f.instance = out.placements[j].instance;
       f.gpu = out.placements[j].gpu;
       f.first_layer = a;
-      if (src == G) {
+      if (src == S) {
         // No surviving copy of layer a: read from the checkpoint up to the next held layer.
         int e = a + 1;
         while (e < b) {
           bool any = false;
-          for (std::size_t s = 0; s < G && !any; ++s) {
-            any = held[s] != nullptr && held[s]->first_layer <= e && held[s]->end_layer > e;
+          for (std::size_t s = 0; s < S && !any; ++s) {
+            any =
+                senders[s] != nullptr && senders[s]->first_layer <= e && senders[s]->end_layer > e;
           }
           if (any) break;
           ++e;
@@ -181,9 +197,9 @@ inline assignment_result assign(const std::vector<placement>& old, parallel_conf
         f.from_checkpoint = true;
         from_ckpt = true;
       } else {
-        src_end = std::min(b, held[src]->end_layer);
-        f.source = out.placements[src].instance;
-        f.source_gpu = out.placements[src].gpu;
+        src_end = std::min(b, senders[src]->end_layer);
+        f.source = senders[src]->instance;
+        f.source_gpu = senders[src]->gpu;
         ++load[src];
       }
       f.end_layer = src_end;

@@ -271,8 +271,9 @@ class controller {
     dec.target = step.config;
     // The planner only proposes targets that fit; a broken invariant here is a parcae bug.
     PARCAE_ASSERT(params_.planner.fits(dec.target, n1) && params_.planner.allowed(dec.target));
+    const std::vector<instance_id> draining(doomed_.begin(), doomed_.end());
     assignment_result a = assign(placements_, config_, usable, params_.planner.gpus_per_instance,
-                                 dec.target, params_.n_layers);
+                                 dec.target, params_.n_layers, draining);
     dec.kind = a.kind;
     dec.placements = std::move(a.placements);
     dec.fetches = std::move(a.fetches);

@@ -67,7 +67,8 @@ struct layer_fetch {
   int first_layer = 0;
   int end_layer = 0;
   bool from_checkpoint = false;
-  instance_id source = 0;  ///< sender (when !from_checkpoint)
+  instance_id source = 0;  ///< sender (when !from_checkpoint); may be an instance under a
+                           ///< preemption notice, which must send before its deadline
   int source_gpu = 0;
 };
 
