@@ -115,8 +115,9 @@ TEST_CASE("GPU: reproducible, and launch shape and async calls change nothing") 
     int block, tile, grid;
     bool async;
   };
-  for (const shape s : {shape{128, 64, 0, false}, shape{128, 64, 0, true}, shape{32, 1, 1, false},
-                        shape{256, 256, 5, true}, shape{1024, 96, 0, false}}) {
+  for (const shape s :
+       {shape{128, 64, 0, false}, shape{128, 64, 0, true}, shape{32, 1, 1, false},
+        shape{256, 256, 5, true}, shape{1024, 96, 0, false}, shape{64, 200, 0, true}}) {
     CAPTURE(s.block);
     CAPTURE(s.tile);
     gpu_call c = call(6000, 21, 2);

@@ -98,7 +98,7 @@ TEST_CASE("host run: tile, block and grid shapes change nothing") {
     int block, tile, grid;
   };
   for (const shape s : {shape{32, 1, 1}, shape{32, 32, 3}, shape{64, 17, 0}, shape{128, 128, 7},
-                        shape{256, 64, 1000}}) {
+                        shape{256, 64, 1000}, shape{32, 300, 2}}) {
     CAPTURE(s.block);
     CAPTURE(s.tile);
     CAPTURE(s.grid);
@@ -163,8 +163,8 @@ TEST_CASE("host run: bad arguments and invalid user samplers") {
       "parcae::cuda::mc_gpu_params::validate: block_threads is 48, but must be a multiple of 32");
   bad([](auto& q) { q.block_threads = 2048; },
       "parcae::cuda::mc_gpu_params::validate: block_threads is 2048, but must be in [32, 1024]");
-  bad([](auto& q) { q.tile = 200; },
-      "parcae::cuda::mc_gpu_params::validate: tile is 200, but must be in [1, 128]");
+  bad([](auto& q) { q.tile = 0; },
+      "parcae::cuda::mc_gpu_params::validate: tile is 0, but must be in [1, 65536]");
   bad([](auto& q) { q.interval_s = 0.0; },
       "parcae::cuda::mc_gpu_params::validate: interval_s is 0, but must be > 0");
   bad([](auto& q) { q.max_blocks = -1; },

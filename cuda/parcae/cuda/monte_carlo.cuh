@@ -86,9 +86,11 @@ __global__ void mc_kernel(mc_launch<Sampler, Cost> l) {
   const int block = static_cast<int>(blockIdx.x);
   for (std::int64_t t = blockIdx.x; t < l.tiles; t += gridDim.x) {
     const tile_span span = locate_tile(l, t);
-    if (j < span.n) tile_draw(l, span, sh, block, j, atomic_report{l.bad_sample});
+    for (int i = j; i < span.n; i += blockDim.x) {
+      tile_draw(l, span, sh, block, i, atomic_report{l.bad_sample});
+    }
     __syncthreads();
-    if (j < span.n) tile_dedup(sh, j);
+    for (int i = j; i < span.n; i += blockDim.x) tile_dedup(sh, i);
     __syncthreads();
     if (j == 0) {
       const int distinct = tile_compact(sh, span.n);

@@ -37,8 +37,10 @@ struct mc_gpu_params {
   double interval_s = 60.0;      ///< Δ for the liveput value
   int gpus_per_instance = 1;     ///< g
   int block_threads = 128;       ///< threads per block (multiple of 32, <= 1024)
-  int tile = 64;                 ///< samples per tile (<= block_threads); does not change results
-  int max_blocks = 0;            ///< grid size cap; 0 = as many as fit on the device at once
+  /// Samples per tile: equal survivor summaries are merged within a tile (bounded by the shared
+  /// memory: 548 bytes per sample). Does not change the estimates, only entry::states and speed.
+  int tile = 64;
+  int max_blocks = 0;  ///< grid size cap; 0 = as many as fit on the device at once
 
   void validate() const {
     const char* f = "parcae::cuda::mc_gpu_params::validate";
@@ -49,7 +51,7 @@ struct mc_gpu_params {
     if (block_threads % 32 != 0) {
       throw_invalid(f, "block_threads", block_threads, "a multiple of 32");
     }
-    check_bounded(f, "tile", tile, 1, block_threads);
+    check_bounded(f, "tile", tile, 1, 1 << 16);
     check_nonnegative(f, "max_blocks", max_blocks);
   }
 };

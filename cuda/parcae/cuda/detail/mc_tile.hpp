@@ -7,9 +7,10 @@
 // family's samples are cut into tiles of `tile` consecutive sample indices; one thread block
 // processes one tile at a time (grid-stride over all tiles of the batch), in four phases separated
 // by __syncthreads():
-//   1. draw      thread j < n draws sample first+j with liveput::draw_survivors, the per-sample
+//   1. draw      sample first+j (j < n, threads taking every blockDim-th j) is drawn with
+//   liveput::draw_survivors, the per-sample
 //                unit of the CPU estimator (same Philox stream (seed, family_stream, index));
-//   2. dedup     thread j finds the first sample of the tile with the same survivor summary;
+//   2. dedup     for each j, the first sample of the tile with the same survivor summary;
 //   3. compact   thread 0 lists the distinct summaries in order and counts their samples;
 //   4. evaluate  the block evaluates every (target slot, distinct summary) pair with the family's
 //                bound cost function, weights each quantised cost by its count and adds it to
@@ -144,7 +145,7 @@ PARCAE_HD tile_span locate_tile(const mc_launch<Sampler, Cost>& l, std::int64_t 
   return s;
 }
 
-/// Phase 1, thread j < span.n: draw sample span.first + j. With check_output, an invalid
+/// Phase 1, for each j < span.n: draw sample span.first + j. With check_output, an invalid
 /// preemption set is reported as (family << 40 | sample) through report(code) and its summary
 /// is still written (the host throws after the launch, so it is never used).
 template <class Sampler, class Cost, class Report>
@@ -184,7 +185,7 @@ PARCAE_HD void tile_draw(const mc_launch<Sampler, Cost>& l, const tile_span& spa
   sh.hash[j] = liveput::hash_survivors(sh.surv[j]);
 }
 
-/// Phase 2, thread j < n: the first sample of the tile with the same summary as sample j.
+/// Phase 2, for each j < n: the first sample of the tile with the same summary as sample j.
 PARCAE_HD inline void tile_dedup(const tile_shared& sh, int j) {
   int r = j;
   for (int i = 0; i < j; ++i) {
