@@ -231,6 +231,14 @@ TEST_CASE("digest §2.1: best configuration per N from the measured tables of al
   }
 }
 
+TEST_CASE("more pipelines than micro-batches in the global batch is infeasible") {
+  const throughput_model tm(builtin::gpt_1_5b());
+  CHECK(tm.estimate({128, 8}).status == estimate_status::ok);
+  CHECK(tm.estimate({129, 2}).status == estimate_status::batch_too_small);
+  CHECK(tm.estimate({129, 2}).samples_per_s == 0.0);
+  CHECK(tm.best(1024).config.d <= 128);
+}
+
 TEST_CASE("profiles without layer times use the measured table only") {
   const throughput_model bert(shipped("bert"));
   CHECK_FALSE(bert.profile().layer_times);

@@ -4,6 +4,7 @@
 //   parcae model --profile gpt-1.5b --nodes 32
 //   parcae model --profile my-model.json --nodes 16 --json
 //   parcae model --profile gpt-1.5b --nodes 32 --config 4,8
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -108,9 +109,23 @@ void run_model(const model_args& args) {
                                    "pipeline has " +
                                    std::to_string(model.min_depth()) + " stages");
   }
+  // Best per alive count in one sweep over the configurations by size (calling model.best(n) for
+  // every n would re-estimate O(N) times). Same choice as throughput_model::best: highest
+  // samples/s, ties to fewer GPUs, then smaller p.
+  std::vector<parcae::perf::config_estimate> by_size = configs;
+  std::stable_sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) {
+    return a.config.size() != b.config.size() ? a.config.size() < b.config.size()
+                                              : a.config.p < b.config.p;
+  });
   std::vector<parcae::perf::config_estimate> best(static_cast<std::size_t>(args.nodes) + 1);
+  parcae::perf::config_estimate running;
+  std::size_t next = 0;
   for (int n = 1; n <= args.nodes; ++n) {
-    best[static_cast<std::size_t>(n)] = model.best(static_cast<long long>(n) * g);
+    while (next < by_size.size() && by_size[next].config.size() <= static_cast<long long>(n) * g) {
+      if (by_size[next].samples_per_s > running.samples_per_s) running = by_size[next];
+      ++next;
+    }
+    best[static_cast<std::size_t>(n)] = running;
   }
 
   if (args.json) {

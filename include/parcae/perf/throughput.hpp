@@ -39,8 +39,9 @@ namespace parcae::perf {
 
 enum class estimate_status : int {
   ok = 0,
-  out_of_memory = 1,  ///< some stage does not fit in GPU memory
-  no_estimate = 2,    ///< not measured, and the analytic model is off or has no layer times
+  out_of_memory = 1,    ///< some stage does not fit in GPU memory
+  no_estimate = 2,      ///< not measured, and the analytic model is off or has no layer times
+  batch_too_small = 3,  ///< d > global_batch / micro_batch: a pipeline would get no micro-batch
 };
 
 enum class estimate_source : int { measured = 0, analytic = 1 };
@@ -53,6 +54,8 @@ inline const char* to_string(estimate_status s) {
       return "out_of_memory";
     case estimate_status::no_estimate:
       return "no_estimate";
+    case estimate_status::batch_too_small:
+      return "batch_too_small";
   }
   return "?";
 }
@@ -218,6 +221,12 @@ class throughput_model {
     e.recompute = plan.recompute;
     if (!plan.feasible) {
       e.status = estimate_status::out_of_memory;
+      return e;
+    }
+    if (c.d > profile_.global_batch / profile_.micro_batch) {
+      // ceil((gbs / mbs) / d) would still give every pipeline one micro-batch and count samples
+      // beyond the global batch (the artifact's formula); we call such configurations infeasible.
+      e.status = estimate_status::batch_too_small;
       return e;
     }
     if (!profile_.layer_times) {
