@@ -314,7 +314,7 @@ TEST_CASE("sim: bad input is rejected with the one error format") {
   pp.horizon = 0;
   CHECK_THROWS_AS(sim::parcae_policy{pp}, parcae::invalid_argument);
   CHECK_THROWS_WITH_AS(sim::expand_policy_names({"magic"}),
-                       doctest::Contains("parcae::sim::expand_policy_names: policy is magic"),
+                       doctest::Contains("parcae::sim::expand_policy_names: policy is \"magic\""),
                        parcae::invalid_argument);
   CHECK_THROWS_AS(sim::expand_policy_names({}), parcae::invalid_argument);
   CHECK_THROWS_AS(sim::replay_policy("x", {{-1, 2}}, sim::replay_mode::live),
@@ -334,15 +334,17 @@ TEST_CASE("sim: bad input is rejected with the one error format") {
   c.count = 1;
   c.nodes = {"ghost"};
   broken.changes.push_back(c);
-  CHECK_THROWS_WITH_AS(sim::make_event_trace(broken), doctest::Contains("node is ghost"),
+  CHECK_THROWS_WITH_AS(sim::make_event_trace(broken),
+                       doctest::Contains("node is \"ghost\", but must be an instance alive"),
                        parcae::invalid_argument);
 
   // A user policy that asks for more instances than are alive, or a bad cost.
   scripted s;
   s.script = {{{2, 8}, 0.0, 0.0, 1.0, "x"}, {}, {}};
-  CHECK_THROWS_WITH_AS(sim::simulate(t, s, j),
-                       doctest::Contains("policy 'scripted' at interval 0 config is (2,8)"),
-                       parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      sim::simulate(t, s, j),
+      doctest::Contains("at interval 0 config is \"(2,8)\", but must be at most the 8"),
+      parcae::invalid_argument);
   s.script = {{{1, 60}, 0.0, 0.0, 1.0, "x"}, {}, {}};
   CHECK_THROWS_AS(sim::simulate(t, s, j), parcae::invalid_argument);  // deeper than the model
   s.script = {{{1, 8}, -1.0, 0.0, 1.0, "x"}, {}, {}};
