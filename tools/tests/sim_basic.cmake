@@ -1,0 +1,51 @@
+# parcae sim: the table, --json with the issue's schema, --csv, --plot, the artifact cross-check.
+file(MAKE_DIRECTORY ${WORK_DIR})
+execute_process(
+  COMMAND ${PARCAE} sim --trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv --profile gpt-1.5b
+          --policy ideal,reactive,bamboo,on-demand --hours 5.5,6.5 --quiet
+          --json ${WORK_DIR}/out.json --csv ${WORK_DIR}/out.csv --plot ${WORK_DIR}/out.svg
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "parcae sim failed (${rc}): ${out} ${err}")
+endif()
+foreach(expected "60 intervals of 60 s" "ideal .* 100.00%" "reactive" "bamboo" "on-demand"
+        "\\$/M samples")
+  if(NOT out MATCHES "${expected}")
+    message(FATAL_ERROR "parcae sim output lacks '${expected}':\n${out}")
+  endif()
+endforeach()
+file(READ ${WORK_DIR}/out.json json)
+foreach(key trace profile intervals policies name samples ratio_to_ideal reconfigurations
+        migration_seconds instance_hours cost_usd)
+  if(NOT json MATCHES "\"${key}\"")
+    message(FATAL_ERROR "--json lacks \"${key}\":\n${json}")
+  endif()
+endforeach()
+string(JSON n GET "${json}" intervals)
+string(JSON np LENGTH "${json}" policies)
+string(JSON first GET "${json}" policies 0 name)
+string(JSON ratio GET "${json}" policies 0 ratio_to_ideal)
+if(NOT n EQUAL 60 OR NOT np EQUAL 4 OR NOT first STREQUAL "ideal" OR NOT ratio EQUAL 1)
+  message(FATAL_ERROR "--json content: intervals ${n}, ${np} policies, first ${first} ${ratio}")
+endif()
+file(STRINGS ${WORK_DIR}/out.csv rows)
+list(LENGTH rows nrows)
+list(GET rows 0 header)
+if(NOT nrows EQUAL 241 OR NOT header MATCHES "^policy,interval,instances,n_in,n_out,d,p,")
+  message(FATAL_ERROR "--csv: ${nrows} rows, header '${header}'")
+endif()
+file(READ ${WORK_DIR}/out.svg svg)
+if(NOT svg MATCHES "^<svg" OR NOT svg MATCHES "polyline" OR NOT svg MATCHES "</svg>")
+  message(FATAL_ERROR "--plot did not write an SVG")
+endif()
+
+# The artifact cross-check: the throughput-optimal choices agree everywhere.
+execute_process(
+  COMMAND ${PARCAE} sim --trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv --profile gpt-1.5b
+          --policy reactive --quiet
+          --artifact-plans ${SOURCE_DIR}/bench/traces/parcae/liveput_res/gpt-1.5b_p3_gbs128_mbs1.json
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "reactive_vs_throughput_opt: same \\(D,P\\) in 683 of 683"
+   OR NOT out MATCHES "reactive +1,171,346")
+  message(FATAL_ERROR "cross-check (${rc}): ${out} ${err}")
+endif()

@@ -1,0 +1,17 @@
+# parcae sim: bad input exits with status 2 and a clear message.
+function(expect_error expected)
+  execute_process(COMMAND ${PARCAE} sim ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  if(NOT rc EQUAL 2 OR NOT err MATCHES "${expected}")
+    message(FATAL_ERROR "parcae sim ${ARGN}: rc ${rc}, expected '${expected}' in: ${err}")
+  endif()
+endfunction()
+set(trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv)
+expect_error("policy is \"magic\"" --trace ${trace} --profile gpt-1.5b --policy magic)
+expect_error("must be a readable file" --trace ${WORK_DIR}/missing.csv --profile gpt-1.5b)
+expect_error("profile" --trace ${trace} --profile no-such-model)
+expect_error("--accounting must be" --trace ${trace} --profile gpt-1.5b --accounting guess)
+expect_error("--hours" --trace ${trace} --profile gpt-1.5b --hours 3)
+expect_error("--forecaster must be" --trace ${trace} --profile gpt-1.5b --forecaster oracle)
+expect_error("--artifact-plans" --trace ${trace} --profile gpt-1.5b --policy ideal
+             --artifact-plans ${WORK_DIR}/missing.json)
