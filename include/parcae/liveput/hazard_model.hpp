@@ -54,7 +54,9 @@ struct hazard_model {
     int n_out = 0;
     std::vector<double> table;
     hazard_sampler sampler() const { return hazard_sampler{n, n_out, table.data()}; }
-    PARCAE_HD void operator()(counter_rng& rng, int* out) const { sampler()(rng, out); }
+    void operator()(counter_rng& rng, int* out) const {
+      sampler()(rng, out);
+    }  // host; device: sampler()
   };
 
   void validate() const {
