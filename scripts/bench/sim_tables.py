@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Markdown tables for docs/results.md from the JSON files of scripts/bench/sim_results.sh.
+Usage: scripts/bench/sim_tables.py [OUT_DIR]"""
+import json, sys, os
+
+out = sys.argv[1] if len(sys.argv) > 1 else "build/sim-results"
+models = ["gpt-1.5b", "bert", "resnet152", "vgg19", "gpt-6.7b"]
+names = ["ideal", "reactive", "bamboo", "on-demand", "parcae-truth", "parcae-predict",
+         "parcae-stochastic"]
+
+def load(name):
+    with open(os.path.join(out, name + ".json")) as f:
+        return json.load(f)
+
+def by_name(doc):
+    return {p["name"]: p for p in doc["policies"]}
+
+def table(prefix, title):
+    print(f"\n### {title}\n")
+    print("| model | " + " | ".join(names) + " | predict / reactive | stochastic / reactive |")
+    print("|---|" + "---|" * (len(names) + 2))
+    for m in models:
+        p = by_name(load(f"{prefix}-{m}"))
+        cells = []
+        for n in names:
+            cells.append(f"{p[n]['samples']:,.0f} ({100 * p[n]['ratio_to_ideal']:.1f}%)")
+        r = p["reactive"]["samples"]
+        print(f"| {m} | " + " | ".join(cells) +
+              f" | {p['parcae-predict']['samples'] / r:.2f}x | {p['parcae-stochastic']['samples'] / r:.2f}x |")
+
+def cost_table(prefix, title):
+    print(f"\n### {title}: dollars per million samples\n")
+    print("| model | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for m in models:
+        p = by_name(load(f"{prefix}-{m}"))
+        print(f"| {m} | " + " | ".join(f"{p[n]['usd_per_million_samples']:.2f}" for n in names) + " |")
+
+table("p3", "p3 trace (683 one-minute intervals, up to 32 instances)")
+cost_table("p3", "p3 trace")
+table("g4dn", "g4dn trace (647 intervals, up to 24 instances)")
+for seg, hours in [("hh", "5.5-6.5 h"), ("hl", "1.5-2.5 h"), ("lh", "8-9 h"), ("ll", "10-11 h")]:
+    table(f"p3-{seg}", f"p3 segment {seg} ({hours})")
+
+print("\n### Cross-check with the artifact's plans (p3)\n")
+print("| model | reactive = throughput-opt | truth = liveput-truth | predict = liveput-predict "
+      "| artifact throughput-opt replayed | artifact liveput-truth replayed | artifact liveput-predict replayed |")
+print("|---|---|---|---|---|---|---|")
+for m in models:
+    d = load(f"p3-{m}")
+    c = d["artifact_cross_check"]
+    rep = {r["plan"]: r for r in c["replayed"]}
+    def agree(k):
+        return f"{c[k]['same']}/{c[k]['of']}"
+    def rp(k):
+        return f"{rep[k]['samples']:,.0f} ({100 * rep[k]['ratio_to_ideal']:.1f}%)"
+    print(f"| {m} | {agree('reactive_vs_throughput_opt')} | {agree('parcae_truth_vs_liveput_truth')} | "
+          f"{agree('parcae_predict_vs_liveput_predict')} | {rp('artifact throughput-opt')} | "
+          f"{rp('artifact liveput-truth')} | {rp('artifact liveput-predict')} |")
+
+print("\n### Expected-cost accounting (the artifact's), p3\n")
+print("| model | parcae-truth | parcae-predict |")
+print("|---|---|---|")
+for m in models:
+    p = by_name(load(f"p3-{m}-expected"))
+    print(f"| {m} | {p['parcae-truth']['samples']:,.0f} ({100 * p['parcae-truth']['ratio_to_ideal']:.2f}%) | "
+          f"{p['parcae-predict']['samples']:,.0f} ({100 * p['parcae-predict']['ratio_to_ideal']:.2f}%) |")
