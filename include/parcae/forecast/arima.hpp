@@ -16,7 +16,8 @@
 //    CSS"; we restart ML from zero ARMA coefficients and report status css_nonstationary_fallback.
 //  - A constant series (or one that a drift fits exactly) is a perfect fit: status ok, sigma2 0,
 //    loglik +inf, forecasts equal to the exact extrapolation with zero-width intervals.
-//  - Series with |y| > 1e100 are fitted after an exact power-of-two rescaling.
+//  - Values must satisfy |y| <= 1e150 (so that sigma2 ~ y^2 is representable); series with
+//    |y| > 1e100 are fitted after an exact power-of-two rescaling.
 //  - The optimiser is LBFGS++ (L-BFGS) run to a tighter tolerance than R's optim(BFGS).
 
 #include <algorithm>
@@ -142,6 +143,8 @@ class arima {
   int iterations = 0;        ///< optimiser iterations (CSS + ML)
   int nobs = 0;              ///< n - d (R's nobs / n.used)
   bool perfect_fit = false;  ///< constant series (or exact drift): sigma2 0, loglik +inf
+  bool css_fallback =
+      false;  ///< CSS-ML restarted ML from zero (status says so unless not_converged)
 
   /// Fits the model to y (oldest first).
   static arima fit(const std::vector<double>& y, const arima_params& params = {});

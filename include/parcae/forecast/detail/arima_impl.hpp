@@ -20,7 +20,13 @@ inline arima arima::fit(const std::vector<double>& y, const arima_params& params
                                   " (d + p + q + constant + 1) for this order");
   }
   double max_abs = 0.0;
-  for (double v : y) max_abs = std::max(max_abs, std::abs(v));
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (std::abs(y[i]) > 1e150) {
+      throw_invalid(fn, "y[" + std::to_string(i) + "]", y[i],
+                    "of magnitude <= 1e150 (sigma2 would overflow)");
+    }
+    max_abs = std::max(max_abs, std::abs(y[i]));
+  }
   if (max_abs <= 1e100) return fit_scaled_(y, params);
   // Sums of squares would overflow: fit y / 2^k (exact), then scale back.
   const double s = std::ldexp(1.0, std::ilogb(max_abs));
@@ -198,6 +204,7 @@ inline arima arima::fit_scaled_(const std::vector<double>& y, const arima_params
       if (p > 0 &&
           !detail::arima_ar_is_stationary(std::vector<double>(init.begin(), init.begin() + p))) {
         m.status = arima_status::css_nonstationary_fallback;
+        m.css_fallback = true;
         init = init0;
       }
     }
@@ -272,7 +279,7 @@ inline arima_forecast arima::forecast(int horizon, const std::vector<double>& le
   for (std::size_t i = 0; i < levels.size(); ++i) {
     check_open_interval(fn, "levels[" + std::to_string(i) + "]", levels[i], 0.0, 100.0);
   }
-  const auto h = static_cast<std::size_t>(horizon);
+  const std::size_t h = horizon > 0 ? static_cast<std::size_t>(horizon) : 0;
   const std::size_t n = y_.size();
   arima_forecast out;
   out.mean.assign(h, 0.0);
