@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error exits 2, like bad input to a subcommand.
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const parcae::invalid_argument& e) {
     std::cerr << "parcae: error: " << e.what() << "\n";
     return 2;
