@@ -193,6 +193,8 @@ TEST_CASE("controller: start, lose a stage, pause when nothing fits, resume") {
   CHECK(got[2].kind == migration_kind::resume);
   CHECK(got[2].target.size() <= 4);
   CHECK(c.history().size() == 4);
+  CHECK(c.last_decision().sequence == c.decisions());
+  CHECK(c.last_decision().target == c.current_config());
   CHECK(c.history()[1].n_out == 7);
   CHECK(lines.size() == 4);
 }

@@ -171,6 +171,11 @@ class controller {
     guard g(*this, "parcae::runtime::controller::history");
     return history_;
   }
+  /// The latest decision, also when it changed nothing (kind none, no reconfigure call).
+  decision last_decision() const {
+    guard g(*this, "parcae::runtime::controller::last_decision");
+    return last_;
+  }
   std::uint64_t decisions() const {
     guard g(*this, "parcae::runtime::controller::decisions");
     return sequence_;
@@ -293,7 +298,8 @@ class controller {
          << to_string(dec.target) << " " << to_string(dec.kind) << ", cost " << dec.expected_cost_s
          << " s, plan " << dec.expected_samples << " samples";
     log(line.str());
-    if (dec.kind != migration_kind::none) hooks_.reconfigure(dec);
+    last_ = dec;
+    if (last_.kind != migration_kind::none) hooks_.reconfigure(last_);
   }
 
   controller_params params_;
@@ -312,6 +318,7 @@ class controller {
   std::vector<placement> placements_;
   std::vector<interval_record> history_;
   std::uint64_t sequence_ = 0;
+  decision last_;
 };
 
 }  // namespace parcae::runtime

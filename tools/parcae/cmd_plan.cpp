@@ -1,0 +1,200 @@
+// `parcae plan`: the plan the runtime controller would make at one minute of a trace, step by
+// step, with the expected samples (docs/planning.md).
+//
+//   parcae plan --profile gpt-1.5b --trace p3trace.csv --at 330 [--horizon 12]
+//               [--planner dp|stochastic] [--paths 16] [--json]
+//
+// The trace is binned into intervals and replayed through a runtime::controller from its first
+// interval up to --at (instances are named by arrival; a preemption removes the oldest instance,
+// which the planner's expected costs do not depend on), with the ARIMA availability forecaster
+// and the exact/Monte-Carlo liveput table; the decision at --at is printed.
+#include <cstdio>
+#include <deque>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "parcae/command.hpp"
+#include "parcae/liveput/cpu_backend.hpp"
+#include "parcae/liveput/perf_cost.hpp"
+#include "parcae/liveput/table.hpp"
+#include "parcae/perf/throughput.hpp"
+#include "parcae/plan/liveput_provider.hpp"
+#include "parcae/profile_io.hpp"
+#include "parcae/runtime/availability_source.hpp"
+#include "parcae/runtime/controller.hpp"
+#include "parcae/trace/bin.hpp"
+#include "parcae/trace/read.hpp"
+
+namespace {
+
+namespace lp = parcae::liveput;
+namespace rt = parcae::runtime;
+
+struct plan_args {
+  std::string profile;
+  std::string trace;
+  int at = 0;
+  int horizon = 12;
+  std::string planner = "dp";
+  int paths = 16;
+  double interval = 60.0;
+  int capacity = 0;
+  std::uint64_t seed = 1;
+  std::int64_t samples = 2000;
+  bool json = false;
+};
+
+void run_plan(const plan_args& a) {
+  const parcae::perf::model_profile profile = parcae_tool::load_profile(a.profile);
+  parcae::trace::binning_params bp;
+  bp.interval_seconds = a.interval;
+  const auto series = parcae::trace::bin(parcae::trace::read_trace(a.trace), bp);
+  if (a.at < 0 || a.at >= static_cast<int>(series.size())) {
+    throw parcae_tool::usage_error("--at " + std::to_string(a.at) + " must be in [0, " +
+                                   std::to_string(series.size()) + ") (intervals in the trace)");
+  }
+  int capacity = a.capacity;
+  if (capacity <= 0) {
+    for (const auto& iv : series.intervals)
+      capacity = std::max({capacity, iv.alive, iv.alive_after()});
+  }
+  capacity = std::max(capacity, 1);
+  const int g = profile.gpus_per_instance;
+
+  const parcae::perf::throughput_model model(profile);
+  const auto targets = lp::candidate_targets(model, static_cast<long long>(capacity) * g);
+  lp::cpu_params cp;
+  cp.interval_s = a.interval;
+  cp.seed = a.seed;
+  cp.samples = a.samples;
+  auto table = std::make_shared<lp::table>(
+      lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(profile), targets, g, cp));
+  auto provider = parcae::plan::any_transition_provider::wrap(
+      parcae::plan::liveput_provider(table, targets, profile));
+
+  rt::controller_params params;
+  params.planner.interval_s = a.interval;
+  params.planner.gpus_per_instance = g;
+  params.planner.capacity = capacity;
+  params.planner.p_min = profile.artifact_targets.min_p;
+  if (profile.artifact_targets.max_p > 0) params.planner.p_max = profile.artifact_targets.max_p;
+  params.planner.excluded_p = profile.artifact_targets.ignore_p;
+  params.planner.excluded_d = profile.artifact_targets.ignore_d;
+  params.horizon = a.horizon;
+  params.kind = a.planner == "stochastic" ? rt::planner_kind::stochastic : rt::planner_kind::dp;
+  params.sample_paths = a.paths;
+  params.n_layers = profile.n_layers();
+  rt::availability_source_params fp;
+  fp.forecast.window = 12;
+  fp.forecast.capacity = capacity;
+  fp.forecast.seed = a.seed;
+
+  rt::hooks hooks;
+  hooks.reconfigure = [](const rt::decision&) {};  // the replay only needs the state
+  rt::controller ctl(params, provider, rt::availability_source(fp), hooks);
+
+  // Replay: instances named by arrival, the oldest preempted first.
+  std::deque<rt::instance_id> alive;
+  rt::instance_id next = 0;
+  for (int k = 0; k < series.intervals.front().alive; ++k) alive.push_back(next++);
+  ctl.on_instances_added(std::vector<rt::instance_id>(alive.begin(), alive.end()));
+  std::vector<rt::instance_id> joined(alive.begin(), alive.end()), gone;
+  ctl.on_interval(std::vector<rt::instance_id>(alive.begin(), alive.end()), joined, gone);
+  for (int k = 0; k < a.at; ++k) {
+    const auto& iv = series.intervals[static_cast<std::size_t>(k)];
+    joined.clear();
+    gone.clear();
+    for (int i = 0; i < iv.removed && !alive.empty(); ++i) {
+      gone.push_back(alive.front());
+      alive.pop_front();
+    }
+    for (int i = 0; i < iv.added; ++i) {
+      joined.push_back(next);
+      alive.push_back(next++);
+    }
+    ctl.on_interval(std::vector<rt::instance_id>(alive.begin(), alive.end()), joined, gone);
+  }
+  const rt::decision last = ctl.last_decision();
+  const int n_at = static_cast<int>(alive.size());
+  if (a.json) {
+    nlohmann::json j;
+    j["profile"] = profile.name;
+    j["trace"] = a.trace;
+    j["at"] = a.at;
+    j["alive"] = n_at;
+    j["planner"] = a.planner;
+    j["horizon"] = a.horizon;
+    j["previous"] = {{"d", last.previous.d}, {"p", last.previous.p}};
+    j["target"] = {{"d", last.target.d}, {"p", last.target.p}};
+    j["kind"] = rt::to_string(last.kind);
+    j["expected_cost_s"] = last.expected_cost_s;
+    j["expected_samples"] = last.expected_samples;
+    j["steps"] = nlohmann::json::array();
+    for (const auto& s : last.plan) {
+      j["steps"].push_back({{"n_before", s.n_before},
+                            {"n_in", s.events.n_in},
+                            {"n_out", s.events.n_out},
+                            {"n_after", s.n_after},
+                            {"d", s.config.d},
+                            {"p", s.config.p},
+                            {"prob", s.prob},
+                            {"cost_s", s.cost_s},
+                            {"samples", s.samples},
+                            {"remaining_s", s.remaining_s}});
+    }
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  std::printf("plan for %s at interval %d of %s (%d alive), planner %s, horizon %d\n",
+              profile.name.c_str(), a.at, a.trace.c_str(), n_at, a.planner.c_str(), a.horizon);
+  std::printf("decision: %s -> %s %s, expected migration %.1f s\n",
+              parcae::to_string(last.previous).c_str(), parcae::to_string(last.target).c_str(),
+              rt::to_string(last.kind), last.expected_cost_s);
+  std::printf("step  N_before  in  out  N_after  config    cost_s    samples  remaining_s\n");
+  for (std::size_t k = 0; k < last.plan.size(); ++k) {
+    const auto& s = last.plan[k];
+    std::printf("%4zu  %8d  %2d  %3d  %7d  %-7s  %7.1f  %9.1f  %11.1f\n", k + 1, s.n_before,
+                s.events.n_in, s.events.n_out, s.n_after, parcae::to_string(s.config).c_str(),
+                s.cost_s, s.samples, s.remaining_s);
+  }
+  std::printf("expected samples over the horizon: %.1f%s\n", last.expected_samples,
+              a.planner == "stochastic" ? " (mean over the sample paths; first step shown)" : "");
+}
+
+void setup_plan(CLI::App& app) {
+  auto args = std::make_shared<plan_args>();
+  CLI::App* cmd = app.add_subcommand(
+      "plan",
+      "The plan the runtime controller makes at one interval of a trace (docs/planning.md)");
+  cmd->add_option("--profile", args->profile, "profile name (profiles/NAME.json) or JSON file")
+      ->required();
+  cmd->add_option("--trace", args->trace, "availability trace (any format `parcae trace` reads)")
+      ->required();
+  cmd->add_option("--at", args->at, "interval (minute, for 60 s intervals) of the decision")
+      ->required();
+  cmd->add_option("--horizon", args->horizon, "H, intervals planned")->check(CLI::Range(1, 1000));
+  cmd->add_option("--planner", args->planner, "dp (point forecast) or stochastic (sample paths)")
+      ->check(CLI::IsMember({"dp", "stochastic"}));
+  cmd->add_option("--paths", args->paths, "K, forecast sample paths for --planner stochastic")
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--interval", args->interval, "interval length in seconds")
+      ->check(CLI::Range(1.0, 86400.0));
+  cmd->add_option("--capacity", args->capacity,
+                  "most instances the job may use (default: the trace's maximum)")
+      ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--seed", args->seed, "seed of the forecast paths and Monte-Carlo liveput");
+  cmd->add_option("--samples", args->samples,
+                  "Monte-Carlo samples per liveput key too large for the exact estimator")
+      ->check(CLI::Range(std::int64_t{100}, std::int64_t{10'000'000}));
+  cmd->add_flag("--json", args->json, "print one JSON object instead of a table");
+  cmd->callback([args] { run_plan(*args); });
+}
+
+const parcae_tool::command_registration reg{"plan", 50, &setup_plan};
+
+}  // namespace
