@@ -94,31 +94,17 @@ inline std::vector<double> window_of(const std::vector<double>& v, int window) {
 
 }  // namespace detail_forecaster
 
-/// Forecast from plain series. `alive` is N_0..N_n (its last value is the current count);
-/// `removed` (optional, may be empty) is n_out of the same intervals, used only by the artifact's
-/// Poisson rule. Throws parcae::invalid_argument for bad params, NaN/inf/negative counts or a
-/// history shorter than the model needs.
-inline availability_forecast forecast_availability(const std::vector<double>& alive,
-                                                   const std::vector<double>& removed,
-                                                   const availability_params& params) {
-  constexpr const char* fn = "parcae::forecast::forecast_availability";
+/// Fits the model of `params` to a series and forecasts params.horizon steps (no rounding, no
+/// clamping): the model step of forecast_availability, also used by `parcae forecast --series`.
+/// A constant series gets the constant forecast with zero-width intervals and no fit. `fit`
+/// receives the fitted model (for sample paths) and its summary.
+inline prediction fit_and_predict(const std::vector<double>& history,
+                                  const availability_params& params,
+                                  parcae::detail::forecaster_fit& fit) {
   params.validate();
-  check_min_size(fn, "alive", alive, 2);
-  check_all_finite(fn, "alive", alive);
-  check_all_finite(fn, "removed", removed);
-  for (std::size_t i = 0; i < alive.size(); ++i) {
-    check_nonnegative(fn, "alive[" + std::to_string(i) + "]", alive[i]);
-  }
-  std::vector<double> history = detail_forecaster::window_of(alive, params.window);
-  const std::vector<double> removal_history = detail_forecaster::window_of(removed, params.window);
-  if (params.artifact_rules) {
-    remove_outliers(history, params.artifact_rules->outlier_max_run);
-    if (params.artifact_rules->flatten_turning_points) flatten_turning_point(history);
-  }
+  check_min_size("parcae::forecast::fit_and_predict", "history", history, 1);
+  check_all_finite("parcae::forecast::fit_and_predict", "history", history);
   const int h = params.horizon;
-  availability_forecast out;
-  out.current = static_cast<int>(std::lround(history.back()));
-  parcae::detail::forecaster_fit fit;
   fit.kind = params.model;
   const bool constant =
       std::all_of(history.begin(), history.end(), [&](double v) { return v == history.front(); });
@@ -158,6 +144,37 @@ inline availability_forecast forecast_availability(const std::vector<double>& al
         break;
     }
   }
+  return pred;
+}
+
+/// Forecast from plain series. `alive` is N_0..N_n (its last value is the current count);
+/// `removed` (optional, may be empty) is n_out of the same intervals, used only by the artifact's
+/// Poisson rule. Throws parcae::invalid_argument for bad params, NaN/inf/negative counts or a
+/// history shorter than the model needs.
+inline availability_forecast forecast_availability(const std::vector<double>& alive,
+                                                   const std::vector<double>& removed,
+                                                   const availability_params& params) {
+  constexpr const char* fn = "parcae::forecast::forecast_availability";
+  params.validate();
+  check_min_size(fn, "alive", alive, 2);
+  check_all_finite(fn, "alive", alive);
+  check_all_finite(fn, "removed", removed);
+  for (std::size_t i = 0; i < alive.size(); ++i) {
+    check_nonnegative(fn, "alive[" + std::to_string(i) + "]", alive[i]);
+  }
+  std::vector<double> history = detail_forecaster::window_of(alive, params.window);
+  const std::vector<double> removal_history = detail_forecaster::window_of(removed, params.window);
+  if (params.artifact_rules) {
+    remove_outliers(history, params.artifact_rules->outlier_max_run);
+    if (params.artifact_rules->flatten_turning_points) flatten_turning_point(history);
+  }
+  const int h = params.horizon;
+  availability_forecast out;
+  out.current = static_cast<int>(std::lround(history.back()));
+  const bool constant =
+      std::all_of(history.begin(), history.end(), [&](double v) { return v == history.front(); });
+  parcae::detail::forecaster_fit fit;
+  const prediction pred = fit_and_predict(history, params, fit);
   out.model = fit.summary;
   out.alive_mean = pred.mean;
   const double cap = params.capacity;
