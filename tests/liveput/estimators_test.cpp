@@ -282,6 +282,7 @@ TEST_CASE("Monte-Carlo: same seed, same result at any thread count and chunk siz
       const auto other = estimate_monte_carlo(uniform_model{}, cost, targets, keys, q);
       for (std::size_t i = 0; i < keys.size(); ++i) {
         REQUIRE(other[i].targets.size() == one[i].targets.size());
+        if (chunk == 0) CHECK(other[i].states == one[i].states);  // automatic chunking
         for (std::size_t t = 0; t < one[i].targets.size(); ++t) {
           // Bit for bit.
           CHECK(other[i].targets[t].probability == one[i].targets[t].probability);

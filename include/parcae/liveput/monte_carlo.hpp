@@ -48,9 +48,9 @@ struct mc_params {
   std::int64_t samples = 10000;  ///< preemption sets per family (the artifact's --n-sim default)
   std::uint64_t seed = 1;        ///< Philox key; same seed, same result
   int threads = 1;               ///< worker threads; 0 = std::thread::hardware_concurrency()
-  /// Samples per work item; 0 = automatic: a whole family per item when there are enough
-  /// families to keep every thread busy (equal summaries are then merged over the whole family),
-  /// else about four items per thread. Does not change the estimates (only entry::states).
+  /// Samples per work item; 0 = automatic: a whole family per item when there are >= 8 families
+  /// (equal summaries are then merged over the whole family), else 8 items per family (at least
+  /// 1,024 samples each). Does not change the estimates (only the diagnostic entry::states).
   std::int64_t chunk = 0;
   double interval_s = 60.0;   ///< Δ for the liveput value
   int gpus_per_instance = 1;  ///< g
@@ -170,11 +170,12 @@ std::vector<entry> estimate_monte_carlo(const Model& model, const CostModel& cos
   const int threads = params.threads <= 0
                           ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
                           : params.threads;
+  // Automatic chunking depends on the request only (not on the thread count), so even the
+  // diagnostic entry::states is the same at any thread count.
   std::int64_t chunk = params.chunk;
   if (chunk == 0) {
-    chunk = families.size() >= 4 * static_cast<std::size_t>(threads)
-                ? params.samples
-                : std::max<std::int64_t>(1024, params.samples / (4 * threads) + 1);
+    chunk = families.size() >= 8 ? params.samples
+                                 : std::max<std::int64_t>(1024, (params.samples + 7) / 8);
   }
   // Work items: (family, chunk of samples).
   struct item {
