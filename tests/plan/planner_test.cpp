@@ -315,3 +315,23 @@ TEST_CASE("planner: bad input throws parcae::invalid_argument with the house mes
   CHECK_THROWS_AS(parcae::plan::plan_brute_force(prov, ok, 4, plan_state{}, {{0, 9}}),
                   invalid_argument);
 }
+
+TEST_CASE("dp: a migrating state's remaining time matters (the artifact's single label fails)") {
+  // (1,2) -> (2,2) costs 150 s. Path A moves at once: migrating 90 s, then 30 s left, then done
+  // with 30 s of training: 50 * 30 = 1500. Path B stays one step (1 * 60 samples) and then moves:
+  // after step 2 the SAME state ((2,2), migrating) carries (60 samples, 90 s left) against A's
+  // (0 samples, 30 s left). The artifact keeps only the label with more samples (B's), whose
+  // migration does not finish inside the horizon, and its best plan is then to stay:
+  // 3 * 60 = 180 samples. The exact value is 1500.
+  table_provider t;
+  t.tput = {{{1, 2}, 1.0}, {{2, 2}, 50.0}};
+  t.add(4, {1, 2}, 0, 0, {{{1, 2}, 1.0, 0.0}, {{2, 2}, 1.0, 150.0}});
+  t.add(4, {2, 2}, 0, 0, {{{2, 2}, 1.0, 0.0}});
+  const std::vector<availability_step> steps{{0, 0}, {0, 0}, {0, 0}};
+  const auto r = parcae::plan::plan_dp(t, small_params(), 4, plan_state{{1, 2}, 0.0}, steps);
+  CHECK(r.first() == parallel_config{2, 2});
+  CHECK(r.expected_samples == 1500.0);
+  CHECK(r.steps[1].remaining_s == 30.0);
+  CHECK(parcae::plan::plan_brute_force(t, small_params(), 4, plan_state{{1, 2}, 0.0}, steps)
+            .expected_samples == 1500.0);
+}
