@@ -97,6 +97,11 @@ struct arima_params {
   bool transform_pars = true;
   /// Iteration limit of each optimisation (R's optim maxit default).
   int max_iterations = 100;
+  /// CSS only: drive the optimiser with the analytic gradient of the conditional sum of squares
+  /// instead of R's central differences. Several times fewer evaluations; the optimum is the
+  /// same up to the optimiser's tolerance, but on flat CSS surfaces the path (and the point where
+  /// it stops) can differ from R's. auto_arima's approximate search uses it.
+  bool analytic_css_gradient = false;
 
   void validate(const char* function = "parcae::forecast::arima_params::validate") const {
     check_bounded(function, "order.p", order.p, 0, 20);

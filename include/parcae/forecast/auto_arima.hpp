@@ -76,6 +76,7 @@ inline fitted fit_one(const std::vector<double>& y, arima_order order, bool cons
   params.include_mean = constant && order.d == 0;
   params.include_drift = constant && order.d == 1;
   params.method = approximation ? arima_method::css : arima_method::css_ml;
+  params.analytic_css_gradient = approximation;
   try {
     out.model = arima::fit(y, params);
   } catch (const std::invalid_argument&) {

@@ -23,15 +23,19 @@ struct arima_optim_result {
 };
 
 /// Wraps f(const double* par) -> double in scaled coordinates, with a numerical gradient.
-template <class F>
+struct arima_no_gradient {
+  double operator()(const double*, double*) const { return 0.0; }
+};
+
+template <class F, class G = arima_no_gradient>
 class arima_scaled_objective {
  public:
   // optim's default ndeps: central differences with step 1e-3 on the scaled parameters.
   static constexpr double ndeps = 1e-3;
   static constexpr double huge = 1e300;
 
-  arima_scaled_objective(F& f, const std::vector<double>& parscale)
-      : f_(f), scale_(parscale), par_(parscale.size()) {}
+  arima_scaled_objective(F& f, const std::vector<double>& parscale, G* grad = nullptr)
+      : f_(f), grad_(grad), scale_(parscale), par_(parscale.size()), g_(parscale.size()) {}
 
   double value(const Eigen::VectorXd& u) {
     for (std::size_t i = 0; i < par_.size(); ++i) {
@@ -42,6 +46,16 @@ class arima_scaled_objective {
   }
 
   double operator()(const Eigen::VectorXd& u, Eigen::VectorXd& grad) {
+    if (grad_ != nullptr) {
+      for (std::size_t i = 0; i < par_.size(); ++i) {
+        par_[i] = u(static_cast<Eigen::Index>(i)) * scale_[i];
+      }
+      const double v = (*grad_)(par_.data(), g_.data());
+      for (std::size_t i = 0; i < par_.size(); ++i) {
+        grad(static_cast<Eigen::Index>(i)) = g_[i] * scale_[i];
+      }
+      return std::isfinite(v) ? v : huge;
+    }
     const double fx = value(u);
     Eigen::VectorXd w = u;
     for (Eigen::Index i = 0; i < u.size(); ++i) {
@@ -66,8 +80,9 @@ class arima_scaled_objective {
 
  private:
   F& f_;
+  G* grad_;
   const std::vector<double>& scale_;
-  std::vector<double> par_;
+  std::vector<double> par_, g_;
 };
 
 /// Minimises f from init with a variable-metric (BFGS) method after Nash (1990, "Compact
@@ -79,9 +94,11 @@ class arima_scaled_objective {
 /// multimodal ARIMA likelihoods; LBFGS++ 0.1.0 was tried first, but its Armijo line search gives
 /// no curvature safeguard and its strong-Wolfe search expands into the flat region of the
 /// partial-autocorrelation transform, so it often stopped at a different (worse) optimum.
-template <class F>
+/// grad (optional): analytic gradient, grad(par, g) -> f(par); else central differences.
+template <class F, class G = arima_no_gradient>
 arima_optim_result arima_minimize(F& f, const std::vector<double>& init,
-                                  const std::vector<double>& parscale, int max_iterations) {
+                                  const std::vector<double>& parscale, int max_iterations,
+                                  G* grad = nullptr) {
   arima_optim_result out;
   const auto n = static_cast<Eigen::Index>(init.size());
   if (n == 0) {
@@ -90,7 +107,7 @@ arima_optim_result arima_minimize(F& f, const std::vector<double>& init,
   }
   constexpr double stepredn = 0.2, acctol = 1e-4, reltest = 10.0;
   const double reltol = std::sqrt(std::numeric_limits<double>::epsilon());
-  arima_scaled_objective<F> obj(f, parscale);
+  arima_scaled_objective<F, G> obj(f, parscale, grad);
   Eigen::VectorXd b(n), g(n), x(n), c(n), t(n), xb(n);
   for (Eigen::Index i = 0; i < n; ++i) {
     b(i) = init[static_cast<std::size_t>(i)] / parscale[static_cast<std::size_t>(i)];
@@ -118,7 +135,7 @@ arima_optim_result arima_minimize(F& f, const std::vector<double>& init,
         }
         if (count < n) {
           fv = obj.value(b);
-          accpoint = std::isfinite(fv) && fv < arima_scaled_objective<F>::huge &&
+          accpoint = std::isfinite(fv) && fv < arima_scaled_objective<F, G>::huge &&
                      fv <= fmin + gradproj * step * acctol;
           if (!accpoint) step *= stepredn;
         }
