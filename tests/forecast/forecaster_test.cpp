@@ -81,8 +81,9 @@ TEST_CASE("artifact rules: post-processing caps, clamps, damps, rounds half to e
 TEST_CASE("forecaster: model forecasts pass through; counts are consistent and clamped") {
   const auto s = p3_prefix(330);
   for (const availability_model m :
-       {availability_model::arima, availability_model::ets, availability_model::auto_ets,
-        availability_model::naive, availability_model::drift, availability_model::mean}) {
+       {availability_model::arima, availability_model::auto_arima, availability_model::ets,
+        availability_model::auto_ets, availability_model::naive, availability_model::drift,
+        availability_model::mean}) {
     availability_params params;
     params.model = m;
     params.window = 60;

@@ -134,7 +134,7 @@ pf::availability_params parse_method(const forecast_args& a) {
                                      "' must be css, ml or css-ml");
     }
   } else if (m == "auto_arima") {
-    throw parcae_tool::usage_error("--method auto_arima is not available in this build yet");
+    p.model = pf::availability_model::auto_arima;
   } else {
     throw parcae_tool::usage_error("--method: '" + m +
                                    "' must be arima:P,D,Q[:mean|drift], "
@@ -251,9 +251,9 @@ void setup_forecast(CLI::App& app) {
   cmd->add_option("--trace", args->trace_file, "availability trace (forecasts its alive count)");
   cmd->add_option("--interval", args->interval, "trace interval length in seconds")
       ->capture_default_str();
-  cmd->add_option(
-         "--method", args->method,
-         "arima:P,D,Q[:mean|drift] | ets[:ANN|AAN|AAdN|MNN|MAN|MAdN] | naive | drift | mean")
+  cmd->add_option("--method", args->method,
+                  "auto_arima | arima:P,D,Q[:mean|drift] | ets[:ANN|AAN|AAdN|MNN|MAN|MAdN] | naive "
+                  "| drift | mean")
       ->capture_default_str();
   cmd->add_option("--estimation", args->estimation, "ARIMA estimation: css | ml | css-ml")
       ->capture_default_str();

@@ -54,3 +54,6 @@ endif()
 run_ok(out forecast --trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv --method ets
        --horizon 3 --artifact-rules --window 12)
 expect_match("${out}" "N +in +out" "trace table header")
+run_ok(out forecast --trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv --method auto_arima
+       --horizon 3 --window 120)
+expect_match("${out}" "model: ARIMA\\([0-5],[0-2],[0-5]\\)" "auto_arima model")

@@ -43,9 +43,10 @@ struct availability_params {
   arima_params arima = default_arima();
   ets_spec ets{ets_error::additive, ets_trend::additive_damped};  ///< model ets
   ets_select_params ets_select;                                   ///< model auto_ets
-  int horizon = 10;   ///< H (the artifact's default look-ahead)
-  int window = 0;     ///< history intervals used (0: all)
-  int capacity = 32;  ///< N is clamped to [0, capacity]
+  auto_arima_params auto_arima_options;  ///< model auto_arima (Hyndman-Khandakar)
+  int horizon = 10;                      ///< H (the artifact's default look-ahead)
+  int window = 0;                        ///< history intervals used (0: all)
+  int capacity = 32;                     ///< N is clamped to [0, capacity]
   std::vector<double> levels = {80.0, 95.0};
   int n_paths = 0;  ///< sample paths (0: none)
   std::uint64_t seed = 0;
@@ -69,6 +70,7 @@ struct availability_params {
       check_open_interval(fn, "levels[" + std::to_string(i) + "]", levels[i], 0.0, 100.0);
     }
     if (model == availability_model::arima) arima.validate(fn);
+    if (model == availability_model::auto_arima) auto_arima_options.validate(fn);
     ets_select.validate();
     if (artifact_rules) artifact_rules->validate();
   }
@@ -119,6 +121,11 @@ inline prediction fit_and_predict(const std::vector<double>& history,
     switch (params.model) {
       case availability_model::arima:
         fit.arima_fit = arima::fit(history, params.arima);
+        pred = parcae::detail::to_prediction(fit.arima_fit.forecast(h, params.levels));
+        parcae::detail::summarise_arima(fit);
+        break;
+      case availability_model::auto_arima:
+        fit.arima_fit = parcae::forecast::auto_arima(history, params.auto_arima_options);
         pred = parcae::detail::to_prediction(fit.arima_fit.forecast(h, params.levels));
         parcae::detail::summarise_arima(fit);
         break;

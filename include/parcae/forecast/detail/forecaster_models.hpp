@@ -11,6 +11,7 @@
 
 #include "parcae/core/rng.hpp"
 #include "parcae/forecast/arima.hpp"
+#include "parcae/forecast/auto_arima.hpp"
 #include "parcae/forecast/baselines.hpp"
 #include "parcae/forecast/detail/forecaster_random.hpp"
 #include "parcae/forecast/ets.hpp"
@@ -19,7 +20,7 @@
 namespace parcae::forecast {
 
 /// Which model the availability forecaster runs.
-enum class availability_model { arima, ets, auto_ets, naive, drift, mean };
+enum class availability_model { arima, auto_arima, ets, auto_ets, naive, drift, mean };
 
 /// Summary of the model fitted to the N history (what the CLI prints).
 struct fitted_model {
@@ -85,6 +86,7 @@ inline Eigen::MatrixXd forecaster_paths(const forecaster_fit& f,
     case availability_model::mean:
       return parcae::forecast::simulate_baseline(f.baseline, h, n_paths, seed, stream);
     case availability_model::arima:
+    case availability_model::auto_arima:
       break;
   }
   // ARIMA: mean forecast plus innovations filtered by the psi weights (the linear-process form
