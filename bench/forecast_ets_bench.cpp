@@ -91,3 +91,4 @@ BENCHMARK(BM_ets_auto_p3_window12);
 BENCHMARK(BM_ets_ANN_nile);
 BENCHMARK(BM_ets_AAdN_nile);
 BENCHMARK(BM_ets_auto_nile);
+BENCHMARK_MAIN();
