@@ -21,6 +21,10 @@ for model in gpt-1.5b bert resnet152 vgg19 gpt-6.7b; do
   "$parcae" sim --trace $p3 --profile $model --quiet --accounting expected \
     --policy parcae-truth,parcae-predict --json "$out/p3-$model-expected.json" \
     > "$out/p3-$model-expected.txt"
+  # The default is --first-step forecast (the artifact's); notice = preemption notices known.
+  "$parcae" sim --trace $p3 --profile $model --quiet --first-step notice \
+    --policy parcae-predict,parcae-stochastic --json "$out/p3-$model-notice.json" \
+    > "$out/p3-$model-notice.txt"
   # g4dn.xlarge prices (us-east-1): on-demand $0.526/h, spot about 30% of it.
   "$parcae" sim --trace $g4dn --profile $model --quiet --spot-price 0.158 --on-demand-price 0.526 \
     --json "$out/g4dn-$model.json" > "$out/g4dn-$model.txt"

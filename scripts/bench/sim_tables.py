@@ -65,3 +65,13 @@ for m in models:
     p = by_name(load(f"p3-{m}-expected"))
     print(f"| {m} | {p['parcae-truth']['samples']:,.0f} ({100 * p['parcae-truth']['ratio_to_ideal']:.2f}%) | "
           f"{p['parcae-predict']['samples']:,.0f} ({100 * p['parcae-predict']['ratio_to_ideal']:.2f}%) |")
+
+print("\n### First step forecast (default, the artifact's) against notice, p3\n")
+print("| model | predict, forecast | stochastic, forecast | predict, notice | stochastic, notice |")
+print("|---|---|---|---|---|")
+for m in models:
+    f = by_name(load(f"p3-{m}"))
+    n = by_name(load(f"p3-{m}-notice"))
+    cell = lambda p, k: f"{p[k]['samples']:,.0f} ({100 * p[k]['ratio_to_ideal']:.1f}%)"
+    print(f"| {m} | {cell(f, 'parcae-predict')} | {cell(f, 'parcae-stochastic')} | "
+          f"{cell(n, 'parcae-predict')} | {cell(n, 'parcae-stochastic')} |")

@@ -354,3 +354,47 @@ TEST_CASE("sim: bad input is rejected with the one error format") {
   s.script = {{{1, 8}, 0.0, 0.0, 0.0, "x"}, {}, {}};
   CHECK_THROWS_AS(sim::simulate(t, s, j), parcae::invalid_argument);
 }
+
+TEST_CASE("sim: with first_step = forecast, the decision for interval k ignores k's events") {
+  // Two traces equal up to minute 10; at minute 10 one gains 8 instances, the other loses 3.
+  const std::vector<std::pair<int, int>> common{{0, 16}, {2, -3}, {3, 4}, {5, -2},
+                                                {6, 3},  {7, -4}, {8, 2}, {9, 1}};
+  auto with = [&](int delta) {
+    auto ev = common;
+    ev.push_back({10, delta});
+    return sim::make_event_trace(make_trace(ev, 13));
+  };
+  const auto base = sim::make_event_trace(make_trace(common, 13));
+  const auto joins = with(8), losses = with(-3);
+  REQUIRE(joins[10].added == 8);
+  REQUIRE(losses[10].removed == 3);
+  const sim::job& j = gpt_job();
+  for (auto future : {sim::future_source::predict, sim::future_source::stochastic}) {
+    sim::parcae_params pp;
+    pp.future = future;
+    pp.horizon = 6;
+    pp.window = 6;
+    auto decision_at_10 = [&](const sim::event_trace& t, sim::first_step fs) {
+      sim::parcae_params q = pp;
+      q.first_step = fs;
+      sim::parcae_policy pol(q);
+      return sim::simulate(t, pol, j).timeline.at(10).config;
+    };
+    const parallel_config planned = decision_at_10(base, sim::first_step::forecast);
+    REQUIRE(!planned.paused());
+    // Joins: the plan made before the interval fits, so it runs unchanged.
+    CHECK(decision_at_10(joins, sim::first_step::forecast) == planned);
+    // Preemptions: the same plan, shrunk by the artifact's rule only when it no longer fits.
+    const int left = losses[10].alive_after();
+    parallel_config expect = planned;
+    if (!j.fits(planned, left)) {
+      expect = {left * j.gpus_per_instance() / planned.p, planned.p};
+      if (expect.d == 0) expect = {1, left * j.gpus_per_instance()};
+      if (j.throughput(expect) <= 0.0) expect = j.best(left);
+    }
+    CHECK(decision_at_10(losses, sim::first_step::forecast) == expect);
+    // With notices the interval's events are known at decision time: the decision fits N'
+    // without a shrink (the simulator would refuse it otherwise).
+    CHECK(j.fits(decision_at_10(losses, sim::first_step::notice), left));
+  }
+}

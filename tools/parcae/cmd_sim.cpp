@@ -38,6 +38,7 @@ struct sim_args {
   std::string json, csv, plot, artifact_plans;
   std::string accounting = "realized";
   std::string forecaster = "arima";
+  std::string first_step = "forecast";
   int on_demand = 0;
   int paths = 4;
   int mc_samples = 100;
@@ -251,6 +252,11 @@ void run_sim(const sim_args& a) {
   } else if (a.accounting != "realized") {
     throw parcae_tool::usage_error("--accounting must be realized or expected");
   }
+  if (a.first_step == "notice") {
+    hp.parcae.first_step = sim::first_step::notice;
+  } else if (a.first_step != "forecast") {
+    throw parcae_tool::usage_error("--first-step must be forecast or notice");
+  }
   if (a.forecaster == "arima") {
     hp.parcae.model = forecast::availability_model::arima;
   } else if (a.forecaster == "ets") {
@@ -356,6 +362,7 @@ void run_sim(const sim_args& a) {
     doc["horizon"] = a.horizon;
     doc["seed"] = a.seed;
     doc["accounting"] = a.accounting;
+    doc["first_step"] = a.first_step;
     doc["ideal_samples"] = hr.ideal_samples;
     doc["policies"] = nlohmann::json::array();
     for (const auto& e : hr.policies) {
@@ -426,6 +433,9 @@ void setup_sim(CLI::App& app) {
                   "parcae migration cost: realized (the trace's preemptions) or expected "
                   "(the liveput table's mean, as the artifact)");
   cmd->add_option("--forecaster", args->forecaster, "arima (default), ets, naive or drift");
+  cmd->add_option("--first-step", args->first_step,
+                  "what parcae-predict/-stochastic know of the interval they decide: forecast "
+                  "(default, as the artifact) or notice (preemption notices and joins known)");
   cmd->add_option("--on-demand", args->on_demand,
                   "on-demand cluster size (default: mean alive instances)")
       ->check(CLI::Range(0, 1000000));

@@ -13,5 +13,6 @@ expect_error("profile" --trace ${trace} --profile no-such-model)
 expect_error("--accounting must be" --trace ${trace} --profile gpt-1.5b --accounting guess)
 expect_error("--hours" --trace ${trace} --profile gpt-1.5b --hours 3)
 expect_error("--forecaster must be" --trace ${trace} --profile gpt-1.5b --forecaster oracle)
+expect_error("--first-step must be" --trace ${trace} --profile gpt-1.5b --first-step peek)
 expect_error("--artifact-plans" --trace ${trace} --profile gpt-1.5b --policy ideal
              --artifact-plans ${WORK_DIR}/missing.json)

@@ -4,13 +4,20 @@
 //
 // Three ways to know the future:
 //   truth       the trace's own next H intervals (the artifact's "liveput-truth");
-//   predict     step 1 is the interval's observed events (instances that joined, and the
-//               preemptions, which come with a notice: AWS gives two minutes, the artifact's
-//               replay injects them 25 s ahead, §3.1) and steps 2..H come from the
-//               availability forecaster (forecast/availability_forecaster.hpp) fitted to the
-//               N history of the last `window` intervals (the artifact's W = H = 12, §4). The
-//               artifact forecasts step 1 as well and then shrinks the plan to what is left;
+//   predict     the availability forecaster (forecast/availability_forecaster.hpp) fitted to the
+//               N history of the last `window` intervals (the artifact's W = H = 12, §4);
 //   stochastic  as predict, with K forecast sample paths and plan::plan_stochastic.
+//
+// What predict and stochastic know of the interval being decided (`first_step`):
+//   forecast (default, the artifact's liveput-predict, §5.1 "Receding horizon") the history
+//            holds only N at the start of this interval and before; all H steps are forecast.
+//            The executed configuration is then shrunk to what the real events left, with the
+//            artifact's optimize() rule: if N'g < d·p then d := N'g / p, or (1, N'g) if that
+//            gives 0. Where that is not one of the job's candidates (a memory-infeasible depth)
+//            the throughput-optimal candidate that fits is run instead, or the job pauses.
+//   notice   step 1 is the interval's observed events: preemption notices (AWS gives two
+//            minutes, the artifact's replay injects them 25 s ahead, §3.1) and joins known at
+//            decision time; steps 2..H are forecast from the history that includes N'.
 //
 // Accounting of the executed step. `realized` (default): the cost of the live migration that
 // the trace's actual preemptions require (perf::migration_cost_ms on the survivors the
@@ -38,6 +45,8 @@ namespace parcae::sim {
 
 enum class future_source { truth, predict, stochastic };
 enum class accounting { realized, expected };
+/// What predict/stochastic know of the interval being decided (see the header comment).
+enum class first_step { forecast, notice };
 
 inline const char* to_string(future_source s) {
   switch (s) {
@@ -95,6 +104,7 @@ struct parcae_params {
   int sample_paths = 4;    ///< K (stochastic)
   std::uint64_t seed = 1;  ///< forecast sample paths
   forecast::availability_model model = forecast::availability_model::arima;
+  sim::first_step first_step = sim::first_step::forecast;
   liveput_options liveput;
 
   void validate() const {
@@ -139,27 +149,40 @@ class parcae_policy final : public policy {
   }
 
   decision decide(const interval_view& v, const job& j) override {
-    if (alive_history_.empty()) alive_history_.push_back(v.n_before);
-    alive_history_.push_back(v.n_after);
+    const bool notice =
+        params_.future == future_source::truth || params_.first_step == sim::first_step::notice;
+    if (notice) {
+      if (alive_history_.empty()) alive_history_.push_back(v.n_before);
+      alive_history_.push_back(v.n_after);
+    } else {
+      alive_history_.push_back(v.n_before);  // only intervals that have ended
+    }
+    // The forecast starts from the last N in the history: N' (notice) or N (forecast).
+    const int from = notice ? v.n_after : v.n_before;
+    const int steps_wanted = notice ? params_.horizon - 1 : params_.horizon;
     decision d;
     const plan::plan_state initial{v.current, v.current.paused() ? 0.0 : v.remaining_s};
     const plan::availability_step first{v.n_in, v.n_out};
     if (params_.future == future_source::stochastic) {
-      std::vector<std::vector<plan::availability_step>> paths = forecast_paths(v);
+      std::vector<std::vector<plan::availability_step>> paths =
+          forecast_paths(v, from, steps_wanted);
       for (auto& path : paths) {
-        path.insert(path.begin(), first);
+        if (notice) path.insert(path.begin(), first);
         provider_->prefill(v.n_before, v.current, path, planner_params_);
       }
       d.config = plan::plan_stochastic(*provider_, planner_params_, v.n_before, initial, paths)
                      .first.target;
     } else {
-      std::vector<plan::availability_step> steps{first};
-      const std::vector<plan::availability_step> rest =
-          params_.future == future_source::truth ? future_truth(v) : forecast_point(v);
+      std::vector<plan::availability_step> steps;
+      if (notice) steps.push_back(first);
+      const std::vector<plan::availability_step> rest = params_.future == future_source::truth
+                                                            ? future_truth(v)
+                                                            : forecast_point(from, steps_wanted);
       steps.insert(steps.end(), rest.begin(), rest.end());
       provider_->prefill(v.n_before, v.current, steps, planner_params_);
       d.config = planner_->plan(v.n_before, initial, steps).first();
     }
+    if (!notice) d.config = shrink(d.config, v.n_after, j);
     if (d.config.paused()) return d;
     d.concurrent_s = j.restart_only_s(d.config, perf::restart_kind::no_op);
     if (v.current.paused()) {
@@ -196,10 +219,22 @@ class parcae_policy final : public policy {
     return out;
   }
 
-  forecast::availability_params forecast_params(int paths) const {
+  /// The artifact's optimize() (§5.1): a plan that does not fit the N' instances the real
+  /// events left is shrunk, d := N'g / p, or (1, N'g) when that gives 0. A result outside the
+  /// job's candidates (memory-infeasible depth) cannot run: the best candidate that fits instead.
+  static parallel_config shrink(parallel_config c, int n_after, const job& j) {
+    if (c.paused() || j.fits(c, n_after)) return c;
+    const int slots = n_after * j.gpus_per_instance();
+    if (slots < 1) return {};
+    parallel_config out{slots / c.p, c.p};
+    if (out.d == 0) out = {1, slots};
+    return j.throughput(out) > 0.0 && j.runnable(out) ? out : j.best(n_after);
+  }
+
+  forecast::availability_params forecast_params(int paths, int steps) const {
     forecast::availability_params fp;
     fp.model = params_.model;
-    fp.horizon = params_.horizon - 1;
+    fp.horizon = steps;
     fp.window = params_.window;
     fp.capacity = planner_params_.capacity;
     fp.levels.clear();
@@ -222,21 +257,22 @@ class parcae_policy final : public policy {
     return alive_history_.size() >= static_cast<std::size_t>(params_.window) + 1;
   }
 
-  std::vector<plan::availability_step> persistence() const {
-    return std::vector<plan::availability_step>(static_cast<std::size_t>(params_.horizon - 1));
+  static std::vector<plan::availability_step> persistence(int steps) {
+    return std::vector<plan::availability_step>(static_cast<std::size_t>(steps));
   }
 
-  std::vector<plan::availability_step> forecast_point(const interval_view& v) const {
-    if (params_.horizon <= 1) return {};
-    if (!enough_history()) return persistence();  // the artifact: "no change" until W (§4)
+  std::vector<plan::availability_step> forecast_point(int from, int steps) const {
+    if (steps <= 0) return {};
+    if (!enough_history()) return persistence(steps);  // the artifact: "no change" until W (§4)
     const forecast::availability_forecast fc =
-        forecast::forecast_availability(alive_history_, {}, forecast_params(0));
-    return sanitize(steps_of(v.n_after, fc.alive), v.n_after);
+        forecast::forecast_availability(alive_history_, {}, forecast_params(0, steps));
+    return sanitize(steps_of(from, fc.alive), from, steps);
   }
 
-  std::vector<std::vector<plan::availability_step>> forecast_paths(const interval_view& v) {
-    if (params_.horizon <= 1 || !enough_history()) return {persistence()};
-    forecast::availability_params fp = forecast_params(params_.sample_paths);
+  std::vector<std::vector<plan::availability_step>> forecast_paths(const interval_view& v, int from,
+                                                                   int steps) {
+    if (steps <= 0 || !enough_history()) return {persistence(steps)};
+    forecast::availability_params fp = forecast_params(params_.sample_paths, steps);
     fp.seed = params_.seed + v.index;
     const forecast::availability_forecast fc =
         forecast::forecast_availability(alive_history_, {}, fp);
@@ -246,16 +282,16 @@ class parcae_policy final : public policy {
       for (Eigen::Index t = 0; t < fc.paths.cols(); ++t) {
         row[static_cast<std::size_t>(t)] = fc.paths(i, t);
       }
-      out.push_back(sanitize(steps_of(v.n_after, row), v.n_after));
+      out.push_back(sanitize(steps_of(from, row), from, steps));
     }
-    if (out.empty()) out.push_back(persistence());
+    if (out.empty()) out.push_back(persistence(steps));
     return out;
   }
 
   /// Counts >= 0, never more preempted than alive, never above the capacity.
-  std::vector<plan::availability_step> sanitize(std::vector<plan::availability_step> path,
-                                                int n) const {
-    path.resize(static_cast<std::size_t>(params_.horizon - 1));
+  std::vector<plan::availability_step> sanitize(std::vector<plan::availability_step> path, int n,
+                                                int steps) const {
+    path.resize(static_cast<std::size_t>(steps));
     for (auto& s : path) {
       s.n_out = std::clamp(s.n_out, 0, n);
       s.n_in = std::clamp(s.n_in, 0, std::max(0, planner_params_.capacity - (n - s.n_out)));
