@@ -123,6 +123,11 @@ struct migration_cost_table {
   double fixed_restart_ms = -1.0;                     ///< >= 0 replaces R
   double build_ms[max_stages + 1] = {};               ///< build[p], p = 1..max_p
   unsigned char depth_feasible[max_stages + 1] = {};  ///< memory-feasible depths (1 = yes)
+  /// Per target depth p: max_t p2p(states of new stage t), the pipeline branch's broadcast term
+  /// (precomputed: it does not depend on the survivors; same loop, so bit-identical).
+  double depth_broadcast_ms[max_stages + 1] = {};
+  /// Per target depth p: sum_t p2p(states of new stage t), the checkpoint restart's fetch term.
+  double depth_fetch_ms[max_stages + 1] = {};
   state_recovery recovery = state_recovery::redundant_copy;
   bool tied_head = false;  ///< transformer at p = 1: the head shares the embedding's parameters
 };
@@ -158,6 +163,29 @@ PARCAE_HD inline double stage_params(const perf::migration_cost_table& t, int a,
     v -= layer_range_params(t, t.n_layers - 1, t.n_layers);
   }
   return v;
+}
+
+/// Greedy step of the pipeline migration: among old stages s in [from, to) with a surviving
+/// unassigned replica (left[s] > 0), the first one missing the fewest parameters of new stage
+/// [a, b) (of `total`); writes that count to `best` and returns s, or -1 (best untouched) if
+/// none. With `overlap_only`, stops at the first old stage starting at or after b.
+PARCAE_HD inline int best_old_stage(const perf::migration_cost_table& t, const int* left, int from,
+                                    int to, int a, int b, double total, double& best,
+                                    bool overlap_only) {
+  int best_s = -1;
+  for (int s = from; s < to; ++s) {
+    if (overlap_only && t.old_bounds[s] >= b) break;
+    if (left[s] == 0) continue;
+    const int lo = a > t.old_bounds[s] ? a : t.old_bounds[s];
+    const int hi = b < t.old_bounds[s + 1] ? b : t.old_bounds[s + 1];
+    const double held = hi > lo ? layer_range_params(t, lo, hi) : 0.0;
+    const double extra = total - held > 0.0 ? total - held : 0.0;
+    if (best_s < 0 || extra < best) {
+      best = extra;
+      best_s = s;
+    }
+  }
+  return best_s;
 }
 
 }  // namespace parcae::detail
@@ -200,15 +228,8 @@ PARCAE_HD inline migration_result migration_cost_ms(const migration_cost_table& 
   const restart_kind kind = needed > in_job ? restart_kind::add : restart_kind::remove;
 
   if (stage_lost && t.recovery == state_recovery::checkpoint) {
-    double xfer = 0.0;
-    int bounds[max_stages + 1];
-    partition_bounds(t.n_layers, p, bounds);
-    for (int s = 0; s < p; ++s) {
-      xfer += t.p2p.cost_ms(detail::stage_params(t, bounds[s], bounds[s + 1], p) *
-                            t.state_bytes_per_param);
-    }
     out.type = migration_type::restart;
-    out.cost_ms = restart_cost_ms(t, target, kind) + t.checkpoint_ms + xfer;
+    out.cost_ms = restart_cost_ms(t, target, kind) + t.checkpoint_ms + t.depth_fetch_ms[p];
     return out;
   }
 
@@ -237,38 +258,33 @@ PARCAE_HD inline migration_result migration_cost_ms(const migration_cost_table& 
     return out;
   }
 
-  // Pipeline migration (repartition to a new depth).
+  // Pipeline migration (repartition to a new depth). Partitions are contiguous, so only the old
+  // stages overlapping new stage [a, b) can hold any of its parameters: the greedy scans those
+  // (O(p + P) in all) and falls back to the full scan only when none of them helps, where the
+  // full scan's first-index tie-break among the non-overlapping stages decides.
   int left[max_stages];  // surviving replicas of each old stage not yet assigned
   for (int s = 0; s < P; ++s) left[s] = replicas[s] > 0 ? replicas[s] : 0;
   int bounds[max_stages + 1];
   partition_bounds(t.n_layers, p, bounds);
-  double missing_params = 0.0, broadcast_ms = 0.0;
+  double missing_params = 0.0;
+  int first = 0;  // first old stage ending after the current new stage begins
   for (int n = 0; n < p; ++n) {
     const int a = bounds[n], b = bounds[n + 1];
     const double total = detail::stage_params(t, a, b, p);
+    while (first < P - 1 && t.old_bounds[first + 1] <= a) ++first;
     double best = total;  // no surviving replica: everything is fetched
-    int best_s = -1;
-    for (int s = 0; s < P; ++s) {
-      if (left[s] == 0) continue;
-      const int lo = a > t.old_bounds[s] ? a : t.old_bounds[s];
-      const int hi = b < t.old_bounds[s + 1] ? b : t.old_bounds[s + 1];
-      const double held = hi > lo ? detail::layer_range_params(t, lo, hi) : 0.0;
-      const double extra = total - held > 0.0 ? total - held : 0.0;
-      if (best_s < 0 || extra < best) {
-        best = extra;
-        best_s = s;
-      }
+    int best_s = detail::best_old_stage(t, left, first, P, a, b, total, best, true);
+    // A non-overlapping stage misses exactly `total`; it can only win a tie at `total`.
+    if (best_s < 0 || !(best < total)) {
+      best = total;
+      best_s = detail::best_old_stage(t, left, 0, P, a, b, total, best, false);
     }
     if (best_s >= 0) --left[best_s];
     missing_params += best;  // FIX: the artifact assigns (=) here; we accumulate (+=)
-    if (d > 1) {
-      const double c = t.p2p.cost_ms(total * t.state_bytes_per_param);
-      if (c > broadcast_ms) broadcast_ms = c;
-    }
   }
   out.type = migration_type::pipeline;
-  out.cost_ms = t.p2p.cost_ms(missing_params * t.state_bytes_per_param) + broadcast_ms +
-                restart_cost_ms(t, target, kind);
+  out.cost_ms = t.p2p.cost_ms(missing_params * t.state_bytes_per_param) +
+                (d > 1 ? t.depth_broadcast_ms[p] : 0.0) + restart_cost_ms(t, target, kind);
   return out;
 }
 
@@ -332,6 +348,17 @@ inline migration_cost_table make_migration_cost_table(const model_profile& profi
   for (int p = 1; p <= t.max_p; ++p) {
     t.build_ms[p] = r.build_ms(p);
     t.depth_feasible[p] = options.check_memory ? (plan_memory(profile, p).feasible ? 1 : 0) : 1;
+    int bounds[max_stages + 1];
+    partition_bounds(n, p, bounds);
+    double broadcast = 0.0, fetch = 0.0;
+    for (int s = 0; s < p; ++s) {
+      const double c = t.p2p.cost_ms(detail::stage_params(t, bounds[s], bounds[s + 1], p) *
+                                     t.state_bytes_per_param);
+      fetch += c;
+      if (c > broadcast) broadcast = c;
+    }
+    t.depth_broadcast_ms[p] = broadcast;
+    t.depth_fetch_ms[p] = fetch;
   }
   t.recovery = options.recovery;
   return t;
