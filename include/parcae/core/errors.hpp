@@ -75,7 +75,8 @@ template <class T>
 
 template <class T>
 void check_finite(const char* function, const std::string& argument, T value) {
-  if (!std::isfinite(static_cast<double>(value))) throw_invalid(function, argument, value, "finite");
+  if (!std::isfinite(static_cast<double>(value)))
+    throw_invalid(function, argument, value, "finite");
 }
 
 template <class T>
@@ -113,13 +114,15 @@ void check_open_interval(const char* function, const std::string& argument, T va
 template <class T>
 void check_at_least(const char* function, const std::string& argument, T value, T minimum) {
   if constexpr (std::is_floating_point_v<T>) check_finite(function, argument, value);
-  if (!(value >= minimum)) throw_invalid(function, argument, value, ">= " + detail::to_display(minimum));
+  if (!(value >= minimum))
+    throw_invalid(function, argument, value, ">= " + detail::to_display(minimum));
 }
 
 template <class T>
 void check_at_most(const char* function, const std::string& argument, T value, T maximum) {
   if constexpr (std::is_floating_point_v<T>) check_finite(function, argument, value);
-  if (!(value <= maximum)) throw_invalid(function, argument, value, "<= " + detail::to_display(maximum));
+  if (!(value <= maximum))
+    throw_invalid(function, argument, value, "<= " + detail::to_display(maximum));
 }
 
 /// Every element of a range is finite; names the first offending index.
@@ -160,10 +163,10 @@ void check_min_size(const char* function, const std::string& argument, const Ran
     if (!(cond)) __trap();  \
   } while (0)
 #else
-#define PARCAE_ASSERT(cond)                                                              \
-  do {                                                                                   \
-    if (!(cond))                                                                         \
+#define PARCAE_ASSERT(cond)                                                                 \
+  do {                                                                                      \
+    if (!(cond))                                                                            \
       throw ::parcae::internal_error("parcae internal error: " #cond " failed at " __FILE__ \
-                                     ":" PARCAE_DETAIL_STR(__LINE__));                   \
+                                     ":" PARCAE_DETAIL_STR(__LINE__));                      \
   } while (0)
 #endif

@@ -37,7 +37,9 @@ inline std::string to_string(parallel_config c) {
   return "(" + std::to_string(c.d) + "," + std::to_string(c.p) + ")";
 }
 
-inline std::ostream& operator<<(std::ostream& out, parallel_config c) { return out << to_string(c); }
+inline std::ostream& operator<<(std::ostream& out, parallel_config c) {
+  return out << to_string(c);
+}
 
 }  // namespace parcae
 

@@ -25,7 +25,8 @@ struct philox_block {
 };
 
 /// The raw Philox4x32-10 bijection: counter and key in, four words out.
-PARCAE_HD inline philox_block philox4x32_10(const std::uint32_t counter[4], const std::uint32_t key[2]) {
+PARCAE_HD inline philox_block philox4x32_10(const std::uint32_t counter[4],
+                                            const std::uint32_t key[2]) {
   r123::Philox4x32 gen;
   r123::Philox4x32::ctr_type c = {{counter[0], counter[1], counter[2], counter[3]}};
   r123::Philox4x32::key_type k = {{key[0], key[1]}};
@@ -54,7 +55,7 @@ class counter_rng {
   PARCAE_HD double next_uniform() {
     const std::uint64_t hi = next_u32();
     const std::uint64_t lo = next_u32();
-    const std::uint64_t bits = (hi << 21) ^ (lo >> 11);  // 32 + 21 = 53 bits
+    const std::uint64_t bits = (hi << 21) ^ (lo >> 11);             // 32 + 21 = 53 bits
     return static_cast<double>(bits) * (1.0 / 9007199254740992.0);  // 2^-53
   }
 

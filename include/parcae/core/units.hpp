@@ -55,6 +55,8 @@ using milliseconds = strong_value<milliseconds_tag, double>;
 using intervals = strong_value<intervals_tag, int>;
 
 PARCAE_HD constexpr seconds to_seconds(milliseconds ms) { return seconds(ms.value / 1000.0); }
-PARCAE_HD constexpr milliseconds to_milliseconds(seconds s) { return milliseconds(s.value * 1000.0); }
+PARCAE_HD constexpr milliseconds to_milliseconds(seconds s) {
+  return milliseconds(s.value * 1000.0);
+}
 
 }  // namespace parcae
