@@ -1,15 +1,7 @@
 # `parcae forecast`: a series file and the p3 trace, text and JSON output. The Nile values and
 # their ETS(A,N,N) fit are those of tests/data/forecast (R: ets(Nile, "ANN"), loglik -726.39).
+include(${CMAKE_CURRENT_LIST_DIR}/common/cli.cmake)
 file(MAKE_DIRECTORY ${WORK_DIR})
-
-function(run_ok out_var)
-  execute_process(COMMAND ${PARCAE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "parcae ${ARGN}: exit ${rc}\n${out}${err}")
-  endif()
-  set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
 
 function(expect_match text regex what)
   if(NOT text MATCHES "${regex}")

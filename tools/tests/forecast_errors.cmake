@@ -1,17 +1,6 @@
 # Bad input to `parcae forecast`: each case exits with status 2 and names the problem.
+include(${CMAKE_CURRENT_LIST_DIR}/common/cli.cmake)
 file(MAKE_DIRECTORY ${WORK_DIR})
-
-function(expect_error expected)
-  execute_process(COMMAND ${PARCAE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  if(NOT rc EQUAL 2)
-    message(FATAL_ERROR "parcae ${ARGN}: exit ${rc}, expected 2\n${out}${err}")
-  endif()
-  string(FIND "${err}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "parcae ${ARGN}: expected '${expected}' in:\n${err}")
-  endif()
-endfunction()
 
 file(WRITE ${WORK_DIR}/ok.txt "1\n3\n2\n5\n4\n6\n8\n7\n9\n10\n")
 file(WRITE ${WORK_DIR}/empty.txt "")

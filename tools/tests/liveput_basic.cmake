@@ -1,13 +1,6 @@
 # `parcae liveput` on the shipped gpt-1.5b profile, key (32,4,8,0,2) (the issue's anchor key):
 # 43 targets on 30 instances, exact and Monte-Carlo agree, JSON, save and load of the table.
-function(run_ok out_var)
-  execute_process(COMMAND ${PARCAE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "parcae ${ARGN} failed (${rc}): ${err}")
-  endif()
-  set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/common/cli.cmake)
 file(MAKE_DIRECTORY ${WORK_DIR})
 
 run_ok(out liveput --profile gpt-1.5b --nodes 32 --config 4x8 --preempt 2 --method exact)

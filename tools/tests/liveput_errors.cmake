@@ -1,16 +1,6 @@
 # Bad input to `parcae liveput`: each case exits with status 2 and names the problem.
+include(${CMAKE_CURRENT_LIST_DIR}/common/cli.cmake)
 file(MAKE_DIRECTORY ${WORK_DIR})
-function(expect_error expected)
-  execute_process(COMMAND ${PARCAE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  if(NOT rc EQUAL 2)
-    message(FATAL_ERROR "parcae ${ARGN}: exit ${rc}, expected 2\n${out}${err}")
-  endif()
-  string(FIND "${err}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "parcae ${ARGN}: expected '${expected}' in:\n${err}")
-  endif()
-endfunction()
 
 set(base liveput --profile gpt-1.5b --nodes 32)
 expect_error("--config '4-8' must be DxP" ${base} --config 4-8 --preempt 1)

@@ -1,13 +1,6 @@
 # `parcae model` on the shipped gpt-1.5b profile: the best configuration at N = 32 is (4,8) at
 # 43.47 samples/s (parcae-artifact.md §2.1), in text and JSON, and one configuration on its own.
-function(run_ok out_var)
-  execute_process(COMMAND ${PARCAE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "parcae ${ARGN} failed (${rc}): ${err}")
-  endif()
-  set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/common/cli.cmake)
 
 run_ok(out model --profile gpt-1.5b --nodes 32)
 foreach(expected

@@ -1,19 +1,8 @@
 # Bad input to `parcae model`: each case exits with status 2 and a message naming the problem
 # (for JSON, the field path).
+include(${CMAKE_CURRENT_LIST_DIR}/common/cli.cmake)
 file(MAKE_DIRECTORY ${WORK_DIR})
 file(READ ${SOURCE_DIR}/profiles/gpt-1.5b.json good)
-
-function(expect_error expected)
-  execute_process(COMMAND ${PARCAE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  if(NOT rc EQUAL 2)
-    message(FATAL_ERROR "parcae ${ARGN}: exit ${rc}, expected 2\n${out}${err}")
-  endif()
-  string(FIND "${err}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "parcae ${ARGN}: expected '${expected}' in:\n${err}")
-  endif()
-endfunction()
 
 function(write_variant file)  # write_variant(<file> <json path...> <value>)
   set(args ${ARGN})

@@ -1,13 +1,6 @@
 # `parcae plan` on the p3 trace for gpt-1.5b: the controller's decision at an interval with its
 # step-by-step plan, in text and JSON, for the DP and the stochastic planner.
-function(run_ok out_var)
-  execute_process(COMMAND ${PARCAE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "parcae ${ARGN} failed (${rc}): ${err}")
-  endif()
-  set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/common/cli.cmake)
 
 set(trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv)
 run_ok(out plan --profile gpt-1.5b --trace ${trace} --at 12 --horizon 4)
