@@ -3,7 +3,11 @@
 //  * cold: the table is emptied before every decision (every key estimated inside the timing);
 //  * warm: the table persists between decisions, as in the controller (a decision estimates only
 //    the keys that the previous ones did not);
+//  * lazy: the table is emptied and the DP estimates each key it reads on demand (no prefill);
 //  * dp_only: the DP with every key in the table.
+// fill_threads: the exact estimator's threads (liveput::cpu_params::threads; the families of a
+// bulk fill are spread over them). The controller's own per-decision latency over a whole trace
+// is bench/controller_bench.cpp.
 // Shapes: N = 32 instances x 1 GPU, H = 12 (the artifact's case, all 47 targets) and N = 128
 // instances x 8 GPUs, H = 30 (1,806 targets pruned to 310 by plan/candidates.hpp; warm only: the
 // cold fill of ~6,000 keys x 310 targets is the exact estimator's cost, see docs/PERFORMANCE.md).
@@ -40,7 +44,8 @@ struct fixture {
   parcae::parallel_config initial;
   std::size_t all_targets = 0;
 
-  fixture(int instances, int gpus, parcae::parallel_config init, double ladder = 0.0)
+  fixture(int instances, int gpus, parcae::parallel_config init, double ladder = 0.0,
+          int threads = 1)
       : n0(instances), initial(init) {
     profile = parcae::perf::builtin::gpt_1_5b();
     profile.gpus_per_instance = gpus;
@@ -50,7 +55,7 @@ struct fixture {
     if (ladder > 0.0) targets = parcae::plan::prune_candidates(targets, ladder, 2);
     lp::cpu_params cp;
     cp.kind = lp::estimator_kind::exact;
-    cp.threads = 1;
+    cp.threads = threads;
     table = std::make_shared<lp::table>(
         lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(profile), targets, gpus, cp));
     provider = std::make_unique<parcae::plan::liveput_provider>(table, targets, profile);
@@ -70,9 +75,10 @@ std::vector<availability_step> horizon(int h) {
   return out;
 }
 
-fixture& small() {
-  static fixture f(32, 1, {4, 8});
-  return f;
+fixture& small(int threads = 1) {
+  static fixture one(32, 1, {4, 8});
+  static fixture two(32, 1, {4, 8}, 0.0, 2);
+  return threads == 2 ? two : one;
 }
 fixture& large() {
   static fixture f(128, 8, {32, 8}, 1.5);  // ladder ratio 1.5 + top 2 per depth (candidates.hpp)
@@ -99,7 +105,27 @@ void run_decision(benchmark::State& state, fixture& f, bool cold) {
   state.counters["unpruned"] = static_cast<double>(f.all_targets);
 }
 
-void BM_decision_cold_n32_g1(benchmark::State& state) { run_decision(state, small(), true); }
+void BM_decision_cold_n32_g1(benchmark::State& state) {
+  run_decision(state, small(static_cast<int>(state.range(1))), true);
+}
+// The DP alone on an emptied table: every key is estimated lazily, one backend call per key, from
+// inside the DP's passes (what the controller did before it prefilled). keys_filled shows that
+// the DP reads exactly the keys prefill() estimates.
+void BM_decision_lazy_n32_g1(benchmark::State& state) {
+  fixture& f = small();
+  const auto steps = horizon(static_cast<int>(state.range(0)));
+  parcae::plan::dp_planner<parcae::plan::liveput_provider> dp(*f.provider, f.params);
+  double keys = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    f.table->clear();
+    state.ResumeTiming();
+    auto r = dp.plan(f.n0, parcae::plan::plan_state{f.initial, 0.0}, steps);
+    benchmark::DoNotOptimize(r.expected_samples);
+    keys += static_cast<double>(f.table->size());
+  }
+  state.counters["keys_filled"] = keys / static_cast<double>(state.iterations());
+}
 void BM_decision_warm_n32_g1(benchmark::State& state) { run_decision(state, small(), false); }
 void BM_decision_warm_n128_g8(benchmark::State& state) { run_decision(state, large(), false); }
 
@@ -129,6 +155,13 @@ void BM_dp_only_n32_g1(benchmark::State& state) {
 BENCHMARK(BM_brute_force_n32_g1)->ArgName("H")->Arg(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_dp_only_n32_g1)->ArgName("H")->Arg(2)->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decision_warm_n32_g1)->ArgName("H")->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_decision_cold_n32_g1)->ArgName("H")->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_decision_cold_n32_g1)
+    ->ArgNames({"H", "fill_threads"})
+    ->Args({8, 1})
+    ->Args({12, 1})
+    ->Args({12, 2})
+    ->MeasureProcessCPUTime()  // CPU column: all fill threads summed
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_decision_lazy_n32_g1)->ArgName("H")->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decision_warm_n128_g8)->ArgName("H")->Arg(30)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

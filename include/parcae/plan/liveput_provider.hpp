@@ -12,6 +12,7 @@
 // backend) offers no migration: the planner can then only pause. Use the automatic CPU backend
 // (exact where small, Monte-Carlo elsewhere) to avoid the second case.
 
+#include <algorithm>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -86,14 +87,58 @@ class liveput_provider {
     return perf::restart_cost_ms(*costs_, c, perf::restart_kind::no_op) / 1000.0;
   }
 
-  /// Bulk-fills every key a plan from `initial` on n0 instances over `steps` can read: the
-  /// initial configuration's key for step 1, and every allowed candidate that fits N_k for the
-  /// later steps. Returns the number of keys estimated (0 when all were there).
+  /// Every key a plan from `initial` on n0 instances over `steps` can read, sorted and without
+  /// duplicates: the initial configuration's key for step 1, and for each later step k every
+  /// allowed candidate that fits N_k (steps that start with no instance read none).
+  ///
+  /// The DP reads exactly these keys whenever every entry offers every fitting target with a
+  /// probability > 0: its forward pass then reaches every allowed configuration that fits N_k.
+  /// Under the uniform model that is the case (measured: the lazily filled DP reads 315 of these
+  /// 315 keys for gpt-1.5b, N = 32, H = 12; docs/PERFORMANCE.md "Planner"), so a staged fill
+  /// that followed the reachability step by step would read the same keys in H backend calls
+  /// instead of one.
+  std::vector<liveput::key> horizon_keys(int n0, parallel_config initial,
+                                         const std::vector<availability_step>& steps,
+                                         const planner_params& params) const {
+    std::vector<liveput::key> keys;
+    add_keys("parcae::plan::liveput_provider::horizon_keys", n0, initial, steps, params, keys);
+    sort_unique(keys);
+    return keys;
+  }
+
+  /// Bulk-fills horizon_keys(n0, initial, steps, params) in one table::fill, so keys sharing
+  /// (N, D, P, n_out) are estimated as one family and the backend can spread the families over
+  /// its threads (liveput::cpu_params::threads). Returns the number of keys estimated (0 when all
+  /// were there).
   std::size_t prefill(int n0, parallel_config initial, const std::vector<availability_step>& steps,
                       const planner_params& params) const {
-    const std::vector<int> n =
-        detail::horizon_counts("parcae::plan::liveput_provider::prefill", n0, steps);
     std::vector<liveput::key> keys;
+    add_keys("parcae::plan::liveput_provider::prefill", n0, initial, steps, params, keys);
+    return table_->fill(keys);
+  }
+
+  /// prefill for several horizons from the same state (the stochastic planner's sample paths, or
+  /// the controller's point forecast): the union of their keys in ONE table::fill, so a family
+  /// read by several paths is enumerated once.
+  std::size_t prefill_paths(int n0, parallel_config initial,
+                            const std::vector<std::vector<availability_step>>& paths,
+                            const planner_params& params) const {
+    std::vector<liveput::key> keys;
+    for (const auto& steps : paths) {
+      add_keys("parcae::plan::liveput_provider::prefill_paths", n0, initial, steps, params, keys);
+    }
+    return table_->fill(keys);
+  }
+
+  const std::vector<liveput::target_info>& candidates() const { return candidates_; }
+  const std::shared_ptr<liveput::table>& table() const { return table_; }
+  int gpus_per_instance() const { return g_; }
+
+ private:
+  void add_keys(const char* fn, int n0, parallel_config initial,
+                const std::vector<availability_step>& steps, const planner_params& params,
+                std::vector<liveput::key>& keys) const {
+    const std::vector<int> n = detail::horizon_counts(fn, n0, steps);
     for (std::size_t k = 0; k < steps.size(); ++k) {
       if (n[k] < 1) continue;
       const availability_step& s = steps[k];
@@ -107,14 +152,12 @@ class liveput_provider {
         }
       }
     }
-    return table_->fill(keys);
+  }
+  static void sort_unique(std::vector<liveput::key>& keys) {
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   }
 
-  const std::vector<liveput::target_info>& candidates() const { return candidates_; }
-  const std::shared_ptr<liveput::table>& table() const { return table_; }
-  int gpus_per_instance() const { return g_; }
-
- private:
   std::shared_ptr<liveput::table> table_;
   std::vector<liveput::target_info> candidates_;
   std::shared_ptr<perf::migration_cost_table> costs_;

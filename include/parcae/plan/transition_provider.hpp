@@ -19,11 +19,19 @@
 //   template <class F>  // F: void(const transition&)
 //   void for_each_transition(int n_prev, parallel_config from, int n_in, int n_out, F&& f) const;
 //
+// Optionally, to fill whatever the provider memoises before a plan reads it (liveput_provider:
+// one bulk table::fill, families shared, the backend's threads used) instead of key by key:
+//
+//   std::size_t prefill_paths(int n0, parallel_config initial,
+//                             const std::vector<std::vector<availability_step>>& paths,
+//                             const planner_params& params) const;  // returns keys filled
+//
 // The planner adds the paused target {0,0} itself (0 cost, 0 samples) and drops targets that do
 // not fit the instances alive after the events or break the planner_params bounds, so a provider
 // may list more targets than fit. Targets must have prob in [0,1] and a finite cost >= 0.
 
 #include <cmath>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -45,29 +53,26 @@ class any_transition_provider {
   using transitions_fn = std::function<void(int n_prev, parallel_config from, int n_in, int n_out,
                                             std::vector<transition>& out)>;
   using value_fn = std::function<double(parallel_config)>;
+  using prefill_fn = std::function<std::size_t(
+      int n0, parallel_config initial, const std::vector<std::vector<availability_step>>& paths,
+      const planner_params& params)>;
 
   any_transition_provider() = default;
-  any_transition_provider(transitions_fn transitions, value_fn throughput, value_fn restart_s)
+  /// `prefill` is optional (empty: prefill_paths() fills nothing and returns 0).
+  any_transition_provider(transitions_fn transitions, value_fn throughput, value_fn restart_s,
+                          prefill_fn prefill = nullptr)
       : transitions_(std::move(transitions)),
         throughput_(std::move(throughput)),
-        restart_(std::move(restart_s)) {
+        restart_(std::move(restart_s)),
+        prefill_(std::move(prefill)) {
     const char* fn = "parcae::plan::any_transition_provider::any_transition_provider";
     if (!transitions_) throw_invalid_message(fn, "transitions is empty, but must be callable");
     if (!throughput_) throw_invalid_message(fn, "throughput is empty, but must be callable");
     if (!restart_) throw_invalid_message(fn, "restart_s is empty, but must be callable");
   }
-  /// Wraps any Provider (copied).
+  /// Wraps any Provider (copied); its prefill_paths, when it has one, too.
   template <class Provider>
-  static any_transition_provider wrap(Provider provider) {
-    auto shared = std::make_shared<Provider>(std::move(provider));
-    return any_transition_provider(
-        [shared](int n_prev, parallel_config from, int n_in, int n_out,
-                 std::vector<transition>& out) {
-          shared->transitions(n_prev, from, n_in, n_out, out);
-        },
-        [shared](parallel_config c) { return shared->throughput(c); },
-        [shared](parallel_config c) { return shared->concurrent_restart_s(c); });
-  }
+  static any_transition_provider wrap(Provider provider);
 
   bool valid() const { return static_cast<bool>(transitions_); }
   void transitions(int n_prev, parallel_config from, int n_in, int n_out,
@@ -76,11 +81,19 @@ class any_transition_provider {
   }
   double throughput(parallel_config c) const { return throughput_(c); }
   double concurrent_restart_s(parallel_config c) const { return restart_(c); }
+  /// Fills the keys a plan over each of `paths` will read, in one batch; 0 without a prefill.
+  std::size_t prefill_paths(int n0, parallel_config initial,
+                            const std::vector<std::vector<availability_step>>& paths,
+                            const planner_params& params) const {
+    return prefill_ ? prefill_(n0, initial, paths, params) : 0;
+  }
+  bool has_prefill() const { return static_cast<bool>(prefill_); }
 
  private:
   transitions_fn transitions_;
   value_fn throughput_;
   value_fn restart_;
+  prefill_fn prefill_;
 };
 
 namespace detail {
@@ -92,6 +105,14 @@ struct has_for_each_transition<
     P, std::void_t<decltype(std::declval<const P&>().for_each_transition(
            0, parallel_config{}, 0, 0, std::declval<void (*)(const transition&)>()))>>
     : std::true_type {};
+
+template <class P, class = void>
+struct has_prefill_paths : std::false_type {};
+template <class P>
+struct has_prefill_paths<
+    P, std::void_t<decltype(std::declval<const P&>().prefill_paths(
+           0, parallel_config{}, std::declval<const std::vector<std::vector<availability_step>>&>(),
+           std::declval<const planner_params&>()))>> : std::true_type {};
 
 /// Calls f(transition) for every target the provider lists for the key; uses the provider's
 /// for_each_transition when it has one, else transitions() into `buf`.
@@ -147,4 +168,25 @@ inline void check_rate(const char* function, const char* what, parallel_config c
 }
 
 }  // namespace detail
+
+template <class Provider>
+any_transition_provider any_transition_provider::wrap(Provider provider) {
+  auto shared = std::make_shared<Provider>(std::move(provider));
+  prefill_fn prefill;
+  if constexpr (detail::has_prefill_paths<Provider>::value) {
+    prefill = [shared](int n0, parallel_config initial,
+                       const std::vector<std::vector<availability_step>>& paths,
+                       const planner_params& params) {
+      return static_cast<std::size_t>(shared->prefill_paths(n0, initial, paths, params));
+    };
+  }
+  return any_transition_provider(
+      [shared](int n_prev, parallel_config from, int n_in, int n_out,
+               std::vector<transition>& out) {
+        shared->transitions(n_prev, from, n_in, n_out, out);
+      },
+      [shared](parallel_config c) { return shared->throughput(c); },
+      [shared](parallel_config c) { return shared->concurrent_restart_s(c); }, std::move(prefill));
+}
+
 }  // namespace parcae::plan

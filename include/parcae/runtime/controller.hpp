@@ -82,8 +82,9 @@ struct hooks {
 
 class controller {
  public:
-  /// `provider` gives T(d,p), migration costs and R (liveput/plan_provider.hpp builds one from a
-  /// profile and the liveput table); `forecaster` may be empty (then: persistence).
+  /// `provider` gives T(d,p), migration costs and R (plan::liveput_provider builds one from a
+  /// profile and the liveput table; wrap it with any_transition_provider::wrap, which keeps its
+  /// bulk prefill); `forecaster` may be empty (then: persistence).
   controller(controller_params params, plan::any_transition_provider provider,
              forecaster_fn forecaster, hooks h)
       : params_(validated(std::move(params))),
@@ -249,13 +250,19 @@ class controller {
     dec.previous = config_;
     dec.deadline_s = deadline_s;
     plan::plan_step step;
+    std::vector<std::vector<plan::availability_step>> paths;
     if (params_.kind == planner_kind::stochastic) {
-      std::vector<std::vector<plan::availability_step>> paths;
       for (auto& path : fc.paths) {
         paths.push_back(sanitize_path(path, n1, rest, cap));
         paths.back().insert(paths.back().begin(), first);
       }
-      if (paths.empty()) paths.push_back(point);
+    }
+    if (paths.empty()) paths.push_back(point);
+    // Every liveput key the plan(s) will read, estimated in one batch before the DP runs (families
+    // (N, D, P, n_out) shared, the estimator's threads used) rather than one key at a time from
+    // inside it. The values are the same either way; only the latency differs.
+    dec.keys_filled = provider_.prefill_paths(n_prev, initial.config, paths, params_.planner);
+    if (params_.kind == planner_kind::stochastic) {
       const auto st = plan::plan_stochastic(provider_, params_.planner, n_prev, initial, paths);
       step.n_before = n_prev;
       step.n_after = n1;

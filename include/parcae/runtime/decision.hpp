@@ -91,6 +91,10 @@ struct decision {
   double expected_samples = 0.0;      ///< value of the whole plan (samples over the horizon)
   double deadline_s = -1.0;           ///< preemption_notice: seconds until the instances go
   std::vector<plan::plan_step> plan;  ///< the horizon plan (first step = this decision)
+  /// Liveput keys estimated before planning (the provider's prefill; 0 when every key the
+  /// horizon reads was already in the table, or the provider has no prefill). Each new key costs
+  /// an estimator run, which dominates a decision's latency (docs/PERFORMANCE.md "Planner").
+  std::size_t keys_filled = 0;
 };
 
 }  // namespace parcae::runtime

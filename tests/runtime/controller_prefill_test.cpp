@@ -1,0 +1,154 @@
+// The controller's bulk prefill of the liveput table (issue 7, decision latency): the keys every
+// decision reads are estimated in one batch before the DP runs. Checked against a controller
+// whose provider has no prefill (the DP then estimates each key lazily from inside its passes):
+// same decisions to the last bit, same keys in the table, and the prefill reports what it filled.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "parcae/liveput/cpu_backend.hpp"
+#include "parcae/liveput/perf_cost.hpp"
+#include "parcae/liveput/table.hpp"
+#include "parcae/perf/builtin_profiles.hpp"
+#include "parcae/perf/throughput.hpp"
+#include "parcae/plan/liveput_provider.hpp"
+#include "parcae/runtime/controller.hpp"
+
+namespace lp = parcae::liveput;
+namespace rt = parcae::runtime;
+using parcae::plan::availability_step;
+
+namespace {
+
+struct job {
+  parcae::perf::model_profile profile = parcae::perf::builtin::gpt_1_5b();
+  parcae::perf::throughput_model model{profile};
+  std::vector<lp::target_info> targets = lp::candidate_targets(model, 16);
+
+  std::shared_ptr<lp::table> make_table(int threads) const {
+    lp::cpu_params cp;
+    cp.kind = lp::estimator_kind::exact;
+    cp.threads = threads;
+    return std::make_shared<lp::table>(
+        lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(profile), targets, 1, cp));
+  }
+  rt::controller_params params(rt::planner_kind kind) const {
+    rt::controller_params p;
+    p.planner.p_min = 6;  // artifact §1.3 bounds for gpt-1.5b
+    p.planner.p_max = 32;
+    p.planner.capacity = 16;
+    p.horizon = 4;
+    p.kind = kind;
+    p.sample_paths = 3;
+    p.n_layers = profile.n_layers();
+    return p;
+  }
+};
+
+// A forecaster with preemptions and returns in every path (so keys with n_out > 0 are read).
+rt::availability_forecast forecast(const std::vector<rt::interval_record>&, int h, int k) {
+  rt::availability_forecast f;
+  const std::vector<std::vector<availability_step>> shapes = {
+      {{0, 1}, {0, 0}, {1, 0}}, {{0, 2}, {1, 0}, {0, 0}}, {{0, 0}, {0, 1}, {2, 0}}};
+  f.point = shapes[0];
+  f.point.resize(static_cast<std::size_t>(h));
+  for (int i = 0; i < k; ++i) {
+    f.paths.push_back(shapes[static_cast<std::size_t>(i) % shapes.size()]);
+    f.paths.back().resize(static_cast<std::size_t>(h));
+  }
+  return f;
+}
+
+std::vector<rt::instance_id> ids(int first, int last) {
+  std::vector<rt::instance_id> out;
+  for (int i = first; i < last; ++i) out.push_back(static_cast<rt::instance_id>(i));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("controller: the bulk prefill changes no decision and reads exactly the DP's keys") {
+  const job j;
+  for (const rt::planner_kind kind : {rt::planner_kind::dp, rt::planner_kind::stochastic}) {
+    CAPTURE(static_cast<int>(kind));
+    auto bulk_table = j.make_table(2);
+    auto lazy_table = j.make_table(1);
+    const auto bulk = parcae::plan::any_transition_provider::wrap(
+        parcae::plan::liveput_provider(bulk_table, j.targets, j.profile));
+    REQUIRE(bulk.has_prefill());
+    auto inner = std::make_shared<parcae::plan::liveput_provider>(lazy_table, j.targets, j.profile);
+    const parcae::plan::any_transition_provider lazy(  // no prefill: keys estimated one by one
+        [inner](int n, parcae::parallel_config c, int in, int out,
+                std::vector<parcae::plan::transition>& v) { inner->transitions(n, c, in, out, v); },
+        [inner](parcae::parallel_config c) { return inner->throughput(c); },
+        [inner](parcae::parallel_config c) { return inner->concurrent_restart_s(c); });
+    REQUIRE(!lazy.has_prefill());
+    rt::hooks h;
+    h.reconfigure = [](const rt::decision&) {};
+    rt::controller a(j.params(kind), bulk, forecast, h);
+    rt::controller b(j.params(kind), lazy, forecast, h);
+
+    // 14 instances start, 2 are lost, 3 join, 5 are lost, nothing happens twice.
+    const std::vector<std::vector<rt::instance_id>> alive = {ids(0, 14), ids(2, 14), ids(2, 17),
+                                                             ids(7, 17), ids(7, 17), ids(7, 17)};
+    std::vector<rt::instance_id> prev;
+    std::size_t filled = 0;
+    for (std::size_t t = 0; t < alive.size(); ++t) {
+      CAPTURE(t);
+      std::vector<rt::instance_id> in, out;
+      for (auto id : alive[t]) {
+        if (std::find(prev.begin(), prev.end(), id) == prev.end()) in.push_back(id);
+      }
+      for (auto id : prev) {
+        if (std::find(alive[t].begin(), alive[t].end(), id) == alive[t].end()) out.push_back(id);
+      }
+      a.on_interval(alive[t], in, out);
+      b.on_interval(alive[t], in, out);
+      prev = alive[t];
+      const rt::decision da = a.last_decision(), db = b.last_decision();
+      CHECK(da.target == db.target);
+      CHECK(da.kind == db.kind);
+      CHECK(da.expected_samples == db.expected_samples);  // bit for bit
+      REQUIRE(da.plan.size() == db.plan.size());
+      for (std::size_t k = 0; k < da.plan.size(); ++k) {
+        CHECK(da.plan[k].config == db.plan[k].config);
+        CHECK(da.plan[k].samples == db.plan[k].samples);
+      }
+      CHECK(db.keys_filled == 0);
+      if (t == 0) CHECK(da.keys_filled > 0);
+      filled += da.keys_filled;
+      // The prefill estimated what the lazy DP read: no more, no fewer keys.
+      CHECK(bulk_table->size() == filled);
+      CHECK(bulk_table->size() == lazy_table->size());
+    }
+    for (const auto& [key, e] : lazy_table->entries()) CHECK(bulk_table->contains(key));
+    // The last two intervals repeat the state: every key is already there.
+    CHECK(a.last_decision().keys_filled == 0);
+  }
+}
+
+TEST_CASE("liveput_provider: prefill_paths fills the union of each path's horizon keys") {
+  const job j;
+  auto table = j.make_table(1);
+  const parcae::plan::liveput_provider prov(table, j.targets, j.profile);
+  const auto params = j.params(rt::planner_kind::dp).planner;
+  const std::vector<std::vector<availability_step>> paths = {{{0, 1}, {0, 0}, {1, 0}},
+                                                             {{0, 1}, {0, 2}, {0, 0}}};
+  std::vector<lp::key> want = prov.horizon_keys(12, {2, 6}, paths[0], params);
+  const auto second = prov.horizon_keys(12, {2, 6}, paths[1], params);
+  want.insert(want.end(), second.begin(), second.end());
+  std::sort(want.begin(), want.end());
+  want.erase(std::unique(want.begin(), want.end()), want.end());
+  CHECK(prov.prefill_paths(12, {2, 6}, paths, params) == want.size());
+  CHECK(table->size() == want.size());
+  for (const auto& k : want) CHECK(table->contains(k));
+  CHECK(prov.prefill_paths(12, {2, 6}, paths, params) == 0);
+  // Step 1 reads only the initial configuration's key; later steps every fitting candidate.
+  CHECK(std::count_if(want.begin(), want.end(), [](const lp::key& k) { return k.n == 12; }) == 1);
+  CHECK(prov.prefill_paths(12, {2, 6}, {}, params) == 0);
+  CHECK_THROWS_AS(prov.prefill_paths(4, {1, 6}, {{{0, 1}}, {{0, 5}}}, params),
+                  parcae::invalid_argument);
+  CHECK_THROWS_AS(prov.horizon_keys(-1, {1, 6}, {}, params), parcae::invalid_argument);
+}
