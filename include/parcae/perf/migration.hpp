@@ -7,10 +7,13 @@
 // `make_migration_cost_table`, `migration_cost_ms`, `restart_cost_ms`, `count_survivors` and
 // `estimate_migration` are stable. Fields may be added to the table, none removed.
 //
-// Two layers:
+// Layers:
 //  * `migration_cost_ms(table, replicas, free_gpus, joined_gpus, target)`: PARCAE_HD, no
-//    allocation, no exceptions, plain arrays. The hot path of liveput estimation (CPU and GPU).
+//    allocation, no exceptions, plain arrays. The per-sample cost of liveput estimation on the GPU.
 //  * `estimate_migration(...)`: host API with validation, returning {type, seconds}.
+//  * `migration_batch` (migration_batch.hpp, over a `migration_plan`): many targets per survivor
+//    summary on the host, the same bits as migration_cost_ms; the liveput estimators' CPU path.
+//    Both are composed of the branch functions below (detail::same_depth_migration, ...).
 //
 // Survivors are summarised per old stage: replicas[s] = surviving GPUs that hold old stage s
 // (s = 0..P-1). All replicas of a stage hold the same layers, so which pipeline they were in does
