@@ -121,7 +121,7 @@ static void BM_mc_table32(benchmark::State& state) {
   const auto keys = table32_keys();
   lp::mc_params mp;
   mp.samples = 10000;
-  mp.threads = 2;
+  mp.threads = static_cast<int>(state.range(0));
   for (auto _ : state) {
     auto e = lp::estimate_monte_carlo(lp::uniform_model{}, fx().cost, fx().targets, keys, mp);
     benchmark::DoNotOptimize(e.data());

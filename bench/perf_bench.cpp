@@ -9,6 +9,8 @@
 
 #include "parcae/perf/builtin_profiles.hpp"
 #include "parcae/perf/migration.hpp"
+#include "parcae/perf/migration_batch.hpp"
+#include "parcae/perf/migration_plan.hpp"
 #include "parcae/perf/throughput.hpp"
 
 namespace {
@@ -100,5 +102,28 @@ static void BM_migration_cost(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<long long>(targets.size()));
 }
 BENCHMARK(BM_migration_cost);
+
+// The same 47 evaluations through perf::migration_batch (one survivor summary, all targets at
+// once; the liveput estimators' CPU path). Same results bit for bit (tests/perf).
+static void BM_migration_batch(benchmark::State& state) {
+  const auto table = std::make_unique<parcae::perf::migration_cost_table>(
+      parcae::perf::make_migration_cost_table(parcae::perf::builtin::gpt_1_5b(), {4, 8}));
+  const parcae::perf::migration_plan plan(*table);
+  const int r[8] = {4, 4, 4, 3, 4, 4, 4, 4};
+  std::vector<parcae::perf::batch_target> targets;
+  for (int p = 6; p <= 32; ++p) {
+    for (int d = 1; d * p <= 32; ++d) targets.push_back({{d, p}, 1});
+  }
+  const parcae::perf::migration_batch batch(plan, targets);
+  std::vector<parcae::perf::migration_result> out(targets.size());
+  double acc = 0;
+  for (auto _ : state) {
+    batch.evaluate(r, 0, out.data());
+    acc += out[5].cost_ms;
+  }
+  benchmark::DoNotOptimize(acc);
+  state.SetItemsProcessed(state.iterations() * static_cast<long long>(targets.size()));
+}
+BENCHMARK(BM_migration_batch);
 
 BENCHMARK_MAIN();

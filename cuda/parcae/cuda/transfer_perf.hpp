@@ -20,7 +20,8 @@ struct device_transfer<liveput::perf_cost> {
   }
   static view_type view(const liveput::perf_cost&, std::size_t offset, const unsigned char* base) {
     // The staged bytes are a memcpy of a trivially copyable table.
-    return liveput::perf_cost{reinterpret_cast<const perf::migration_cost_table*>(base + offset)};
+    return liveput::perf_cost{reinterpret_cast<const perf::migration_cost_table*>(base + offset),
+                              nullptr};
   }
 };
 

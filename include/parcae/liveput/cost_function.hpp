@@ -18,6 +18,15 @@
 // counts against the target's reachability probability). The estimators never look inside the
 // cost: the library's own is perf::migration_cost_ms (adapted in perf_cost.hpp); tests use toy
 // ones. A plain callable without bind() can be wrapped in stateless_cost.
+//
+// Optionally, for speed on the host, the bound cost may also provide
+//
+//   E batch(const std::vector<cost_slot>& slots) const;
+//
+// returning an object whose `void operator()(const survivors& s, migration_sample* out) const`
+// writes out[k] = (*this)(slots[k].ctx, s, slots[k].target) for every slot k, for any number of
+// threads at once (detail/evaluator.hpp). The CPU estimators use it when present; the CUDA
+// backend always calls the per-target operator().
 
 #include <algorithm>
 #include <cmath>
@@ -57,6 +66,12 @@ struct sample_context {
 struct migration_sample {
   double cost_ms = 0.0;  ///< migration time in ms (ignored when not feasible)
   bool feasible = true;  ///< false: the target cannot be reached from these survivors
+};
+
+/// One (context, target) pair of a batched evaluation (see the header comment).
+struct cost_slot {
+  sample_context ctx;
+  parallel_config target;
 };
 
 /// A candidate target configuration and its throughput T(d,p) in samples/s (from the throughput

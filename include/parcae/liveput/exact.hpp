@@ -10,10 +10,11 @@
 //
 // The estimator walks the classes one at a time (a depth-first dynamic program over stages that
 // carries the partial survivor vector and the log-probability), evaluates the cost function once
-// per complete loss vector for every target, and sums probability-weighted reachability and cost.
-// The binomials are taken in log space from Boost.Math's lgamma. The number of loss vectors is
-// counted first (a small DP over classes); above exact_params::max_states the entry reports
-// entry_status::too_many_states instead of running (use the Monte-Carlo estimator there).
+// per complete loss vector for every target (batched when the cost offers it, cost_function.hpp),
+// and sums probability-weighted reachability and cost. The binomials are taken in log space from
+// Boost.Math's lgamma. The number of loss vectors is counted first (a small DP over classes); above
+// exact_params::max_states the entry reports entry_status::too_many_states instead of running (use
+// the Monte-Carlo estimator there).
 //
 // One enumeration serves every n_in of a family (N, D, P, n_out): the survivors do not depend on
 // how many instances join.
@@ -28,6 +29,7 @@
 #include "parcae/core/errors.hpp"
 #include "parcae/liveput/cost_function.hpp"
 #include "parcae/liveput/detail/checks.hpp"
+#include "parcae/liveput/detail/evaluator.hpp"
 #include "parcae/liveput/detail/instance_groups.hpp"
 #include "parcae/liveput/survivors.hpp"
 #include "parcae/liveput/types.hpp"
@@ -153,14 +155,19 @@ std::vector<entry> estimate_exact_family(int n, parallel_config old, int n_out,
     }
     return out;
   }
+  std::vector<cost_slot> cost_slots;
+  cost_slots.reserve(slots.size());
+  for (const auto& sl : slots) cost_slots.push_back(cost_slot{sl.ctx, sl.target.config});
+  const auto evaluate = detail::make_evaluator(bound, cost_slots);
+  std::vector<migration_sample> m(slots.size());
   double total = 0.0;
   detail::for_each_loss_vector(layout, n_out, groups, [&](const survivors& s, double w) {
     total += w;
-    for (auto& sl : slots) {
-      const migration_sample m = bound(sl.ctx, s, sl.target.config);
-      if (m.feasible) {
-        sl.prob += w;
-        sl.cost += w * m.cost_ms;
+    evaluate(s, m.data());
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+      if (m[k].feasible) {
+        slots[k].prob += w;
+        slots[k].cost += w * m[k].cost_ms;
       }
     }
   });

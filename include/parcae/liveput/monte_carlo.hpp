@@ -13,8 +13,10 @@
 // (detail/accumulator.hpp), so the estimate is the same bit for bit whatever the number of
 // threads, the chunk size or the backend. Equal summaries within a chunk are merged before the
 // cost function runs (with few preemptions most samples repeat), which changes nothing in the
-// sums. The artifact's Python sampler does the same computation per sample and target
-// (monte_carlo.py, parcae-artifact.md §1.4).
+// sums; each distinct summary is evaluated for all targets at once (the cost's batch() when it
+// has one, which returns the same bits as one call per target; cost_function.hpp). The artifact's
+// Python sampler does the same computation per sample and target (monte_carlo.py,
+// parcae-artifact.md §1.4).
 //
 // Result per (key, target): reachability probability (feasible samples / samples) with its
 // binomial standard error, mean cost over feasible samples with its standard error, and liveput.
@@ -28,6 +30,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "parcae/core/errors.hpp"
@@ -36,6 +39,7 @@
 #include "parcae/liveput/cost_function.hpp"
 #include "parcae/liveput/detail/accumulator.hpp"
 #include "parcae/liveput/detail/checks.hpp"
+#include "parcae/liveput/detail/evaluator.hpp"
 #include "parcae/liveput/detail/families.hpp"
 #include "parcae/liveput/detail/survivor_set.hpp"
 #include "parcae/liveput/preemption.hpp"
@@ -166,6 +170,17 @@ std::vector<entry> estimate_monte_carlo(const Model& model, const CostModel& cos
       }
     }
   }
+  // The per-summary evaluators (batched where the cost offers it; cost_function.hpp).
+  using evaluator_t = decltype(detail::make_evaluator(
+      std::declval<const bound_t&>(), std::declval<const std::vector<cost_slot>&>()));
+  std::vector<evaluator_t> evaluators;
+  evaluators.reserve(families.size());
+  for (std::size_t fi = 0; fi < families.size(); ++fi) {
+    std::vector<cost_slot> cs;
+    cs.reserve(slots[fi].size());
+    for (const slot& sl : slots[fi]) cs.push_back(cost_slot{sl.ctx, sl.target.config});
+    evaluators.push_back(detail::make_evaluator(bound[fi], cs));
+  }
 
   const int threads = params.threads <= 0
                           ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
@@ -198,6 +213,7 @@ std::vector<entry> estimate_monte_carlo(const Model& model, const CostModel& cos
   struct scratch {
     std::vector<int> preempted;
     std::vector<unsigned char> seen;
+    std::vector<migration_sample> costs;
     detail::survivor_set set;
     survivors current;
   };
@@ -230,15 +246,16 @@ std::vector<entry> estimate_monte_carlo(const Model& model, const CostModel& cos
       }
       sc.set.insert(sc.current);
     }
-    const bound_t& fn = bound[job.family];
+    const evaluator_t& evaluate = evaluators[job.family];
+    const std::size_t n_slots = slots[job.family].size();
     auto& acc = sums[it];
-    acc.assign(slots[job.family].size(), detail::cost_accumulator{});
+    acc.assign(n_slots, detail::cost_accumulator{});
+    sc.costs.resize(n_slots);
     for (std::size_t u = 0; u < sc.set.size(); ++u) {
-      const survivors& s = sc.set.item(u);
       const std::int64_t count = sc.set.count(u);
-      for (std::size_t k = 0; k < slots[job.family].size(); ++k) {
-        const slot& sl = slots[job.family][k];
-        const migration_sample m = fn(sl.ctx, s, sl.target.config);
+      evaluate(sc.set.item(u), sc.costs.data());
+      for (std::size_t k = 0; k < n_slots; ++k) {
+        const migration_sample& m = sc.costs[k];
         if (m.feasible) acc[k].add(count, detail::quantise_cost_ms(m.cost_ms));
       }
     }

@@ -14,6 +14,8 @@
 #include "parcae/liveput/cost_function.hpp"
 #include "parcae/liveput/survivors.hpp"
 #include "parcae/perf/migration.hpp"
+#include "parcae/perf/migration_batch.hpp"
+#include "parcae/perf/migration_plan.hpp"
 #include "parcae/perf/profile.hpp"
 #include "parcae/perf/throughput.hpp"
 
@@ -21,20 +23,60 @@ namespace parcae::liveput {
 
 static_assert(max_stages <= perf::max_stages, "survivor arrays must fit the cost table");
 
+namespace detail {
+PARCAE_HD inline migration_sample to_sample(const perf::migration_result& r) {
+  migration_sample out;
+  out.feasible = r.type != perf::migration_type::infeasible;
+  out.cost_ms = out.feasible ? r.cost_ms : 0.0;
+  return out;
+}
+}  // namespace detail
+
+/// The batched form of perf_cost (cost_function.hpp): one perf::migration_batch over the slots'
+/// targets (joined GPUs = n_in * g), which shares the per-depth work between targets and replays
+/// the recorded greedy runs of a perf::migration_plan; the same bits as perf_cost per slot.
+class perf_cost_batch {
+ public:
+  /// `plan` may be null: the batch then builds (and owns) the plan of `table`.
+  perf_cost_batch(const perf::migration_cost_table& table, const perf::migration_plan* plan,
+                  const std::vector<cost_slot>& slots)
+      : owned_(plan == nullptr ? std::make_unique<perf::migration_plan>(table) : nullptr),
+        batch_(plan == nullptr ? *owned_ : *plan, batch_targets(slots)) {}
+
+  void operator()(const survivors& s, migration_sample* out) const {
+    batch_.evaluate(s.r, s.spare_gpus, [out](std::size_t k, const perf::migration_result& r) {
+      out[k] = detail::to_sample(r);
+    });
+  }
+
+ private:
+  static std::vector<perf::batch_target> batch_targets(const std::vector<cost_slot>& slots) {
+    std::vector<perf::batch_target> out;
+    out.reserve(slots.size());
+    for (const cost_slot& sl : slots) out.push_back({sl.target, sl.ctx.n_in * sl.ctx.g});
+    return out;
+  }
+  std::unique_ptr<perf::migration_plan> owned_;
+  perf::migration_batch batch_;
+};
+
 /// Bound cost for one old configuration: a view of its perf::migration_cost_table (trivially
-/// copyable, PARCAE_HD). Joined instances bring g GPUs each; the survivors' free GPUs are the
-/// idle GPUs of spare and partly used instances.
+/// copyable, PARCAE_HD), and on the host of its perf::migration_plan (for batch(); may be null).
+/// Joined instances bring g GPUs each; the survivors' free GPUs are the idle GPUs of spare and
+/// partly used instances.
 struct perf_cost {
   const perf::migration_cost_table* table = nullptr;
+  const perf::migration_plan* plan = nullptr;
 
   PARCAE_HD migration_sample operator()(const sample_context& ctx, const survivors& s,
                                         parallel_config target) const {
-    const perf::migration_result r =
-        perf::migration_cost_ms(*table, s.r, s.spare_gpus, ctx.n_in * ctx.g, target);
-    migration_sample out;
-    out.feasible = r.type != perf::migration_type::infeasible;
-    out.cost_ms = out.feasible ? r.cost_ms : 0.0;
-    return out;
+    return detail::to_sample(
+        perf::migration_cost_ms(*table, s.r, s.spare_gpus, ctx.n_in * ctx.g, target));
+  }
+
+  /// Host only: the batched evaluator of `slots` (cost_function.hpp).
+  perf_cost_batch batch(const std::vector<cost_slot>& slots) const {
+    return perf_cost_batch(*table, plan, slots);
   }
 };
 
@@ -52,23 +94,31 @@ class perf_cost_model {
   const perf::model_profile& profile() const { return state_->profile; }
   int gpus_per_instance() const { return state_->profile.gpus_per_instance; }
 
+  /// The bound cost of old configuration `old`; builds its cost table and migration plan on the
+  /// first call.
   perf_cost bind(parallel_config old) const {
     std::lock_guard<std::mutex> lock(state_->mutex);
     auto it = state_->tables.find(old);
     if (it == state_->tables.end()) {
-      auto table = std::make_unique<perf::migration_cost_table>(
+      bound_tables b;
+      b.table = std::make_unique<perf::migration_cost_table>(
           perf::make_migration_cost_table(state_->profile, old, state_->options));
-      it = state_->tables.emplace(old, std::move(table)).first;
+      b.plan = std::make_unique<perf::migration_plan>(*b.table);
+      it = state_->tables.emplace(old, std::move(b)).first;
     }
-    return perf_cost{it->second.get()};
+    return perf_cost{it->second.table.get(), it->second.plan.get()};
   }
 
  private:
+  struct bound_tables {
+    std::unique_ptr<perf::migration_cost_table> table;
+    std::unique_ptr<perf::migration_plan> plan;
+  };
   struct state {
     perf::model_profile profile;
     perf::migration_options options;
     std::mutex mutex;
-    std::map<parallel_config, std::unique_ptr<perf::migration_cost_table>> tables;
+    std::map<parallel_config, bound_tables> tables;
   };
   std::shared_ptr<state> state_;
 };

@@ -7,10 +7,13 @@
 // `make_migration_cost_table`, `migration_cost_ms`, `restart_cost_ms`, `count_survivors` and
 // `estimate_migration` are stable. Fields may be added to the table, none removed.
 //
-// Two layers:
+// Layers:
 //  * `migration_cost_ms(table, replicas, free_gpus, joined_gpus, target)`: PARCAE_HD, no
-//    allocation, no exceptions, plain arrays. The hot path of liveput estimation (CPU and GPU).
+//    allocation, no exceptions, plain arrays. The per-sample cost of liveput estimation on the GPU.
 //  * `estimate_migration(...)`: host API with validation, returning {type, seconds}.
+//  * `migration_batch` (migration_batch.hpp, over a `migration_plan`): many targets per survivor
+//    summary on the host, the same bits as migration_cost_ms; the liveput estimators' CPU path.
+//    Both are composed of the branch functions below (detail::same_depth_migration, ...).
 //
 // Survivors are summarised per old stage: replicas[s] = surviving GPUs that hold old stage s
 // (s = 0..P-1). All replicas of a stage hold the same layers, so which pipeline they were in does
@@ -165,27 +168,102 @@ PARCAE_HD inline double stage_params(const perf::migration_cost_table& t, int a,
   return v;
 }
 
-/// Greedy step of the pipeline migration: among old stages s in [from, to) with a surviving
-/// unassigned replica (left[s] > 0), the first one missing the fewest parameters of new stage
-/// [a, b) (of `total`); writes that count to `best` and returns s, or -1 (best untouched) if
-/// none. With `overlap_only`, stops at the first old stage starting at or after b.
-PARCAE_HD inline int best_old_stage(const perf::migration_cost_table& t, const int* left, int from,
-                                    int to, int a, int b, double total, double& best,
-                                    bool overlap_only) {
+/// Parameters of new stage [a, b) (`total` of them) that old stage s does not hold.
+PARCAE_HD inline double stage_missing(const perf::migration_cost_table& t, int s, int a, int b,
+                                      double total) {
+  const int lo = a > t.old_bounds[s] ? a : t.old_bounds[s];
+  const int hi = b < t.old_bounds[s + 1] ? b : t.old_bounds[s + 1];
+  const double held = hi > lo ? layer_range_params(t, lo, hi) : 0.0;
+  return total - held > 0.0 ? total - held : 0.0;
+}
+
+/// Greedy step of the pipeline migration, over the old stages overlapping new stage [a, b) (from
+/// `first`, the first old stage ending after a): among those with a surviving unassigned replica
+/// (left[s] > 0), the first one missing the fewest of its `total` parameters; writes that count
+/// to `best` and returns s, or -1 (best untouched) if none.
+PARCAE_HD inline int best_overlapping_stage(const perf::migration_cost_table& t, const int* left,
+                                            int first, int a, int b, double total, double& best) {
   int best_s = -1;
-  for (int s = from; s < to; ++s) {
-    if (overlap_only && t.old_bounds[s] >= b) break;
+  for (int s = first; s < t.old_config.p && t.old_bounds[s] < b; ++s) {
     if (left[s] == 0) continue;
-    const int lo = a > t.old_bounds[s] ? a : t.old_bounds[s];
-    const int hi = b < t.old_bounds[s + 1] ? b : t.old_bounds[s + 1];
-    const double held = hi > lo ? layer_range_params(t, lo, hi) : 0.0;
-    const double extra = total - held > 0.0 ? total - held : 0.0;
+    const double extra = stage_missing(t, s, a, b, total);
     if (best_s < 0 || extra < best) {
       best = extra;
       best_s = s;
     }
   }
   return best_s;
+}
+
+/// The greedy assignment of the pipeline migration to depth p (partition `bounds`), new stages
+/// n_begin .. n_end-1: each new stage takes the surviving unassigned old replica (left[s] > 0) that
+/// already holds most of its parameters, and `missing` accumulates what it lacks. Returns the
+/// sum; writes each new stage's choice (-1: nothing left, all fetched) to `choice` unless null.
+/// Resuming at n_begin > 0 with the `left` and `missing` of steps 0 .. n_begin-1 gives the same
+/// bits as one run (the additions happen in the same order); perf::migration_batch does that.
+/// The greedy's rule is "first old stage with the fewest missing parameters" over all P stages
+/// (the artifact's scan); this computes the same choice in O(p + P) per run. Partitions are
+/// contiguous, so only the old stages overlapping new stage [a, b) can hold any of its
+/// parameters: those are scanned first. When none of them holds any (still available), every
+/// available old stage misses exactly `total` (held >= 0 since parameters are >= 0, and extra =
+/// max(total - held, 0) <= total), so the full scan's first-index tie-break picks the first old
+/// stage with a replica left, with best = total; as `left` only decreases, that index only moves
+/// forward and is tracked by a pointer. (tests/perf/migration_test.cpp checks this against the
+/// full scan on every survivor vector of several tables.)
+PARCAE_HD inline double pipeline_greedy(const perf::migration_cost_table& t, const int* bounds,
+                                        int p, int* left, int n_begin, int n_end, double missing,
+                                        int* choice) {
+  const int P = t.old_config.p;
+  int first = 0;  // first old stage ending after the current new stage begins
+  int avail = 0;  // no old stage below `avail` has a replica left
+  for (int n = n_begin; n < n_end; ++n) {
+    const int a = bounds[n], b = bounds[n + 1];
+    const double total = stage_params(t, a, b, p);
+    while (first < P - 1 && t.old_bounds[first + 1] <= a) ++first;
+    double best = total;  // no surviving replica: everything is fetched
+    int best_s = best_overlapping_stage(t, left, first, a, b, total, best);
+    if (best_s < 0 || !(best < total)) {
+      while (avail < P && left[avail] == 0) ++avail;
+      best = total;
+      best_s = avail < P ? avail : -1;
+    }
+    if (best_s >= 0) --left[best_s];
+    if (choice != nullptr) choice[n] = best_s;
+    missing += best;  // FIX: the artifact assigns (=) here; we accumulate (+=)
+  }
+  return missing;
+}
+
+/// What every branch of migration_cost_ms reads from the survivors besides the target: O(P)
+/// once per survivor summary (migration_batch computes it once for all of its targets).
+struct survivor_totals {
+  int in_job = 0;           ///< surviving GPUs that hold a stage slot
+  int min_r = 0;            ///< min_s replicas[s] (at most D)
+  int max_r = 0;            ///< max_s replicas[s]
+  bool stage_lost = false;  ///< some old stage has no surviving replica
+};
+
+PARCAE_HD inline survivor_totals sum_survivors(const perf::migration_cost_table& t,
+                                               const int* replicas) {
+  survivor_totals out;
+  out.min_r = t.old_config.d;
+  for (int s = 0; s < t.old_config.p; ++s) {
+    out.in_job += replicas[s];
+    if (replicas[s] < out.min_r) out.min_r = replicas[s];
+    if (replicas[s] > out.max_r) out.max_r = replicas[s];
+    if (replicas[s] <= 0) out.stage_lost = true;
+  }
+  return out;
+}
+
+/// Whether a valid target fits on the GPUs available, and its restart kind (add when it needs
+/// GPUs from outside the old job).
+PARCAE_HD inline bool target_fits(const survivor_totals& s, int free_gpus, int joined_gpus,
+                                  parallel_config target, perf::restart_kind& kind) {
+  const long long needed = static_cast<long long>(target.d) * target.p;
+  if (needed > static_cast<long long>(s.in_job) + free_gpus + joined_gpus) return false;
+  kind = needed > s.in_job ? perf::restart_kind::add : perf::restart_kind::remove;
+  return true;
 }
 
 }  // namespace parcae::detail
@@ -206,86 +284,96 @@ PARCAE_HD inline double restart_cost_ms(const migration_cost_table& t, parallel_
   return cost;
 }
 
+}  // namespace parcae::perf
+
+namespace parcae::detail {
+
+// The branches of migration_cost_ms for a target that fits (see the header comment). Shared with
+// perf::migration_batch, which evaluates many targets per survivor summary: both compose the
+// same functions, so they return the same bits.
+
+/// restart (recovery = checkpoint, some old stage lost).
+PARCAE_HD inline perf::migration_result checkpoint_restart(const perf::migration_cost_table& t,
+                                                           parallel_config target,
+                                                           perf::restart_kind kind) {
+  perf::migration_result out;
+  out.type = perf::migration_type::restart;
+  out.cost_ms = restart_cost_ms(t, target, kind) + t.checkpoint_ms + t.depth_fetch_ms[target.p];
+  return out;
+}
+
+/// none, intra_stage or inter_stage (p = P). O(P) for inter_stage.
+PARCAE_HD inline perf::migration_result same_depth_migration(const perf::migration_cost_table& t,
+                                                             const int* replicas,
+                                                             const survivor_totals& s,
+                                                             parallel_config target,
+                                                             perf::restart_kind kind) {
+  perf::migration_result out;
+  const int D = t.old_config.d, P = t.old_config.p;
+  const int d = target.d, p = target.p;
+  if (d == D && s.min_r >= D) {
+    out.type = perf::migration_type::none;
+    out.cost_ms = 0.0;
+    return out;
+  }
+  if (s.min_r >= d) {
+    out.type = perf::migration_type::intra_stage;
+    out.cost_ms = t.comm.cost_ms(d, p, false) + t.proc_ms;
+    return out;
+  }
+  double stage_cost = 0.0, redundant_cost = 0.0;
+  for (int st = 0; st < P; ++st) {
+    const int need = d - replicas[st] > 0 ? d - replicas[st] : 0;
+    if (need == 0) continue;
+    const double c = t.old_stage_transfer_ms[st];
+    if (need == d || (st == p - 1 && need == d - 1)) redundant_cost += c;
+    if (c > stage_cost) stage_cost = c;
+  }
+  out.type = perf::migration_type::inter_stage;
+  out.cost_ms = (stage_cost > redundant_cost ? stage_cost : redundant_cost) +
+                restart_cost_ms(t, target, kind);
+  return out;
+}
+
+/// pipeline (p != P), given p2p(missing parameters' states) and R(d,p,type).
+PARCAE_HD inline perf::migration_result pipeline_migration(const perf::migration_cost_table& t,
+                                                           double missing_ms,
+                                                           parallel_config target,
+                                                           double restart_ms) {
+  perf::migration_result out;
+  out.type = perf::migration_type::pipeline;
+  out.cost_ms = missing_ms + (target.d > 1 ? t.depth_broadcast_ms[target.p] : 0.0) + restart_ms;
+  return out;
+}
+
+}  // namespace parcae::detail
+
+namespace parcae::perf {
+
 /// Migration type and cost in ms for one survivor summary and one target. `replicas` has
-/// old_config.p entries. Allocation-free, never throws; usable in device code.
+/// old_config.p entries. Allocation-free, never throws; usable in device code. For many targets
+/// per summary on the host, perf::migration_batch (migration_batch.hpp) returns the same bits
+/// faster.
 PARCAE_HD inline migration_result migration_cost_ms(const migration_cost_table& t,
                                                     const int* replicas, int free_gpus,
                                                     int joined_gpus, parallel_config target) {
-  migration_result out;
-  const int D = t.old_config.d, P = t.old_config.p;
   const int d = target.d, p = target.p;
-  if (d < 1 || p < 1 || p > t.max_p || !t.depth_feasible[p]) return out;
-  int in_job = 0;  // surviving GPUs that hold a stage slot
-  int min_r = D;
-  bool stage_lost = false;
-  for (int s = 0; s < P; ++s) {
-    in_job += replicas[s];
-    if (replicas[s] < min_r) min_r = replicas[s];
-    if (replicas[s] <= 0) stage_lost = true;
+  if (d < 1 || p < 1 || p > t.max_p || !t.depth_feasible[p]) return migration_result{};
+  const detail::survivor_totals s = detail::sum_survivors(t, replicas);
+  restart_kind kind = restart_kind::remove;
+  if (!detail::target_fits(s, free_gpus, joined_gpus, target, kind)) return migration_result{};
+  if (s.stage_lost && t.recovery == state_recovery::checkpoint) {
+    return detail::checkpoint_restart(t, target, kind);
   }
-  const long long needed = static_cast<long long>(d) * p;
-  if (needed > static_cast<long long>(in_job) + free_gpus + joined_gpus) return out;
-  const restart_kind kind = needed > in_job ? restart_kind::add : restart_kind::remove;
-
-  if (stage_lost && t.recovery == state_recovery::checkpoint) {
-    out.type = migration_type::restart;
-    out.cost_ms = restart_cost_ms(t, target, kind) + t.checkpoint_ms + t.depth_fetch_ms[p];
-    return out;
-  }
-
-  if (p == P) {
-    if (d == D && min_r >= D) {
-      out.type = migration_type::none;
-      out.cost_ms = 0.0;
-      return out;
-    }
-    if (min_r >= d) {
-      out.type = migration_type::intra_stage;
-      out.cost_ms = t.comm.cost_ms(d, p, false) + t.proc_ms;
-      return out;
-    }
-    double stage_cost = 0.0, redundant_cost = 0.0;
-    for (int s = 0; s < P; ++s) {
-      const int need = d - replicas[s] > 0 ? d - replicas[s] : 0;
-      if (need == 0) continue;
-      const double c = t.old_stage_transfer_ms[s];
-      if (need == d || (s == p - 1 && need == d - 1)) redundant_cost += c;
-      if (c > stage_cost) stage_cost = c;
-    }
-    out.type = migration_type::inter_stage;
-    out.cost_ms = (stage_cost > redundant_cost ? stage_cost : redundant_cost) +
-                  restart_cost_ms(t, target, kind);
-    return out;
-  }
-
-  // Pipeline migration (repartition to a new depth). Partitions are contiguous, so only the old
-  // stages overlapping new stage [a, b) can hold any of its parameters: the greedy scans those
-  // (O(p + P) in all) and falls back to the full scan only when none of them helps, where the
-  // full scan's first-index tie-break among the non-overlapping stages decides.
+  if (p == t.old_config.p) return detail::same_depth_migration(t, replicas, s, target, kind);
+  // Pipeline migration (repartition to a new depth).
   int left[max_stages];  // surviving replicas of each old stage not yet assigned
-  for (int s = 0; s < P; ++s) left[s] = replicas[s] > 0 ? replicas[s] : 0;
+  for (int st = 0; st < t.old_config.p; ++st) left[st] = replicas[st] > 0 ? replicas[st] : 0;
   int bounds[max_stages + 1];
   partition_bounds(t.n_layers, p, bounds);
-  double missing_params = 0.0;
-  int first = 0;  // first old stage ending after the current new stage begins
-  for (int n = 0; n < p; ++n) {
-    const int a = bounds[n], b = bounds[n + 1];
-    const double total = detail::stage_params(t, a, b, p);
-    while (first < P - 1 && t.old_bounds[first + 1] <= a) ++first;
-    double best = total;  // no surviving replica: everything is fetched
-    int best_s = detail::best_old_stage(t, left, first, P, a, b, total, best, true);
-    // A non-overlapping stage misses exactly `total`; it can only win a tie at `total`.
-    if (best_s < 0 || !(best < total)) {
-      best = total;
-      best_s = detail::best_old_stage(t, left, 0, P, a, b, total, best, false);
-    }
-    if (best_s >= 0) --left[best_s];
-    missing_params += best;  // FIX: the artifact assigns (=) here; we accumulate (+=)
-  }
-  out.type = migration_type::pipeline;
-  out.cost_ms = t.p2p.cost_ms(missing_params * t.state_bytes_per_param) +
-                (d > 1 ? t.depth_broadcast_ms[p] : 0.0) + restart_cost_ms(t, target, kind);
-  return out;
+  const double missing_params = detail::pipeline_greedy(t, bounds, p, left, 0, p, 0.0, nullptr);
+  return detail::pipeline_migration(t, t.p2p.cost_ms(missing_params * t.state_bytes_per_param),
+                                    target, restart_cost_ms(t, target, kind));
 }
 
 /// Turns a set of preempted instances into the survivor summary of migration_cost_table, using
