@@ -49,6 +49,9 @@ print("|---|---|---|---|---|---|---|")
 for m in models:
     d = load(f"p3-{m}")
     c = d["artifact_cross_check"]
+    # predict's agreement is measured in the artifact's setting (ARIMA, shrink).
+    c["parcae_predict_vs_liveput_predict"] = load(f"p3-{m}-artifact")["artifact_cross_check"][
+        "parcae_predict_vs_liveput_predict"]
     rep = {r["plan"]: r for r in c["replayed"]}
     def agree(k):
         return f"{c[k]['same']}/{c[k]['of']}"
@@ -66,7 +69,31 @@ for m in models:
     print(f"| {m} | {p['parcae-truth']['samples']:,.0f} ({100 * p['parcae-truth']['ratio_to_ideal']:.2f}%) | "
           f"{p['parcae-predict']['samples']:,.0f} ({100 * p['parcae-predict']['ratio_to_ideal']:.2f}%) |")
 
-print("\n### First step forecast (default, the artifact's) against notice, p3\n")
+print("\n### Ablation: forecaster x reaction, first step forecast, p3 (predict / stochastic)\n")
+combos = [(f, r) for f in ["arima", "naive"] for r in ["shrink", "replan-undercut",
+                                                       "replan-preemption"]]
+print("| model | " + " | ".join(f"{f}, {r}" for f, r in combos) + " | arima W=60, replan-preemption |")
+print("|---|" + "---|" * (len(combos) + 1))
+for m in models:
+    cells = []
+    for f, r in combos + [("arima60", None)]:
+        name = f"ablation-p3-{m}-{f}-{r}" if r else f"ablation-p3-{m}-{f}"
+        p = by_name(load(name))
+        cells.append(f"{100 * p['parcae-predict']['ratio_to_ideal']:.1f} / "
+                     f"{100 * p['parcae-stochastic']['ratio_to_ideal']:.1f}")
+    print(f"| {m} | " + " | ".join(cells) + " |")
+
+print("\n### The artifact's setting (ARIMA, shrink) against the default (naive, replan-preemption), p3\n")
+print("| model | predict, artifact | stochastic, artifact | predict, default | stochastic, default |")
+print("|---|---|---|---|---|")
+for m in models:
+    a = by_name(load(f"p3-{m}-artifact"))
+    f = by_name(load(f"p3-{m}"))
+    cell = lambda p, k: f"{p[k]['samples']:,.0f} ({100 * p[k]['ratio_to_ideal']:.1f}%)"
+    print(f"| {m} | {cell(a, 'parcae-predict')} | {cell(a, 'parcae-stochastic')} | "
+          f"{cell(f, 'parcae-predict')} | {cell(f, 'parcae-stochastic')} |")
+
+print("\n### First step forecast (default) against notice, p3\n")
 print("| model | predict, forecast | stochastic, forecast | predict, notice | stochastic, notice |")
 print("|---|---|---|---|---|")
 for m in models:

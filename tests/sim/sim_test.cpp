@@ -374,6 +374,8 @@ TEST_CASE("sim: with first_step = forecast, the decision for interval k ignores 
     pp.future = future;
     pp.horizon = 6;
     pp.window = 6;
+    pp.model = forecast::availability_model::arima;  // the artifact's predict
+    pp.reaction = sim::reaction::shrink;
     auto decision_at_10 = [&](const sim::event_trace& t, sim::first_step fs) {
       sim::parcae_params q = pp;
       q.first_step = fs;
@@ -397,4 +399,75 @@ TEST_CASE("sim: with first_step = forecast, the decision for interval k ignores 
     // without a shrink (the simulator would refuse it otherwise).
     CHECK(j.fits(decision_at_10(losses, sim::first_step::notice), left));
   }
+}
+
+TEST_CASE("sim: the re-planning reactions choose like a runtime that sees the preemptions") {
+  // 16 instances and no event for 10 minutes, so every setting makes the same decisions until
+  // minute 10; then 3 preemptions, or 8 joins.
+  auto with = [&](int delta) {
+    std::vector<std::pair<int, int>> ev{{0, 16}};
+    if (delta != 0) ev.push_back({10, delta});
+    return sim::make_event_trace(make_trace(ev, 14));
+  };
+  const auto base = with(0), joins = with(8), losses = with(-3);
+  REQUIRE(losses[10].removed == 3);
+  const sim::job& j = gpt_job();
+  for (auto future : {sim::future_source::predict, sim::future_source::stochastic}) {
+    for (auto model : {forecast::availability_model::naive, forecast::availability_model::arima}) {
+      sim::parcae_params pp;
+      pp.future = future;
+      pp.model = model;
+      pp.horizon = 6;
+      pp.window = 6;
+      auto decision_at_10 = [&](const sim::event_trace& t, sim::first_step fs, sim::reaction r) {
+        sim::parcae_params q = pp;
+        q.first_step = fs;
+        q.reaction = r;
+        sim::parcae_policy pol(q);
+        return sim::simulate(t, pol, j).timeline.at(10).config;
+      };
+      const auto forecast = sim::first_step::forecast;
+      const parallel_config planned = decision_at_10(base, forecast, sim::reaction::shrink);
+      REQUIRE(planned == j.best(16));  // nothing seen but 16 instances: all of them
+      const int left = losses[10].alive_after();
+      REQUIRE(!j.fits(planned, left));  // the preemptions undercut the plan
+      const parallel_config noticed =
+          decision_at_10(losses, sim::first_step::notice, sim::reaction::shrink);
+      for (auto r : {sim::reaction::replan_undercut, sim::reaction::replan_preemption}) {
+        CAPTURE(sim::to_string(r));
+        // Undercut: re-planned from the survivors, exactly as with notices.
+        CHECK(decision_at_10(losses, forecast, r) == noticed);
+        // Joins alone never trigger a re-plan: the plan made before the interval runs.
+        CHECK(decision_at_10(joins, forecast, r) == planned);
+      }
+      // The artifact's shrink keeps the depth.
+      const parallel_config shrunk = decision_at_10(losses, forecast, sim::reaction::shrink);
+      CHECK(shrunk.p == planned.p);
+      CHECK(shrunk.d == left * j.gpus_per_instance() / planned.p);
+    }
+  }
+  // The three reactions are named for reports.
+  CHECK(std::string(sim::to_string(sim::reaction::shrink)) == "shrink");
+  CHECK(std::string(sim::to_string(sim::reaction::replan_undercut)) == "replan-undercut");
+  CHECK(std::string(sim::to_string(sim::reaction::replan_preemption)) == "replan-preemption");
+}
+
+TEST_CASE("sim: re-planning on preemptions beats the artifact's shrink on a bursty trace") {
+  // Bursts of preemptions and returns, as in the p3 trace: the shrink pays an unplanned
+  // migration (and a second one to grow back), the re-plan chooses the migration it pays.
+  const auto t = sim::make_event_trace(
+      make_trace({{0, 16}, {5, -3}, {9, 3}, {14, -4}, {15, -1}, {20, 5}, {26, -2}, {30, 2}}, 36));
+  const sim::job& j = gpt_job();
+  sim::parcae_params pp;
+  pp.future = sim::future_source::predict;
+  pp.horizon = 6;
+  pp.window = 6;
+  pp.reaction = sim::reaction::shrink;
+  sim::parcae_policy shrink(pp);
+  pp.reaction = sim::reaction::replan_preemption;
+  sim::parcae_policy replan(pp);
+  sim::ideal_policy ideal;
+  const double s = sim::simulate(t, shrink, j).samples, r = sim::simulate(t, replan, j).samples;
+  CHECK(r >= s);
+  CHECK(r <= sim::simulate(t, ideal, j).samples);
 }

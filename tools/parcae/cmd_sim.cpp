@@ -37,8 +37,10 @@ struct sim_args {
   std::uint64_t seed = 1;
   std::string json, csv, plot, artifact_plans;
   std::string accounting = "realized";
-  std::string forecaster = "arima";
+  std::string forecaster = "naive";
   std::string first_step = "forecast";
+  std::string reaction = "replan-preemption";
+  int window = 0;  // 0: max(3, horizon)
   int on_demand = 0;
   int paths = 4;
   int mc_samples = 100;
@@ -242,7 +244,7 @@ void run_sim(const sim_args& a) {
   hp.sim.on_demand_price_per_hour = a.on_demand_price;
   hp.on_demand_instances = a.on_demand;
   hp.parcae.horizon = a.horizon;
-  hp.parcae.window = std::max(3, a.horizon);
+  hp.parcae.window = a.window > 0 ? a.window : std::max(3, a.horizon);
   hp.parcae.seed = a.seed;
   hp.parcae.sample_paths = a.paths;
   hp.parcae.liveput.seed = a.seed;
@@ -257,6 +259,16 @@ void run_sim(const sim_args& a) {
   } else if (a.first_step != "forecast") {
     throw parcae_tool::usage_error("--first-step must be forecast or notice");
   }
+  if (a.reaction == "shrink") {
+    hp.parcae.reaction = sim::reaction::shrink;
+  } else if (a.reaction == "replan-undercut") {
+    hp.parcae.reaction = sim::reaction::replan_undercut;
+  } else if (a.reaction == "replan-preemption") {
+    hp.parcae.reaction = sim::reaction::replan_preemption;
+  } else {
+    throw parcae_tool::usage_error(
+        "--reaction must be shrink, replan-undercut or replan-preemption");
+  }
   if (a.forecaster == "arima") {
     hp.parcae.model = forecast::availability_model::arima;
   } else if (a.forecaster == "ets") {
@@ -266,7 +278,7 @@ void run_sim(const sim_args& a) {
   } else if (a.forecaster == "drift") {
     hp.parcae.model = forecast::availability_model::drift;
   } else {
-    throw parcae_tool::usage_error("--forecaster must be arima, ets, naive or drift");
+    throw parcae_tool::usage_error("--forecaster must be naive, arima, ets or drift");
   }
   const std::vector<std::string> names = sim::expand_policy_names(split_list(a.policies));
   const auto t0 = std::chrono::steady_clock::now();
@@ -363,6 +375,9 @@ void run_sim(const sim_args& a) {
     doc["seed"] = a.seed;
     doc["accounting"] = a.accounting;
     doc["first_step"] = a.first_step;
+    doc["reaction"] = a.reaction;
+    doc["forecaster"] = a.forecaster;
+    doc["window"] = hp.parcae.window;
     doc["ideal_samples"] = hr.ideal_samples;
     doc["policies"] = nlohmann::json::array();
     for (const auto& e : hr.policies) {
@@ -432,10 +447,19 @@ void setup_sim(CLI::App& app) {
   cmd->add_option("--accounting", args->accounting,
                   "parcae migration cost: realized (the trace's preemptions) or expected "
                   "(the liveput table's mean, as the artifact)");
-  cmd->add_option("--forecaster", args->forecaster, "arima (default), ets, naive or drift");
+  cmd->add_option("--forecaster", args->forecaster,
+                  "naive (default, last value), arima (the artifact's), ets or drift");
   cmd->add_option("--first-step", args->first_step,
                   "what parcae-predict/-stochastic know of the interval they decide: forecast "
                   "(default, as the artifact) or notice (preemption notices and joins known)");
+  cmd->add_option("--reaction", args->reaction,
+                  "with --first-step forecast, what the plan does once the interval's events "
+                  "are seen: shrink (the artifact's d = N'g/p when the plan no longer fits), "
+                  "replan-undercut (re-plan from the survivors then) or replan-preemption "
+                  "(default: re-plan also whenever a preemption hits)");
+  cmd->add_option("--window", args->window,
+                  "forecast history in intervals (default: max(3, horizon), the artifact's)")
+      ->check(CLI::Range(3, 100000));
   cmd->add_option("--on-demand", args->on_demand,
                   "on-demand cluster size (default: mean alive instances)")
       ->check(CLI::Range(0, 1000000));

@@ -16,7 +16,7 @@ foreach(expected "60 intervals of 60 s" "ideal .* 100.00%" "reactive" "bamboo" "
 endforeach()
 file(READ ${WORK_DIR}/out.json json)
 foreach(key trace profile intervals policies name samples ratio_to_ideal reconfigurations
-        migration_seconds instance_hours cost_usd)
+        migration_seconds instance_hours cost_usd first_step reaction forecaster window)
   if(NOT json MATCHES "\"${key}\"")
     message(FATAL_ERROR "--json lacks \"${key}\":\n${json}")
   endif()

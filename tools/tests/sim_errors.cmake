@@ -14,5 +14,7 @@ expect_error("--accounting must be" --trace ${trace} --profile gpt-1.5b --accoun
 expect_error("--hours" --trace ${trace} --profile gpt-1.5b --hours 3)
 expect_error("--forecaster must be" --trace ${trace} --profile gpt-1.5b --forecaster oracle)
 expect_error("--first-step must be" --trace ${trace} --profile gpt-1.5b --first-step peek)
+expect_error("--reaction must be" --trace ${trace} --profile gpt-1.5b --reaction guess)
+expect_error("--window" --trace ${trace} --profile gpt-1.5b --window 2)
 expect_error("--artifact-plans" --trace ${trace} --profile gpt-1.5b --policy ideal
              --artifact-plans ${WORK_DIR}/missing.json)

@@ -5,16 +5,23 @@
 // Three ways to know the future:
 //   truth       the trace's own next H intervals (the artifact's "liveput-truth");
 //   predict     the availability forecaster (forecast/availability_forecaster.hpp) fitted to the
-//               N history of the last `window` intervals (the artifact's W = H = 12, §4);
+//               N history of the last `window` intervals (the artifact's W = H = 12, §4); the
+//               default model is naive (last value), the artifact's is ARIMA(1,1,0);
 //   stochastic  as predict, with K forecast sample paths and plan::plan_stochastic.
 //
 // What predict and stochastic know of the interval being decided (`first_step`):
 //   forecast (default, the artifact's liveput-predict, §5.1 "Receding horizon") the history
 //            holds only N at the start of this interval and before; all H steps are forecast.
-//            The executed configuration is then shrunk to what the real events left, with the
-//            artifact's optimize() rule: if N'g < d·p then d := N'g / p, or (1, N'g) if that
-//            gives 0. Where that is not one of the job's candidates (a memory-infeasible depth)
-//            the throughput-optimal candidate that fits is run instead, or the job pauses.
+//            What the policy does once the interval's real events are seen is `reaction`:
+//            shrink       the artifact's optimize() rule: only when the plan no longer fits N',
+//                         d := N'g / p, or (1, N'g) if that gives 0 (a memory-infeasible result
+//                         runs the throughput-optimal candidate that fits, or the job pauses);
+//            replan_undercut    when the plan no longer fits N', re-plan with the DP from the
+//                         survivors, the interval's events as step 1 (what a runtime can do once
+//                         the preemptions have hit: it sees them, as the shrink sees N');
+//            replan_preemption (default) the same, and also whenever a preemption hits a plan
+//                         that still fits (the migration it forces is then chosen, not inherited).
+//            Joins alone never trigger a re-plan: they are used from the next interval on.
 //   notice   step 1 is the interval's observed events: preemption notices (AWS gives two
 //            minutes, the artifact's replay injects them 25 s ahead, §3.1) and joins known at
 //            decision time; steps 2..H are forecast from the history that includes N'.
@@ -47,6 +54,21 @@ enum class future_source { truth, predict, stochastic };
 enum class accounting { realized, expected };
 /// What predict/stochastic know of the interval being decided (see the header comment).
 enum class first_step { forecast, notice };
+/// What predict/stochastic do, with first_step = forecast, once the interval's real events are
+/// seen (see the header comment).
+enum class reaction { shrink, replan_undercut, replan_preemption };
+
+inline const char* to_string(reaction r) {
+  switch (r) {
+    case reaction::shrink:
+      return "shrink";
+    case reaction::replan_undercut:
+      return "replan-undercut";
+    case reaction::replan_preemption:
+      return "replan-preemption";
+  }
+  return "reaction";
+}
 
 inline const char* to_string(future_source s) {
   switch (s) {
@@ -103,8 +125,12 @@ struct parcae_params {
   int window = 12;         ///< forecast history (the artifact's W for H = 12)
   int sample_paths = 4;    ///< K (stochastic)
   std::uint64_t seed = 1;  ///< forecast sample paths
-  forecast::availability_model model = forecast::availability_model::arima;
+  /// Forecast model. Default naive (last value): on p3 and g4dn it beats the artifact's
+  /// ARIMA(1,1,0) on 12 points for every shipped model (docs/results.md, "What closes the gap").
+  forecast::availability_model model = forecast::availability_model::naive;
   sim::first_step first_step = sim::first_step::forecast;
+  /// Default replan_preemption; reaction::shrink with model = arima is the artifact's predict.
+  sim::reaction reaction = sim::reaction::replan_preemption;
   liveput_options liveput;
 
   void validate() const {
@@ -157,32 +183,23 @@ class parcae_policy final : public policy {
     } else {
       alive_history_.push_back(v.n_before);  // only intervals that have ended
     }
-    // The forecast starts from the last N in the history: N' (notice) or N (forecast).
-    const int from = notice ? v.n_after : v.n_before;
-    const int steps_wanted = notice ? params_.horizon - 1 : params_.horizon;
     decision d;
-    const plan::plan_state initial{v.current, v.current.paused() ? 0.0 : v.remaining_s};
-    const plan::availability_step first{v.n_in, v.n_out};
-    if (params_.future == future_source::stochastic) {
-      std::vector<std::vector<plan::availability_step>> paths =
-          forecast_paths(v, from, steps_wanted);
-      for (auto& path : paths) {
-        if (notice) path.insert(path.begin(), first);
-        provider_->prefill(v.n_before, v.current, path, planner_params_);
+    d.config = plan_first(v, notice, alive_history_);
+    const bool undercut = !d.config.paused() && !j.fits(d.config, v.n_after);
+    const bool react =
+        undercut || (params_.reaction == sim::reaction::replan_preemption && v.n_out > 0);
+    if (!notice && react) {
+      if (params_.reaction != sim::reaction::shrink) {
+        // The preemptions have hit: the runtime sees them, as the artifact's shrink sees N'.
+        // Re-plan from the survivors with this interval's events as step 1, choosing by the
+        // DP's value net of the migration each target needs instead of the mechanical shrink.
+        std::vector<double> seen = alive_history_;
+        seen.push_back(v.n_after);
+        d.config = plan_first(v, true, seen);
+      } else {
+        d.config = shrink(d.config, v.n_after, j);
       }
-      d.config = plan::plan_stochastic(*provider_, planner_params_, v.n_before, initial, paths)
-                     .first.target;
-    } else {
-      std::vector<plan::availability_step> steps;
-      if (notice) steps.push_back(first);
-      const std::vector<plan::availability_step> rest = params_.future == future_source::truth
-                                                            ? future_truth(v)
-                                                            : forecast_point(from, steps_wanted);
-      steps.insert(steps.end(), rest.begin(), rest.end());
-      provider_->prefill(v.n_before, v.current, steps, planner_params_);
-      d.config = planner_->plan(v.n_before, initial, steps).first();
     }
-    if (!notice) d.config = shrink(d.config, v.n_after, j);
     if (d.config.paused()) return d;
     d.concurrent_s = j.restart_only_s(d.config, perf::restart_kind::no_op);
     if (v.current.paused()) {
@@ -210,6 +227,35 @@ class parcae_policy final : public policy {
   }
 
  private:
+  /// The first action of a plan over H steps. `known`: step 1 is the interval's events and the
+  /// rest is forecast from `history` (whose last value is N'); otherwise every step is forecast
+  /// from `history` (whose last value is N).
+  parallel_config plan_first(const interval_view& v, bool known,
+                             const std::vector<double>& history) {
+    const int from = known ? v.n_after : v.n_before;
+    const int steps_wanted = known ? params_.horizon - 1 : params_.horizon;
+    const plan::plan_state initial{v.current, v.current.paused() ? 0.0 : v.remaining_s};
+    const plan::availability_step first{v.n_in, v.n_out};
+    if (params_.future == future_source::stochastic) {
+      std::vector<std::vector<plan::availability_step>> paths =
+          forecast_paths(v, history, from, steps_wanted);
+      for (auto& path : paths) {
+        if (known) path.insert(path.begin(), first);
+        provider_->prefill(v.n_before, v.current, path, planner_params_);
+      }
+      return plan::plan_stochastic(*provider_, planner_params_, v.n_before, initial, paths)
+          .first.target;
+    }
+    std::vector<plan::availability_step> steps;
+    if (known) steps.push_back(first);
+    const std::vector<plan::availability_step> rest =
+        params_.future == future_source::truth ? future_truth(v)
+                                               : forecast_point(history, from, steps_wanted);
+    steps.insert(steps.end(), rest.begin(), rest.end());
+    provider_->prefill(v.n_before, v.current, steps, planner_params_);
+    return planner_->plan(v.n_before, initial, steps).first();
+  }
+
   std::vector<plan::availability_step> future_truth(const interval_view& v) const {
     std::vector<plan::availability_step> out;
     for (std::size_t k = v.index + 1;
@@ -253,29 +299,29 @@ class parcae_policy final : public policy {
     return out;
   }
 
-  bool enough_history() const {
-    return alive_history_.size() >= static_cast<std::size_t>(params_.window) + 1;
+  bool enough_history(const std::vector<double>& history) const {
+    return history.size() >= static_cast<std::size_t>(params_.window) + 1;
   }
 
   static std::vector<plan::availability_step> persistence(int steps) {
     return std::vector<plan::availability_step>(static_cast<std::size_t>(steps));
   }
 
-  std::vector<plan::availability_step> forecast_point(int from, int steps) const {
+  std::vector<plan::availability_step> forecast_point(const std::vector<double>& history, int from,
+                                                      int steps) const {
     if (steps <= 0) return {};
-    if (!enough_history()) return persistence(steps);  // the artifact: "no change" until W (§4)
+    if (!enough_history(history)) return persistence(steps);  // the artifact: "no change" until W
     const forecast::availability_forecast fc =
-        forecast::forecast_availability(alive_history_, {}, forecast_params(0, steps));
+        forecast::forecast_availability(history, {}, forecast_params(0, steps));
     return sanitize(steps_of(from, fc.alive), from, steps);
   }
 
-  std::vector<std::vector<plan::availability_step>> forecast_paths(const interval_view& v, int from,
-                                                                   int steps) {
-    if (steps <= 0 || !enough_history()) return {persistence(steps)};
+  std::vector<std::vector<plan::availability_step>> forecast_paths(
+      const interval_view& v, const std::vector<double>& history, int from, int steps) {
+    if (steps <= 0 || !enough_history(history)) return {persistence(steps)};
     forecast::availability_params fp = forecast_params(params_.sample_paths, steps);
     fp.seed = params_.seed + v.index;
-    const forecast::availability_forecast fc =
-        forecast::forecast_availability(alive_history_, {}, fp);
+    const forecast::availability_forecast fc = forecast::forecast_availability(history, {}, fp);
     std::vector<std::vector<plan::availability_step>> out;
     std::vector<int> row(static_cast<std::size_t>(fc.paths.cols()));
     for (Eigen::Index i = 0; i < fc.paths.rows(); ++i) {
