@@ -106,3 +106,26 @@ TEST_CASE("auto_arima edge cases and bad input") {
   const auto s = pf::auto_arima({3.0, 5.0, 4.0, 6.0, 5.0});
   CHECK(std::isfinite(s.forecast(2).mean[0]));
 }
+
+TEST_CASE("deferred standard errors equal the eager ones") {
+  // auto_arima fits candidates with std_errors = false and computes them on demand.
+  const auto y = parcae_test::read_arima_series("lh");
+  for (auto method : {pf::arima_method::css, pf::arima_method::css_ml, pf::arima_method::ml}) {
+    pf::arima_params params;
+    params.order = {2, 0, 1};
+    params.method = method;
+    const auto eager = pf::arima::fit(y, params);
+    params.std_errors = false;
+    auto lazy = pf::arima::fit(y, params);
+    CHECK(eager.has_std_errors());
+    CHECK_FALSE(lazy.has_std_errors());
+    CHECK(std::isnan(lazy.std_errors[0]));
+    lazy.compute_std_errors();
+    CHECK(lazy.has_std_errors());
+    REQUIRE(lazy.std_errors.size() == eager.std_errors.size());
+    for (std::size_t i = 0; i < eager.std_errors.size(); ++i) {
+      CHECK(lazy.std_errors[i] == doctest::Approx(eager.std_errors[i]).epsilon(1e-12));
+    }
+    CHECK(lazy.loglik == eager.loglik);
+  }
+}

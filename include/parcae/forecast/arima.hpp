@@ -18,7 +18,8 @@
 //    loglik +inf, forecasts equal to the exact extrapolation with zero-width intervals.
 //  - Values must satisfy |y| <= 1e150 (so that sigma2 ~ y^2 is representable); series with
 //    |y| > 1e100 are fitted after an exact power-of-two rescaling.
-//  - The optimiser is LBFGS++ (L-BFGS) run to a tighter tolerance than R's optim(BFGS).
+//  - The optimiser is R's BFGS (Nash 1990, detail/arima_optim.hpp) with R's numerical gradient,
+//    except for auto_arima's approximate CSS search, which uses the exact CSS gradient.
 
 #include <algorithm>
 #include <cmath>
@@ -32,9 +33,11 @@
 
 #include "parcae/core/errors.hpp"
 #include "parcae/forecast/detail/arima_css.hpp"
+#include "parcae/forecast/detail/arima_objective.hpp"
 #include "parcae/forecast/detail/arima_optim.hpp"
 #include "parcae/forecast/detail/arima_state_space.hpp"
 #include "parcae/forecast/detail/arima_transform.hpp"
+#include "parcae/forecast/prediction.hpp"
 
 namespace parcae::forecast {
 
@@ -102,6 +105,11 @@ struct arima_params {
   /// same up to the optimiser's tolerance, but on flat CSS surfaces the path (and the point where
   /// it stops) can differ from R's. auto_arima's approximate search uses it.
   bool analytic_css_gradient = false;
+  /// Compute var_coef and std_errors (R's numerical Hessian of the objective at the estimates,
+  /// 4 k^2 objective evaluations for k coefficients, often more than the fit itself). When
+  /// false they are left NaN until arima::compute_std_errors() is called; auto_arima does this
+  /// only for the candidates that could become its choice.
+  bool std_errors = true;
 
   void validate(const char* function = "parcae::forecast::arima_params::validate") const {
     check_bounded(function, "order.p", order.p, 0, 20);
@@ -115,14 +123,9 @@ struct arima_params {
   }
 };
 
-/// Point forecasts with standard errors and prediction intervals.
-struct arima_forecast {
-  std::vector<double> mean;                ///< h point forecasts
-  std::vector<double> se;                  ///< h standard errors
-  std::vector<double> levels;              ///< the requested levels, in the order given
-  std::vector<std::vector<double>> lower;  ///< lower[level][step]
-  std::vector<std::vector<double>> upper;  ///< upper[level][step]
-};
+/// Point forecasts with standard errors and prediction intervals: the type every model in
+/// parcae::forecast returns (prediction.hpp); the name is kept for existing callers.
+using arima_forecast = prediction;
 
 /// A fitted ARIMA model (the analogue of forecast::Arima's result).
 class arima {
@@ -155,18 +158,35 @@ class arima {
   static arima fit(const std::vector<double>& y, const arima_params& params = {});
 
   /// Forecasts h >= 1 steps ahead with intervals at each level in (0, 100) (percent).
-  arima_forecast forecast(int horizon, const std::vector<double>& levels = {80.0, 95.0}) const;
+  prediction forecast(int horizon, const std::vector<double>& levels = {80.0, 95.0}) const;
 
   /// Number of estimated parameters as forecast::Arima counts them (coefficients + sigma2).
   int npar() const { return static_cast<int>(coef.size()) + 1; }
 
+  /// True when var_coef and std_errors hold values (false after a fit with
+  /// arima_params::std_errors = false, until compute_std_errors()).
+  bool has_std_errors() const { return !variance_pending_; }
+
+  /// Computes var_coef and std_errors of a model fitted with arima_params::std_errors = false,
+  /// exactly as the fit would have (same objective, point and steps); no-op otherwise.
+  void compute_std_errors();
+
  private:
   std::vector<double> y_;  // the series as given
   double scale_ = 1.0;     // power-of-two rescaling used for the fit (huge magnitudes)
+  // Deferred standard errors: the optimiser's final point (AR part on the transformed scale
+  // when hess_trans_), its parscale, and whether the Hessian is still to be computed.
+  std::vector<double> hess_par_, parscale_;
+  bool hess_trans_ = false;
+  bool variance_pending_ = false;
 
   static arima fit_scaled_(const std::vector<double>& y, const arima_params& params);
   static arima perfect_fit_(const std::vector<double>& y, const arima_params& params, double mean,
                             double drift);
+  static Eigen::MatrixXd variance_(detail::arima_objective& obj, arima_method method, int p,
+                                   const std::vector<double>& par,
+                                   const std::vector<double>& parscale, bool trans, double n_used);
+  void set_std_errors_(const Eigen::MatrixXd& var);
   void finish_ic_();
 };
 

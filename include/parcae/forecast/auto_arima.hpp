@@ -51,7 +51,11 @@ struct auto_arima_params {
 struct auto_arima_candidate {
   arima_order order;
   bool constant = false;
-  double ic = 0.0;  ///< AICc (approximate when the search used CSS); +inf when rejected
+  /// AICc (approximate when the search used CSS); +inf when rejected. The standard-error check
+  /// (R's checkarima) is made only where it can change the search (the model would be the best
+  /// so far, or is next in line for the refit), so a candidate that never was can keep a finite
+  /// ic where R reports +inf; the models visited and chosen are R's either way.
+  double ic = 0.0;
 };
 
 struct auto_arima_result {
@@ -77,6 +81,7 @@ inline fitted fit_one(const std::vector<double>& y, arima_order order, bool cons
   params.include_drift = constant && order.d == 1;
   params.method = approximation ? arima_method::css : arima_method::css_ml;
   params.analytic_css_gradient = approximation;
+  params.std_errors = false;  // see check_variance
   try {
     out.model = arima::fit(y, params);
   } catch (const std::invalid_argument&) {
@@ -94,10 +99,21 @@ inline fitted fit_one(const std::vector<double>& y, arima_order order, bool cons
   double minroot = 2.0;
   if (order.p > 0) minroot = std::min(minroot, detail::arima_min_root_modulus(m.ar, -1.0, 1e-8));
   if (order.q > 0) minroot = std::min(minroot, detail::arima_min_root_modulus(m.ma, 1.0, 1e-8));
-  bool bad_var = false;
-  for (double s : m.std_errors) bad_var = bad_var || std::isnan(s);
-  if (minroot < 1.01 || bad_var) out.ic = std::numeric_limits<double>::infinity();
+  if (minroot < 1.01) out.ic = std::numeric_limits<double>::infinity();
   return out;
+}
+
+// forecast:::checkarima: a NaN standard error (a negative diagonal of the inverse numerical
+// Hessian) rejects the model. The Hessian costs 4 k^2 objective evaluations, more than most
+// fits, and the rejection can only change the search where the model would otherwise be the best
+// so far (or, after an approximate search, be refitted), so it is computed there only: the
+// search visits, moves and chooses exactly as R's, which checks every candidate.
+inline void check_variance(fitted& f) {
+  if (!std::isfinite(f.ic)) return;
+  f.model.compute_std_errors();
+  for (double s : f.model.std_errors) {
+    if (std::isnan(s)) f.ic = std::numeric_limits<double>::infinity();
+  }
 }
 
 }  // namespace detail_auto_arima
@@ -168,10 +184,21 @@ inline auto_arima_result auto_arima_search(const std::vector<double>& y,
     return false;
   };
   detail_auto_arima::fitted best;
+  // Approximate search: the CSS fits whose variance check was deferred (parallel to cand), for
+  // the refit stage below.
+  std::vector<detail_auto_arima::fitted> unchecked;
+  std::vector<char> checked;
   auto try_model = [&](int pp, int qq, bool c) {
     auto f = detail_auto_arima::fit_one(y, {pp, d, qq}, c, approximation, offset);
+    const bool candidate = f.ic < best.ic;
+    if (candidate) detail_auto_arima::check_variance(f);
     cand.push_back({{pp, d, qq}, c, f.ic});
+    checked.push_back(candidate || !std::isfinite(f.ic));
     const bool better = f.ic < best.ic;
+    if (approximation) {
+      unchecked.emplace_back();
+      if (!checked.back()) unchecked.back() = std::move(f);
+    }
     if (better) best = std::move(f);
     return better;
   };
@@ -209,17 +236,33 @@ inline auto_arima_result auto_arima_search(const std::vector<double>& y,
   }
   if (approximation) {
     // Refit in order of the approximate criterion, without approximation, until one is usable.
+    // R orders by the checked criterion; a deferred check that fails moves its candidate to
+    // the +inf tail (ties in visiting order, as R's stable order()), so check lazily on the way.
     std::vector<std::size_t> idx(cand.size());
     for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-    std::stable_sort(idx.begin(), idx.end(),
-                     [&](std::size_t a, std::size_t b) { return cand[a].ic < cand[b].ic; });
+    auto by_ic = [&](std::size_t a, std::size_t b) {
+      return cand[a].ic < cand[b].ic || (!(cand[b].ic < cand[a].ic) && a < b);
+    };
+    std::sort(idx.begin(), idx.end(), by_ic);
     best = {};
-    for (std::size_t i : idx) {
+    for (std::size_t pos = 0; pos < idx.size();) {
+      const std::size_t i = idx[pos];
+      if (!checked[i]) {
+        checked[i] = 1;
+        detail_auto_arima::check_variance(unchecked[i]);
+        if (!std::isfinite(unchecked[i].ic)) {
+          cand[i].ic = unchecked[i].ic;
+          std::sort(idx.begin() + static_cast<std::ptrdiff_t>(pos), idx.end(), by_ic);
+          continue;
+        }
+      }
       auto f = detail_auto_arima::fit_one(y, cand[i].order, cand[i].constant, false, 0.0);
+      detail_auto_arima::check_variance(f);
       if (f.ic < std::numeric_limits<double>::infinity()) {
         best = std::move(f);
         break;
       }
+      ++pos;
     }
   }
   if (!std::isfinite(best.ic)) {

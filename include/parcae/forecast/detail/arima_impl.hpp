@@ -32,7 +32,9 @@ inline arima arima::fit(const std::vector<double>& y, const arima_params& params
   const double s = std::ldexp(1.0, std::ilogb(max_abs));
   std::vector<double> ys(y.size());
   for (std::size_t i = 0; i < y.size(); ++i) ys[i] = y[i] / s;
-  arima m = fit_scaled_(ys, params);
+  arima_params scaled_params = params;
+  scaled_params.std_errors = true;  // deferred ones would be computed on the unscaled series
+  arima m = fit_scaled_(ys, scaled_params);
   const int narma = params.order.p + params.order.q;
   for (std::size_t i = static_cast<std::size_t>(narma); i < m.coef.size(); ++i) {
     m.coef[i] *= s;
@@ -97,6 +99,51 @@ inline arima arima::perfect_fit_(const std::vector<double>& y, const arima_param
   return m;
 }
 
+inline Eigen::MatrixXd arima::variance_(detail::arima_objective& obj, arima_method method, int p,
+                                        const std::vector<double>& par,
+                                        const std::vector<double>& parscale, bool trans,
+                                        double n_used) {
+  auto inverse = [&](const Eigen::MatrixXd& h) {
+    if (h.size() == 0) return Eigen::MatrixXd(h.rows(), h.cols());
+    Eigen::FullPivLU<Eigen::MatrixXd> lu(h * n_used);
+    if (!lu.isInvertible()) {
+      return Eigen::MatrixXd::Constant(h.rows(), h.cols(), std::numeric_limits<double>::quiet_NaN())
+          .eval();
+    }
+    return lu.inverse().eval();
+  };
+  if (method == arima_method::css) {
+    auto css_obj = [&](const double* x) { return obj.css(x); };
+    return inverse(detail::arima_hessian(css_obj, par, parscale));
+  }
+  obj.trans = trans;
+  auto ml_obj = [&](const double* x) { return obj.ml(x); };
+  const Eigen::MatrixXd h = detail::arima_hessian(ml_obj, par, parscale);
+  obj.trans = false;
+  if (trans && p > 0) {
+    const Eigen::MatrixXd a =
+        detail::arima_transform_jacobian(static_cast<std::size_t>(p), par, par.size());
+    return a.transpose() * inverse(h) * a;
+  }
+  return inverse(h);
+}
+
+inline void arima::set_std_errors_(const Eigen::MatrixXd& var) {
+  var_coef = var;
+  std_errors.resize(coef.size());
+  for (std::size_t i = 0; i < coef.size(); ++i) {
+    const double v = var(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(i));
+    std_errors[i] = v >= 0.0 ? std::sqrt(v) : std::numeric_limits<double>::quiet_NaN();
+  }
+  variance_pending_ = false;
+}
+
+inline void arima::compute_std_errors() {
+  if (!variance_pending_) return;
+  detail::arima_objective obj(y_, order.p, order.d, order.q, has_mean, has_drift);
+  set_std_errors_(variance_(obj, method, order.p, hess_par_, parscale_, hess_trans_, nobs));
+}
+
 inline arima arima::fit_scaled_(const std::vector<double>& y, const arima_params& params) {
   const int p = params.order.p, d = params.order.d, q = params.order.q;
   const std::size_t n = y.size();
@@ -106,19 +153,12 @@ inline arima arima::fit_scaled_(const std::vector<double>& y, const arima_params
   const int narma = p + q;
   const auto ncoef = static_cast<std::size_t>(narma + nx);
 
-  // Regression start (stats::arima: lm of the differenced series on the differenced regressor,
-  // which is a column of ones for both the mean and the drift).
-  std::vector<double> xreg(n, 1.0);
-  if (with_drift) {
-    for (std::size_t t = 0; t < n; ++t) xreg[t] = static_cast<double>(t + 1);
-  }
-  std::vector<double> dx(y);
-  for (int k = 0; k < d; ++k) {
-    for (std::size_t l = dx.size(); l-- > 1;) dx[l] -= dx[l - 1];
-    dx.erase(dx.begin());
-  }
   const bool y_constant = std::all_of(y.begin(), y.end(), [&](double v) { return v == y[0]; });
   if (y_constant && (d > 0 || with_mean || y[0] == 0.0)) return perfect_fit_(y, params, y[0], 0.0);
+  detail::arima_objective obj(y, p, d, q, with_mean, with_drift);
+  // Regression start (stats::arima: lm of the differenced series on the differenced regressor,
+  // which is a column of ones for both the mean and the drift).
+  const std::vector<double>& dx = obj.differenced();
   std::vector<double> init0(ncoef, 0.0), parscale(ncoef, 1.0);
   if (nx == 1) {
     const double m = static_cast<double>(dx.size());
@@ -141,86 +181,19 @@ inline arima arima::fit_scaled_(const std::vector<double>& y, const arima_params
   m.y_ = y;
   m.nobs = static_cast<int>(n) - d;
   const double n_used = m.nobs;
-  const auto n_cond = static_cast<std::size_t>(d + p);
 
-  std::vector<double> xr(n), w(n), resid(n), phi(static_cast<std::size_t>(std::max(p, 1))),
-      work(phi.size());
-  detail::arima_state_space ss(p, q, d);
-  auto remove_reg = [&](const double* par) {
-    const double beta = nx == 1 ? par[narma] : 0.0;
-    for (std::size_t t = 0; t < n; ++t) xr[t] = y[t] - beta * xreg[t];
-  };
-  auto css_obj = [&](const double* par) {
-    remove_reg(par);
-    const double s2 =
-        detail::arima_css(xr.data(), n, d, par, p, par + p, q, n_cond, w.data(), resid.data());
-    return 0.5 * std::log(s2);
-  };
-  // Analytic gradient of the CSS objective (derivative recursions of the residuals), used by
-  // the optimiser in place of 2k extra evaluations per step. The Hessian for the standard errors
-  // keeps R's numerical scheme.
-  std::vector<double> dw(n), de(n * ncoef);
-  auto css_grad = [&](const double* par, double* g) {
-    const double beta = nx == 1 ? par[narma] : 0.0;
-    for (std::size_t t = 0; t < dx.size(); ++t) dw[t + static_cast<std::size_t>(d)] = dx[t] - beta;
-    const double* ph = par;
-    const double* th = par + p;
-    const std::size_t k = ncoef;
-    double ssq = 0.0;
-    std::fill(g, g + k, 0.0);
-    for (std::size_t l = n_cond; l < n; ++l) {
-      double e = dw[l];
-      for (int j = 0; j < p; ++j) e -= ph[j] * dw[l - static_cast<std::size_t>(j) - 1];
-      const std::size_t qmax = std::min(l - n_cond, static_cast<std::size_t>(q));
-      for (std::size_t j = 0; j < qmax; ++j) e -= th[j] * resid[l - j - 1];
-      resid[l] = e;
-      double* del = &de[l * k];
-      for (int j = 0; j < p; ++j) del[j] = -dw[l - static_cast<std::size_t>(j) - 1];
-      for (int j = 0; j < q; ++j) {
-        del[p + j] =
-            static_cast<std::size_t>(j) < qmax ? -resid[l - static_cast<std::size_t>(j) - 1] : 0.0;
-      }
-      if (nx == 1) {
-        double v = -1.0;
-        for (int j = 0; j < p; ++j) v += ph[j];
-        del[narma] = v;
-      }
-      for (std::size_t j = 0; j < qmax; ++j) {
-        const double* prev = &de[(l - j - 1) * k];
-        for (std::size_t c = 0; c < k; ++c) del[c] -= th[j] * prev[c];
-      }
-      ssq += e * e;
-      for (std::size_t c = 0; c < k; ++c) g[c] += e * del[c];
-    }
-    for (std::size_t c = 0; c < k; ++c) g[c] /= ssq;
-    return 0.5 * std::log(ssq / static_cast<double>(n - n_cond));
-  };
-  bool trans = false;
-  auto ml_obj = [&](const double* par) {
-    const double* ph = par;
-    if (trans && p > 0) {
-      detail::arima_partrans(static_cast<std::size_t>(p), par, phi.data(), work.data());
-      ph = phi.data();
-    }
-    if (!ss.set_coefficients(ph, par + p)) return std::numeric_limits<double>::max();
-    remove_reg(par);
-    const auto s = ss.filter(xr.data(), n, nullptr);
-    return 0.5 * (std::log(s.ssq / s.nu) + s.sumlog / s.nu);
-  };
+  std::vector<double> work(static_cast<std::size_t>(std::max(p, 1)));
+  auto css_obj = [&](const double* par) { return obj.css(par); };
+  // Analytic gradient of the CSS objective (arima_objective::css_grad), used by the optimiser in
+  // place of 2k extra evaluations per step. The Hessian for the standard errors keeps R's
+  // numerical scheme.
+  auto css_grad = [&](const double* par, double* g) { return obj.css_grad(par, g); };
+  auto ml_obj = [&](const double* par) { return obj.ml(par); };
 
   std::vector<double> coef;
   double value = 0.0;
   bool converged = true;
-  Eigen::MatrixXd var;
-  auto inverse = [&](const Eigen::MatrixXd& h) {
-    if (h.size() == 0) return Eigen::MatrixXd(h.rows(), h.cols());
-    Eigen::FullPivLU<Eigen::MatrixXd> lu(h * n_used);
-    if (!lu.isInvertible()) {
-      return Eigen::MatrixXd::Constant(h.rows(), h.cols(), std::numeric_limits<double>::quiet_NaN())
-          .eval();
-    }
-    return lu.inverse().eval();
-  };
+  bool trans = false;
 
   if (params.method == arima_method::css) {
     auto res =
@@ -231,12 +204,10 @@ inline arima arima::fit_scaled_(const std::vector<double>& y, const arima_params
     value = res.value;
     converged = res.converged;
     m.iterations = res.iterations;
-    var = inverse(detail::arima_hessian(css_obj, coef, parscale));
-    remove_reg(coef.data());
     std::size_t nu = 0;
-    m.sigma2_mle = detail::arima_css(xr.data(), n, d, coef.data(), p, coef.data() + p, q, n_cond,
-                                     w.data(), resid.data(), &nu);
-    m.residuals = resid;
+    m.sigma2_mle = obj.css_residuals(coef.data(), &nu);
+    m.residuals = obj.residuals();
+    m.hess_par_ = coef;
   } else {
     std::vector<double> init = init0;
     if (params.method == arima_method::css_ml) {
@@ -264,6 +235,7 @@ inline arima arima::fit_scaled_(const std::vector<double>& y, const arima_params
         std::copy(inv.begin(), inv.end(), init.begin() + p);
       }
     }
+    obj.trans = trans;
     auto res = detail::arima_minimize(ml_obj, init, parscale, params.max_iterations);
     m.iterations += res.iterations;
     converged = res.converged;
@@ -274,23 +246,16 @@ inline arima arima::fit_scaled_(const std::vector<double>& y, const arima_params
       std::copy(inv.begin(), inv.end(), coef.begin() + p);
     }
     value = ml_obj(coef.data());
-    const Eigen::MatrixXd h = detail::arima_hessian(ml_obj, coef, parscale);
+    obj.trans = false;
+    m.hess_par_ = coef;
     if (trans && p > 0) {
-      const Eigen::MatrixXd a =
-          detail::arima_transform_jacobian(static_cast<std::size_t>(p), coef, ncoef);
-      var = a.transpose() * inverse(h) * a;
       std::vector<double> out(static_cast<std::size_t>(p));
       detail::arima_partrans(static_cast<std::size_t>(p), coef.data(), out.data(), work.data());
       std::copy(out.begin(), out.end(), coef.begin());
-    } else {
-      var = inverse(h);
     }
-    trans = false;
-    ss.set_coefficients(coef.data(), coef.data() + p);
-    remove_reg(coef.data());
-    const auto s = ss.filter(xr.data(), n, resid.data());
+    const auto s = obj.ml_residuals(coef.data());
     m.sigma2_mle = s.ssq / n_used;
-    m.residuals = resid;
+    m.residuals = obj.residuals();
   }
   if (!converged) m.status = arima_status::not_converged;
 
@@ -301,11 +266,16 @@ inline arima arima::fit_scaled_(const std::vector<double>& y, const arima_params
   for (int i = 1; i <= q; ++i) m.coef_names.push_back("ma" + std::to_string(i));
   if (with_mean) m.mean = coef.back(), m.coef_names.emplace_back("intercept");
   if (with_drift) m.drift = coef.back(), m.coef_names.emplace_back("drift");
-  m.var_coef = var;
-  m.std_errors.resize(ncoef);
-  for (std::size_t i = 0; i < ncoef; ++i) {
-    const double v = var(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(i));
-    m.std_errors[i] = v >= 0.0 ? std::sqrt(v) : std::numeric_limits<double>::quiet_NaN();
+  m.parscale_ = parscale;
+  m.hess_trans_ = trans;
+  if (params.std_errors) {
+    m.set_std_errors_(variance_(obj, params.method, p, m.hess_par_, parscale, trans, n_used));
+  } else {
+    m.variance_pending_ = true;
+    m.std_errors.assign(ncoef, std::numeric_limits<double>::quiet_NaN());
+    m.var_coef = Eigen::MatrixXd::Constant(static_cast<Eigen::Index>(ncoef),
+                                           static_cast<Eigen::Index>(ncoef),
+                                           std::numeric_limits<double>::quiet_NaN());
   }
   m.loglik = -0.5 * (2.0 * n_used * value + n_used + n_used * std::log(2.0 * M_PI));
   double rss = 0.0;
@@ -315,15 +285,12 @@ inline arima arima::fit_scaled_(const std::vector<double>& y, const arima_params
   return m;
 }
 
-inline arima_forecast arima::forecast(int horizon, const std::vector<double>& levels) const {
+inline prediction arima::forecast(int horizon, const std::vector<double>& levels) const {
   static constexpr const char* fn = "parcae::forecast::arima::forecast";
-  check_at_least(fn, "horizon", horizon, 1);
-  for (std::size_t i = 0; i < levels.size(); ++i) {
-    check_open_interval(fn, "levels[" + std::to_string(i) + "]", levels[i], 0.0, 100.0);
-  }
+  detail::check_horizon_levels(fn, horizon, levels);
   const std::size_t h = horizon > 0 ? static_cast<std::size_t>(horizon) : 0;
   const std::size_t n = y_.size();
-  arima_forecast out;
+  prediction out;
   out.mean.assign(h, 0.0);
   out.se.assign(h, 0.0);
   out.levels = levels;
@@ -354,17 +321,7 @@ inline arima_forecast arima::forecast(int horizon, const std::vector<double>& le
       out.se[k] = std::sqrt(std::max(0.0, var[k]) * sigma2);
     }
   }
-  const boost::math::normal_distribution<double> normal;
-  for (double level : levels) {
-    const double z = boost::math::quantile(normal, 0.5 + level / 200.0);
-    std::vector<double> lo(h), hi(h);
-    for (std::size_t k = 0; k < h; ++k) {
-      lo[k] = out.mean[k] - z * out.se[k];
-      hi[k] = out.mean[k] + z * out.se[k];
-    }
-    out.lower.push_back(std::move(lo));
-    out.upper.push_back(std::move(hi));
-  }
+  detail::add_normal_intervals(out, levels);
   return out;
 }
 

@@ -41,20 +41,24 @@ class arima_scaled_objective {
     for (std::size_t i = 0; i < par_.size(); ++i) {
       par_[i] = u(static_cast<Eigen::Index>(i)) * scale_[i];
     }
+    if (grad_ != nullptr) {
+      // With an analytic gradient, value and gradient come from one pass; keep the gradient,
+      // since the line search's accepted point is the next one whose gradient is asked for.
+      cached_value_ = (*grad_)(par_.data(), g_.data());
+      cached_u_ = u;
+      return std::isfinite(cached_value_) ? cached_value_ : huge;
+    }
     const double v = f_(par_.data());
     return std::isfinite(v) ? v : huge;
   }
 
   double operator()(const Eigen::VectorXd& u, Eigen::VectorXd& grad) {
     if (grad_ != nullptr) {
-      for (std::size_t i = 0; i < par_.size(); ++i) {
-        par_[i] = u(static_cast<Eigen::Index>(i)) * scale_[i];
-      }
-      const double v = (*grad_)(par_.data(), g_.data());
+      if (cached_u_.size() != u.size() || cached_u_ != u) value(u);
       for (std::size_t i = 0; i < par_.size(); ++i) {
         grad(static_cast<Eigen::Index>(i)) = g_[i] * scale_[i];
       }
-      return std::isfinite(v) ? v : huge;
+      return std::isfinite(cached_value_) ? cached_value_ : huge;
     }
     const double fx = value(u);
     Eigen::VectorXd w = u;
@@ -83,6 +87,8 @@ class arima_scaled_objective {
   G* grad_;
   const std::vector<double>& scale_;
   std::vector<double> par_, g_;
+  Eigen::VectorXd cached_u_;
+  double cached_value_ = 0.0;
 };
 
 /// Minimises f from init with a variable-metric (BFGS) method after Nash (1990, "Compact

@@ -30,6 +30,8 @@ struct arima_like_sums {
 class arima_state_space {
  public:
   static constexpr double kappa = 1e6;
+  // Largest state: r = max(p, q + 1) <= 21 for orders <= 20, plus d <= 2.
+  static constexpr int kmax_state = 24;
 
   arima_state_space(int p, int q, int d) : p_(p), q_(q), d_(d) {
     r_ = std::max(p, q + 1);
@@ -90,7 +92,8 @@ class arima_state_space {
     const auto rd = static_cast<std::size_t>(rd_);
     bool steady = false;
     double gain = 1.0;
-    for (std::size_t l = 0; l < n; ++l) {
+    std::size_t l = 0;
+    for (; l < n && !steady; ++l) {
       apply_t_vector(a_.data(), anew_.data());
       if (!steady) {
         if (l == 0) {
@@ -140,7 +143,98 @@ class arima_state_space {
         }
       }
     }
+    if (l < n) steady_filter(y, l, n, gain, resid, s);
     return s;
+  }
+
+  /// The rest of the series once the gain is constant: only the state mean is updated, with the
+  /// gain vector k = M / F and the constant log F counted once per innovation. Written for the
+  /// companion structure of T (a shift plus phi in the first column, the differencing rows), so
+  /// that a step costs O(r + d) instead of the general O(rd^2); the state sizes auto_arima
+  /// visits (r <= 6) get a fixed-size loop whose state stays in registers.
+  void steady_filter(const double* y, std::size_t l0, std::size_t n, double gain, double* resid,
+                     arima_like_sums& s) {
+    const auto rd = static_cast<std::size_t>(rd_);
+    double k[kmax_state];
+    for (std::size_t i = 0; i < rd; ++i) k[i] = m_[i] / gain;
+    const double isg = 1.0 / std::sqrt(gain);
+    double ssq = 0.0;
+    const double* ph = phi_.data();
+    double* a = a_.data();
+    switch (r_ * 3 + d_) {
+#define PARCAE_ARIMA_STEADY(R)                               \
+  case R * 3 + 0:                                            \
+    ssq = steady_loop<R, 0>(y, l0, n, ph, k, isg, resid, a); \
+    break;                                                   \
+  case R * 3 + 1:                                            \
+    ssq = steady_loop<R, 1>(y, l0, n, ph, k, isg, resid, a); \
+    break;                                                   \
+  case R * 3 + 2:                                            \
+    ssq = steady_loop<R, 2>(y, l0, n, ph, k, isg, resid, a); \
+    break;
+      PARCAE_ARIMA_STEADY(1)
+      PARCAE_ARIMA_STEADY(2)
+      PARCAE_ARIMA_STEADY(3)
+      PARCAE_ARIMA_STEADY(4)
+      PARCAE_ARIMA_STEADY(5)
+      PARCAE_ARIMA_STEADY(6)
+#undef PARCAE_ARIMA_STEADY
+      default:
+        ssq = steady_loop_any(y, l0, n, k, isg, resid);
+    }
+    if (gain < 1e4) {
+      const auto steps = static_cast<int>(n - l0);
+      s.nu += steps;
+      s.ssq += ssq / gain;
+      s.sumlog += steps * std::log(gain);
+    }
+  }
+
+  // (1 - B)^d = 1 - Delta_1 B - ... : Delta = (1) for d = 1, (2, -1) for d = 2.
+  template <int R, int D>
+  static double steady_loop(const double* y, std::size_t l0, std::size_t n, const double* phi,
+                            const double* kg, double isg, double* resid, double* state) {
+    constexpr int RD = R + D;
+    double a[RD], k[RD], ph[R];
+    for (int i = 0; i < RD; ++i) a[i] = state[i], k[i] = kg[i];
+    for (int i = 0; i < R; ++i) ph[i] = phi[i];
+    double ssq = 0.0;
+    for (std::size_t l = l0; l < n; ++l) {
+      double an[RD];
+      for (int i = 0; i < R - 1; ++i) an[i] = a[i + 1] + ph[i] * a[0];
+      an[R - 1] = ph[R - 1] * a[0];
+      double innov = y[l] - an[0];
+      if constexpr (D == 1) {
+        an[R] = a[0] + a[R];
+        innov -= an[R];
+      } else if constexpr (D == 2) {
+        an[R] = a[0] + 2.0 * a[R] - a[R + 1];
+        an[R + 1] = a[R];
+        innov -= 2.0 * an[R] - an[R + 1];
+      }
+      ssq += innov * innov;
+      if (resid != nullptr) resid[l] = innov * isg;
+      for (int i = 0; i < RD; ++i) a[i] = an[i] + k[i] * innov;
+    }
+    for (int i = 0; i < RD; ++i) state[i] = a[i];
+    return ssq;
+  }
+
+  double steady_loop_any(const double* y, std::size_t l0, std::size_t n, const double* k,
+                         double isg, double* resid) {
+    const auto rd = static_cast<std::size_t>(rd_);
+    double ssq = 0.0;
+    for (std::size_t l = l0; l < n; ++l) {
+      apply_t_vector(a_.data(), anew_.data());
+      double innov = y[l] - anew_[0];
+      for (int i = 0; i < d_; ++i) {
+        innov -= delta_[static_cast<std::size_t>(i)] * anew_[static_cast<std::size_t>(r_ + i)];
+      }
+      ssq += innov * innov;
+      if (resid != nullptr) resid[l] = innov * isg;
+      for (std::size_t i = 0; i < rd; ++i) a_[i] = anew_[i] + k[i] * innov;
+    }
+    return ssq;
   }
 
   /// h-step forecasts from the state left by filter(): means (without regression effects) and

@@ -107,14 +107,9 @@ inline Eigen::MatrixXd forecaster_paths(const forecaster_fit& f,
   return paths;
 }
 
-inline parcae::forecast::prediction to_prediction(const parcae::forecast::arima_forecast& a) {
-  parcae::forecast::prediction p;
-  p.mean = a.mean;
-  p.se = a.se;
-  p.levels = a.levels;
-  p.lower = a.lower;
-  p.upper = a.upper;
-  return p;
+// arima::forecast returns a prediction since arima_forecast became its alias; kept for callers.
+inline const parcae::forecast::prediction& to_prediction(const parcae::forecast::prediction& a) {
+  return a;
 }
 
 inline void summarise_ets(forecaster_fit& f) {
