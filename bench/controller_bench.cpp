@@ -18,6 +18,8 @@
 // Arguments: fill_threads, the exact estimator's threads (liveput::cpu_params::threads); prefill,
 // 1 = the controller fills each decision's keys in one batch before the DP (the provider's
 // prefill_paths), 0 = a provider without it (each key estimated lazily from inside the DP).
+// naive, 1 = the last-value forecaster (the simulator's default since docs/results.md showed it
+// beats ARIMA(1,1,0) on p3), 0 = the controller's default ARIMA(1,1,0).
 // PARCAE_REPLAY_TRACE=1 prints every decision that estimated keys to stderr.
 #include <benchmark/benchmark.h>
 
@@ -80,7 +82,7 @@ struct replay_stats {
   std::vector<std::size_t> keys;
 };
 
-replay_stats replay(int fill_threads, bool prefill, int horizon) {
+replay_stats replay(int fill_threads, bool prefill, int horizon, bool naive) {
   const auto& series = p3_series();
   int capacity = 1;
   for (const auto& iv : series.intervals)
@@ -117,6 +119,9 @@ replay_stats replay(int fill_threads, bool prefill, int horizon) {
   rt::availability_source_params fp;
   fp.forecast.window = 12;
   fp.forecast.capacity = capacity;
+  // naive = 1: the last value, the forecaster the simulator found best on p3 (docs/results.md);
+  // it forecasts no events, so the horizon's keys are mostly n_out = 0 and cheap to fill.
+  if (naive) fp.forecast.model = parcae::forecast::availability_model::naive;
 
   replay_stats st;
   double forecast_cpu = 0.0;
@@ -177,8 +182,9 @@ replay_stats replay(int fill_threads, bool prefill, int horizon) {
 void BM_controller_replay_p3_gpt15b(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));
   const bool prefill = state.range(1) != 0;
+  const bool naive = state.range(2) != 0;
   replay_stats st;
-  for (auto _ : state) st = replay(threads, prefill, 12);
+  for (auto _ : state) st = replay(threads, prefill, 12, naive);
   auto& c = state.counters;
   c["decisions"] = static_cast<double>(st.cpu.size());
   // The trace starts with an empty cluster: the cold decision is the first that estimates keys.
@@ -211,10 +217,11 @@ void BM_controller_replay_p3_gpt15b(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_controller_replay_p3_gpt15b)
-    ->ArgNames({"fill_threads", "prefill"})
-    ->Args({1, 0})
-    ->Args({1, 1})
-    ->Args({2, 1})
+    ->ArgNames({"fill_threads", "prefill", "naive"})
+    ->Args({1, 0, 0})
+    ->Args({1, 1, 0})
+    ->Args({2, 1, 0})
+    ->Args({1, 1, 1})
     ->Iterations(1)
     ->MeasureProcessCPUTime()  // CPU column: the whole replay, all fill threads summed
     ->Unit(benchmark::kMillisecond);
