@@ -345,3 +345,50 @@ TEST_CASE("pipeline fast path equals the reference formula bit for bit") {
   CHECK(n > 1000000);
   CHECK(mismatches == 0);
 }
+
+TEST_CASE("rebind_migration_cost_table equals a table built for the old configuration") {
+  // perf_cost_model builds one table in full and rebinds it for every other old configuration;
+  // the two must be the same table, and give the same costs, for every (D, P) of the model.
+  migration_options checkpoint;
+  checkpoint.recovery = state_recovery::checkpoint;
+  for (const migration_options& opt : {migration_options{}, checkpoint}) {
+    const model_profile m = builtin::gpt_1_5b();
+    const auto base =
+        std::make_unique<migration_cost_table>(make_migration_cost_table(m, {1, 32}, opt));
+    for (int P = 1; P <= base->max_p; ++P) {
+      for (int D = 1; D * P <= 40; ++D) {
+        const auto full =
+            std::make_unique<migration_cost_table>(make_migration_cost_table(m, {D, P}, opt));
+        const auto re =
+            std::make_unique<migration_cost_table>(rebind_migration_cost_table(*base, {D, P}));
+        REQUIRE(re->old_config == full->old_config);
+        for (int s = 0; s <= max_stages; ++s) REQUIRE(re->old_bounds[s] == full->old_bounds[s]);
+        for (int s = 0; s < max_stages; ++s) {
+          REQUIRE(re->old_stage_transfer_ms[s] == full->old_stage_transfer_ms[s]);
+        }
+        // Costs from the full replica set and with stage 0 one replica short, to every target.
+        std::vector<int> r(static_cast<std::size_t>(P), D);
+        for (int shortfall = 0; shortfall <= 1; ++shortfall) {
+          r[0] = D - shortfall;
+          for (int p = 1; p <= full->max_p; ++p) {
+            for (int d = 1; d * p <= 40; ++d) {
+              const auto a = migration_cost_ms(*full, r.data(), 1, 0, {d, p});
+              const auto b = migration_cost_ms(*re, r.data(), 1, 0, {d, p});
+              REQUIRE(a.type == b.type);
+              REQUIRE(a.cost_ms == b.cost_ms);
+            }
+          }
+        }
+      }
+    }
+  }
+  const auto base = std::make_unique<migration_cost_table>(
+      make_migration_cost_table(builtin::gpt_1_5b(), parallel_config{4, 8}));
+  CHECK_THROWS_WITH_AS(rebind_migration_cost_table(*base, {4, 50}),
+                       "parcae::perf::rebind_migration_cost_table: old_config.p is 50, but must "
+                       "be in [1, 49]",
+                       parcae::invalid_argument);
+  CHECK_THROWS_AS(rebind_migration_cost_table(*base, {0, 8}), parcae::invalid_argument);
+  CHECK_THROWS_AS(rebind_migration_cost_table(migration_cost_table{}, {1, 1}),
+                  parcae::invalid_argument);
+}

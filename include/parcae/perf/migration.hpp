@@ -396,6 +396,25 @@ PARCAE_HD inline int count_survivors(const migration_cost_table& t, int n_instan
   return (n_instances - n_preempted) * g - in_job;
 }
 
+}  // namespace parcae::perf
+
+namespace parcae::detail {
+/// The terms of a cost table that depend on the old configuration: its partition and the p2p
+/// time of each old stage. Everything else in the table depends on the profile and options only.
+inline void set_old_config(perf::migration_cost_table& t, parallel_config old_config) {
+  t.old_config = old_config;
+  perf::partition_bounds(t.n_layers, old_config.p, t.old_bounds);
+  for (int s = 0; s < old_config.p; ++s) {
+    const double params = stage_params(t, t.old_bounds[s], t.old_bounds[s + 1], old_config.p);
+    t.old_stage_transfer_ms[s] = t.p2p.cost_ms(params * t.state_bytes_per_param);
+  }
+  for (int s = old_config.p; s < perf::max_stages; ++s) t.old_stage_transfer_ms[s] = 0.0;
+  for (int s = old_config.p + 1; s <= perf::max_stages; ++s) t.old_bounds[s] = 0;
+}
+}  // namespace parcae::detail
+
+namespace parcae::perf {
+
 /// Builds the cost table for `profile` running `old_config`. Throws parcae::invalid_argument for
 /// an invalid profile, a config outside the table's capacity or deeper than the model allows.
 inline migration_cost_table make_migration_cost_table(const model_profile& profile,
@@ -420,12 +439,7 @@ inline migration_cost_table make_migration_cost_table(const model_profile& profi
         t.layer_params_prefix[l] + profile.layers[static_cast<std::size_t>(l)].params;
   }
   t.p2p = profile.p2p;
-  partition_bounds(n, old_config.p, t.old_bounds);
-  for (int s = 0; s < old_config.p; ++s) {
-    const double params =
-        detail::stage_params(t, t.old_bounds[s], t.old_bounds[s + 1], old_config.p);
-    t.old_stage_transfer_ms[s] = t.p2p.cost_ms(params * t.state_bytes_per_param);
-  }
+  detail::set_old_config(t, old_config);
   const restart_params& r = profile.restart;
   t.comm = r.comm;
   t.rendezvous_ms = r.rendezvous_ms;
@@ -449,6 +463,22 @@ inline migration_cost_table make_migration_cost_table(const model_profile& profi
     t.depth_fetch_ms[p] = fetch;
   }
   t.recovery = options.recovery;
+  return t;
+}
+
+/// The table of `old_config` made from `table`, a table of the same profile and options built
+/// for another old configuration: equal to make_migration_cost_table(profile, old_config,
+/// options) field by field, without the per-depth loop (memory plans, partitions and p2p times of
+/// every depth), which costs about a millisecond and does not depend on the old configuration.
+/// For callers that bind many old configurations of one job (liveput::perf_cost_model).
+inline migration_cost_table rebind_migration_cost_table(const migration_cost_table& table,
+                                                        parallel_config old_config) {
+  static constexpr const char* fn = "parcae::perf::rebind_migration_cost_table";
+  check_at_least(fn, "table.n_layers", table.n_layers, 1);
+  check_at_least(fn, "old_config.d", old_config.d, 1);
+  check_bounded(fn, "old_config.p", old_config.p, 1, table.max_p);
+  migration_cost_table t = table;
+  detail::set_old_config(t, old_config);
   return t;
 }
 
