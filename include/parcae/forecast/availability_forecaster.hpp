@@ -121,12 +121,12 @@ inline prediction fit_and_predict(const std::vector<double>& history,
     switch (params.model) {
       case availability_model::arima:
         fit.arima_fit = arima::fit(history, params.arima);
-        pred = parcae::detail::to_prediction(fit.arima_fit.forecast(h, params.levels));
+        pred = fit.arima_fit.forecast(h, params.levels);
         parcae::detail::summarise_arima(fit);
         break;
       case availability_model::auto_arima:
         fit.arima_fit = parcae::forecast::auto_arima(history, params.auto_arima_options);
-        pred = parcae::detail::to_prediction(fit.arima_fit.forecast(h, params.levels));
+        pred = fit.arima_fit.forecast(h, params.levels);
         parcae::detail::summarise_arima(fit);
         break;
       case availability_model::ets:

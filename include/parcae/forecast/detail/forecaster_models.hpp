@@ -107,11 +107,6 @@ inline Eigen::MatrixXd forecaster_paths(const forecaster_fit& f,
   return paths;
 }
 
-// arima::forecast returns a prediction since arima_forecast became its alias; kept for callers.
-inline const parcae::forecast::prediction& to_prediction(const parcae::forecast::prediction& a) {
-  return a;
-}
-
 inline void summarise_ets(forecaster_fit& f) {
   const auto& e = f.ets;
   auto& s = f.summary;
