@@ -27,8 +27,10 @@
 // smaller p, then the smaller d.
 //
 // Cost: O(H * |R| * |targets|) transitions, |R| = configurations reachable at a step (at most
-// the provider's targets, plus pausing), and two provider calls per reachable (step,
-// configuration): one in a forward reachability pass, one in the backward pass.
+// the provider's targets, plus pausing), and ONE provider call per reachable (step,
+// configuration): the forward reachability pass resolves each transition (validated, target
+// indexed, dropped when it does not fit) into a flat cache that the backward pass and the plan
+// read back, so a liveput table is looked up once per key and decision, not three times.
 
 #include <algorithm>
 #include <vector>
@@ -118,6 +120,12 @@ class dp_planner {
     int t;
     double prob;
   };
+  /// A provider transition resolved for the DP: target index (> 0), probability, cost in s.
+  struct resolved {
+    int t;
+    double prob;
+    double cost_s;
+  };
 
   std::size_t at(int k, int ci) const {
     return static_cast<std::size_t>(k) * static_cast<std::size_t>(space_.size()) +
@@ -158,47 +166,56 @@ class dp_planner {
       PARCAE_ASSERT(i0 >= 0);
       reach_[at(0, i0)] = 1;
     }
-    for (int k = 0; k + 1 < horizon_; ++k) {
-      const auto& ev = steps_[static_cast<std::size_t>(k)];
-      reach_[at(k + 1, 0)] = 1;
+    tr_begin_.assign(cells, 0);
+    tr_end_.assign(cells, 0);
+    tr_.clear();
+    for (int k = 0; k < horizon_; ++k) {
+      const bool last = k + 1 == horizon_;
+      if (!last) reach_[at(k + 1, 0)] = 1;
       for (int ci = 0; ci < C; ++ci) {
-        if (!reach_[at(k, ci)]) continue;
-        detail::visit_transitions(*provider_, n_[static_cast<std::size_t>(k)], space_[ci], ev.n_in,
-                                  ev.n_out, buf_, [&](const transition& tr) {
-                                    const int ti = target_index(k, tr);
-                                    if (ti > 0) reach_[at(k + 1, ti)] = 1;
-                                  });
+        if (reach_[at(k, ci)]) resolve(k, ci, last);
       }
     }
     // Backward pass over the states after steps H-1 .. 1 (the state before step 1 is `initial`,
     // handled by candidates()).
     for (int k = horizon_ - 1; k >= 1; --k) {
-      const auto& ev = steps_[static_cast<std::size_t>(k)];
-      const int n_prev = n_[static_cast<std::size_t>(k)];
       for (int ci = 0; ci < C; ++ci) {
-        const parallel_config c = space_[ci];
         if (!reach_[at(k, ci)]) continue;  // no plan is in c after step k
         const double pause_value = 0.0 + w_run_[at(k + 1, 0)];
         double run = pause_value, mig = pause_value;
         zc_begin_[at(k, ci)] = zc_.size();
-        detail::visit_transitions(
-            *provider_, n_prev, c, ev.n_in, ev.n_out, buf_, [&](const transition& tr) {
-              const int ti = target_index(k, tr);
-              if (ti <= 0) return;
-              run = std::max(run, value_of(k, ti, tr.prob, tr.cost_s));
-              if (tr.cost_s > 0.0) {
-                const double charged =
-                    detail::charged_cost(1.0, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
-                mig = std::max(mig, value_of(k, ti, tr.prob, charged));
-              } else {
-                zc_.push_back({ti, tr.prob});
-              }
-            });
+        for (std::size_t x = tr_begin_[at(k, ci)]; x < tr_end_[at(k, ci)]; ++x) {
+          const resolved& tr = tr_[x];
+          const int ti = tr.t;
+          run = std::max(run, value_of(k, ti, tr.prob, tr.cost_s));
+          if (tr.cost_s > 0.0) {
+            const double charged =
+                detail::charged_cost(1.0, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
+            mig = std::max(mig, value_of(k, ti, tr.prob, charged));
+          } else {
+            zc_.push_back({ti, tr.prob});
+          }
+        }
         zc_end_[at(k, ci)] = zc_.size();
         w_run_[at(k, ci)] = run;
         m_mig_[at(k, ci)] = mig;
       }
     }
+  }
+
+  /// Asks the provider for the transitions of state (k, ci) once and keeps those usable in step
+  /// k+1 (0-based k) in tr_; unless `last`, marks their targets reachable after step k+1.
+  void resolve(int k, int ci, bool last) {
+    const auto& ev = steps_[static_cast<std::size_t>(k)];
+    tr_begin_[at(k, ci)] = tr_.size();
+    detail::visit_transitions(*provider_, n_[static_cast<std::size_t>(k)], space_[ci], ev.n_in,
+                              ev.n_out, buf_, [&](const transition& tr) {
+                                const int ti = target_index(k, tr);
+                                if (ti <= 0) return;
+                                tr_.push_back({ti, tr.prob, tr.cost_s});
+                                if (!last) reach_[at(k + 1, ti)] = 1;
+                              });
+    tr_end_[at(k, ci)] = tr_.size();
   }
 
   /// Index of a provider target usable in step k+1 (0-based k), or -1; validates the entry.
@@ -233,24 +250,25 @@ class dp_planner {
     candidate pause;
     pause.value = 0.0 + w_run_[at(k + 1, 0)];
     out.push_back(pause);
-    const auto& ev = steps_[static_cast<std::size_t>(k)];
-    detail::visit_transitions(
-        *provider_, n_[static_cast<std::size_t>(k)], s.config, ev.n_in, ev.n_out, buf_,
-        [&](const transition& tr) {
-          const int ti = target_index(k, tr);
-          if (ti <= 0) return;
-          candidate c;
-          c.target = tr.target;
-          c.prob = tr.prob;
-          c.cost_s = detail::charged_cost(s.remaining_s, tr.cost_s,
-                                          restart_[static_cast<std::size_t>(ti)]);
-          const auto o = detail::step_result(params_.interval_s, tr.prob, c.cost_s,
-                                             tput_[static_cast<std::size_t>(ti)]);
-          c.samples = o.samples;
-          c.remaining_s = o.remaining_s;
-          c.value = value_of(k, ti, tr.prob, c.cost_s);
-          out.push_back(c);
-        });
+    // s is reachable after step k (the initial state, or a state of the plan's own path), so
+    // its transitions were resolved by solve().
+    const int ci = space_.index(s.config);
+    PARCAE_ASSERT(ci >= 0 && reach_[at(k, ci)]);
+    for (std::size_t x = tr_begin_[at(k, ci)]; x < tr_end_[at(k, ci)]; ++x) {
+      const resolved& tr = tr_[x];
+      const int ti = tr.t;
+      candidate c;
+      c.target = space_[ti];
+      c.prob = tr.prob;
+      c.cost_s =
+          detail::charged_cost(s.remaining_s, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
+      const auto o = detail::step_result(params_.interval_s, tr.prob, c.cost_s,
+                                         tput_[static_cast<std::size_t>(ti)]);
+      c.samples = o.samples;
+      c.remaining_s = o.remaining_s;
+      c.value = value_of(k, ti, tr.prob, c.cost_s);
+      out.push_back(c);
+    }
   }
 
   static const candidate* pick(const std::vector<candidate>& cs, parallel_config current) {
@@ -269,7 +287,8 @@ class dp_planner {
   std::vector<availability_step> steps_;
   parcae::detail::config_space space_;
   std::vector<double> tput_, restart_, w_run_, m_mig_;
-  std::vector<std::size_t> zc_begin_, zc_end_;
+  std::vector<std::size_t> zc_begin_, zc_end_, tr_begin_, tr_end_;
+  std::vector<resolved> tr_;  ///< transitions of each reachable (step, state), see resolve()
   std::vector<unsigned char> reach_;
   std::vector<zero_cost> zc_;
   std::vector<transition> buf_;
