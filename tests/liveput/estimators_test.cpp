@@ -189,8 +189,10 @@ TEST_CASE("exact estimator equals full enumeration of preemption sets (N <= 12)"
   struct layout_case {
     int n, d, p, g;
   };
-  const std::vector<layout_case> cases{{12, 2, 4, 1},  {12, 3, 4, 1}, {10, 1, 7, 1}, {9, 2, 3, 1},
-                                       {12, 1, 12, 1}, {6, 2, 5, 2},  {5, 3, 3, 2},  {4, 2, 5, 3}};
+  // The last three have g >= P, where instances of different residues i*g mod P share a class.
+  const std::vector<layout_case> cases{{12, 2, 4, 1}, {12, 3, 4, 1}, {10, 1, 7, 1}, {9, 2, 3, 1},
+                                       {12, 1, 12, 1}, {6, 2, 5, 2}, {5, 3, 3, 2}, {4, 2, 5, 3},
+                                       {6, 1, 2, 2},  {5, 3, 2, 2}, {4, 2, 3, 4}};
   const auto cost = make_stateless_cost(mixed_cost{});
   int checked = 0;
   for (const auto& c : cases) {
@@ -214,6 +216,53 @@ TEST_CASE("exact estimator equals full enumeration of preemption sets (N <= 12)"
     }
   }
   CHECK(checked > 1000);
+}
+
+TEST_CASE("instance classes equal grouping every instance by its slot signature") {
+  // Reference: describe each instance by (GPU slots per old stage, idle GPUs, holds no slot) and
+  // group equal descriptions in order of first appearance.
+  for (int g = 1; g <= 5; ++g) {
+    for (int p = 1; p <= 7; ++p) {
+      for (int d = 1; d <= 3; ++d) {
+        const int need = (d * p + g - 1) / g;
+        for (int n = need; n <= need + 3; ++n) {
+          const instance_layout layout{n, d, p, g};
+          std::map<std::vector<int>, int> index;
+          std::vector<std::pair<std::vector<int>, int>> expected;  // signature, size
+          for (int i = 0; i < n; ++i) {
+            std::vector<int> sig(static_cast<std::size_t>(p) + 2, 0);
+            for (int t = 0; t < g; ++t) {
+              const int j = i * g + t;
+              ++sig[j < d * p ? static_cast<std::size_t>(j % p) : static_cast<std::size_t>(p)];
+            }
+            sig[static_cast<std::size_t>(p) + 1] = i * g >= d * p ? 1 : 0;
+            const auto [it, fresh] = index.emplace(sig, static_cast<int>(expected.size()));
+            if (fresh) expected.push_back({sig, 0});
+            ++expected[static_cast<std::size_t>(it->second)].second;
+          }
+          const auto classes = parcae::liveput::detail::instance_groups(layout);
+          CAPTURE(n);
+          CAPTURE(d);
+          CAPTURE(p);
+          CAPTURE(g);
+          REQUIRE(classes.groups.size() == expected.size());
+          for (std::size_t c = 0; c < expected.size(); ++c) {
+            const auto& grp = classes.groups[c];
+            std::vector<int> sig(static_cast<std::size_t>(p) + 2, 0);
+            for (int x = grp.begin; x < grp.end; ++x) {
+              const auto [stage, slots] = classes.held[static_cast<std::size_t>(x)];
+              CHECK(slots > 0);
+              sig[static_cast<std::size_t>(stage)] = slots;
+            }
+            sig[static_cast<std::size_t>(p)] = grp.spare_gpus;
+            sig[static_cast<std::size_t>(p) + 1] = grp.spare_instance ? 1 : 0;
+            CHECK(sig == expected[c].first);
+            CHECK(grp.size == expected[c].second);
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("exact estimator: target set, statuses and the state limit") {

@@ -69,14 +69,24 @@ inline double count_loss_vectors(const std::vector<instance_group>& groups, int 
   return ways[static_cast<std::size_t>(n_out)];
 }
 
+/// log(i!) for i = 0..n, from Boost.Math's lgamma. Each thread keeps the values it has computed
+/// (grown on demand, no lock): a cold fill asks for them once per family, and the lgamma calls
+/// cost more than the whole enumeration of a key with n_out = 0. The reference stays valid until
+/// the next call on the same thread.
+inline const std::vector<double>& log_factorials(int n) {
+  thread_local std::vector<double> cache;
+  for (std::size_t i = cache.size(); i <= static_cast<std::size_t>(n); ++i) {
+    cache.push_back(boost::math::lgamma(static_cast<double>(i) + 1.0));
+  }
+  return cache;
+}
+
 /// Calls f(survivors, probability) for every loss vector of the uniform model, in a fixed order.
 template <class F>
 void for_each_loss_vector(const instance_layout& layout, int n_out,
-                          const std::vector<instance_group>& groups, F&& f) {
-  std::vector<double> log_fact(static_cast<std::size_t>(layout.n) + 1);
-  for (int i = 0; i <= layout.n; ++i) {
-    log_fact[static_cast<std::size_t>(i)] = boost::math::lgamma(static_cast<double>(i) + 1.0);
-  }
+                          const instance_classes& classes, F&& f) {
+  const std::vector<instance_group>& groups = classes.groups;
+  const std::vector<double>& log_fact = log_factorials(layout.n);
   auto log_choose = [&](int a, int b) {
     return log_fact[static_cast<std::size_t>(a)] - log_fact[static_cast<std::size_t>(b)] -
            log_fact[static_cast<std::size_t>(a - b)];
@@ -89,7 +99,10 @@ void for_each_loss_vector(const instance_layout& layout, int n_out,
   survivors s;
   reset_survivors(layout, s);
   auto apply = [&](const instance_group& g, int k) {  // k > 0 removes, k < 0 restores
-    for (int st = 0; st < layout.p; ++st) s.r[st] -= k * g.stage_gpus[static_cast<std::size_t>(st)];
+    for (int x = g.begin; x < g.end; ++x) {
+      s.r[classes.held[static_cast<std::size_t>(x)].first] -=
+          k * classes.held[static_cast<std::size_t>(x)].second;
+    }
     s.spare_gpus -= k * g.spare_gpus;
     if (g.spare_instance) s.spare_instances -= k;
     s.lost += k;
@@ -146,8 +159,8 @@ std::vector<entry> estimate_exact_family(int n, parallel_config old, int n_out,
     for (const auto& t : targets) slots.push_back(slot{e, ctx, t});
   }
   const auto bound = cost.bind(old);
-  const auto groups = detail::instance_groups(layout);
-  const double states = detail::count_loss_vectors(groups, n_out);
+  const detail::instance_classes classes = detail::instance_groups(layout);
+  const double states = detail::count_loss_vectors(classes.groups, n_out);
   if (states > static_cast<double>(params.max_states)) {
     for (auto& e : out) {
       e.states = static_cast<std::int64_t>(std::min(states, 9.0e18));
@@ -161,7 +174,7 @@ std::vector<entry> estimate_exact_family(int n, parallel_config old, int n_out,
   const auto evaluate = detail::make_evaluator(bound, cost_slots);
   std::vector<migration_sample> m(slots.size());
   double total = 0.0;
-  detail::for_each_loss_vector(layout, n_out, groups, [&](const survivors& s, double w) {
+  detail::for_each_loss_vector(layout, n_out, classes, [&](const survivors& s, double w) {
     total += w;
     evaluate(s, m.data());
     for (std::size_t k = 0; k < slots.size(); ++k) {
@@ -172,6 +185,7 @@ std::vector<entry> estimate_exact_family(int n, parallel_config old, int n_out,
     }
   });
   for (auto& e : out) e.states = static_cast<std::int64_t>(states);
+  for (auto& e : out) e.targets.reserve(slots.size());
   for (const auto& sl : slots) {
     const double prob = std::min(1.0, sl.prob / total);
     const double mean = sl.prob > 0.0 ? sl.cost / sl.prob : 0.0;

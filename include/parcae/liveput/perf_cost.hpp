@@ -82,6 +82,11 @@ struct perf_cost {
 
 /// Cost model over a model profile: bind() builds (once, then caches) the migration cost table of
 /// an old configuration. Copies share the cache; bind() is thread-safe.
+///
+/// The constructor builds the profile's terms of every table (a memory plan, a partition and p2p
+/// times for every depth: about a millisecond); bind() then only adds the old configuration's
+/// partition (perf::rebind_migration_cost_table) and its migration plan, so the first decision of
+/// a job does not pay for the profile.
 class perf_cost_model {
  public:
   explicit perf_cost_model(perf::model_profile profile, perf::migration_options options = {})
@@ -89,6 +94,8 @@ class perf_cost_model {
     profile.validate("parcae::liveput::perf_cost_model::perf_cost_model");
     state_->profile = std::move(profile);
     state_->options = options;
+    state_->base = std::make_unique<perf::migration_cost_table>(
+        perf::make_migration_cost_table(state_->profile, parallel_config{1, 1}, options));
   }
 
   const perf::model_profile& profile() const { return state_->profile; }
@@ -101,12 +108,10 @@ class perf_cost_model {
     auto it = state_->tables.find(old);
     if (it == state_->tables.end()) {
       bound_tables b;
-      // The first table is built in full; later ones copy its profile-only terms (rebind),
-      // which makes a cold liveput fill over many old configurations ~100x cheaper per bind.
+      // A copy of the constructor's profile-only terms with the old partition (rebind): ~100x
+      // cheaper than a full build, which matters when a cold fill binds many old configurations.
       b.table = std::make_unique<perf::migration_cost_table>(
-          state_->tables.empty()
-              ? perf::make_migration_cost_table(state_->profile, old, state_->options)
-              : perf::rebind_migration_cost_table(*state_->tables.begin()->second.table, old));
+          perf::rebind_migration_cost_table(*state_->base, old));
       b.plan = std::make_unique<perf::migration_plan>(*b.table);
       it = state_->tables.emplace(old, std::move(b)).first;
     }
@@ -121,6 +126,7 @@ class perf_cost_model {
   struct state {
     perf::model_profile profile;
     perf::migration_options options;
+    std::unique_ptr<perf::migration_cost_table> base;  ///< the profile's terms, old config (1,1)
     std::mutex mutex;
     std::map<parallel_config, bound_tables> tables;
   };

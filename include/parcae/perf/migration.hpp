@@ -198,9 +198,11 @@ PARCAE_HD inline int best_overlapping_stage(const perf::migration_cost_table& t,
 /// The greedy assignment of the pipeline migration to depth p (partition `bounds`), new stages
 /// n_begin .. n_end-1: each new stage takes the surviving unassigned old replica (left[s] > 0) that
 /// already holds most of its parameters, and `missing` accumulates what it lacks. Returns the
-/// sum; writes each new stage's choice (-1: nothing left, all fetched) to `choice` unless null.
-/// Resuming at n_begin > 0 with the `left` and `missing` of steps 0 .. n_begin-1 gives the same
-/// bits as one run (the additions happen in the same order); perf::migration_batch does that.
+/// sum; writes each new stage's choice (-1: nothing left, all fetched) to `choice` unless null,
+/// and the running sum before each step n to `partial[n]` unless null (perf::migration_plan
+/// records both). Resuming at n_begin > 0 with the `left` and `missing` of steps 0 .. n_begin-1
+/// gives the same bits as one run (the additions happen in the same order);
+/// perf::migration_batch does that.
 /// The greedy's rule is "first old stage with the fewest missing parameters" over all P stages
 /// (the artifact's scan); this computes the same choice in O(p + P) per run. Partitions are
 /// contiguous, so only the old stages overlapping new stage [a, b) can hold any of its
@@ -212,7 +214,7 @@ PARCAE_HD inline int best_overlapping_stage(const perf::migration_cost_table& t,
 /// full scan on every survivor vector of several tables.)
 PARCAE_HD inline double pipeline_greedy(const perf::migration_cost_table& t, const int* bounds,
                                         int p, int* left, int n_begin, int n_end, double missing,
-                                        int* choice) {
+                                        int* choice, double* partial = nullptr) {
   const int P = t.old_config.p;
   int first = 0;  // first old stage ending after the current new stage begins
   int avail = 0;  // no old stage below `avail` has a replica left
@@ -229,6 +231,7 @@ PARCAE_HD inline double pipeline_greedy(const perf::migration_cost_table& t, con
     }
     if (best_s >= 0) --left[best_s];
     if (choice != nullptr) choice[n] = best_s;
+    if (partial != nullptr) partial[n] = missing;
     missing += best;  // FIX: the artifact assigns (=) here; we accumulate (+=)
   }
   return missing;

@@ -38,6 +38,18 @@ class migration_plan {
  public:
   explicit migration_plan(const migration_cost_table& table)
       : table_(&table), depths_(static_cast<std::size_t>(table.max_p) + 1) {
+    // Reserve what plan_depth appends, so a bind (one plan per old configuration) does not
+    // reallocate: per depth 3p + P + 2 ints and 2p + 1 doubles, plus the preference lists, whose
+    // entries (old stages overlapping each new stage) number at most p + P - 1.
+    std::size_t n_ints = 0, n_doubles = 0;
+    const auto P = static_cast<std::size_t>(table.old_config.p);
+    for (int p = 1; p <= table.max_p; ++p) {
+      const auto up = static_cast<std::size_t>(p);
+      n_ints += 4 * up + 2 * P + 2;
+      n_doubles += 3 * up + P + 1;
+    }
+    ints_.reserve(n_ints);
+    doubles_.reserve(n_doubles);
     for (int p = 1; p <= table.max_p; ++p) {
       if (table.depth_feasible[p] && p != table.old_config.p) {
         plan_depth(depths_[static_cast<std::size_t>(p)], p);
@@ -136,17 +148,14 @@ class migration_plan {
     const auto up = static_cast<std::size_t>(p);
     int bounds[max_stages + 1];
     partition_bounds(t.n_layers, p, bounds);
-    // The full run (migration_cost_ms's own greedy), one step at a time for the partial sums.
+    // The full run (migration_cost_ms's own greedy), recording choices and partial sums.
     g.choice = grow_ints(up);
     g.prefix = grow_doubles(up + 1);
     int left[max_stages];
     for (int st = 0; st < P; ++st) left[st] = D;
-    double missing = 0.0;
-    for (int n = 0; n < p; ++n) {
-      doubles_[g.prefix + static_cast<std::size_t>(n)] = missing;
-      missing =
-          detail::pipeline_greedy(t, bounds, p, left, n, n + 1, missing, ints_.data() + g.choice);
-    }
+    const double missing = detail::pipeline_greedy(t, bounds, p, left, 0, p, 0.0,
+                                                   ints_.data() + g.choice,
+                                                   doubles_.data() + g.prefix);
     doubles_[g.prefix + up] = missing;
     g.full_missing_ms = t.p2p.cost_ms(missing * t.state_bytes_per_param);
     // Preference lists: the old stages best_overlapping_stage scans, stably sorted by what they
