@@ -1,6 +1,7 @@
 // The planner on the real models: gpt-1.5b profile (perf), exact liveput table (liveput).
 #include <doctest/doctest.h>
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -107,6 +108,87 @@ TEST_CASE("liveput_provider: prefill fills exactly the keys the DP reads") {
   CHECK(f.provider.prefill(16, {2, 8}, steps, f.params()) == 0);
 }
 
+TEST_CASE("liveput_provider: observed transitions average to the exact liveput entry") {
+  // Every set of n_out lost instances, equally likely (the uniform model): averaging the observed
+  // transitions of each set's survivors gives the key's exact entry. This ties the controller's
+  // observed first step to the table it replaces.
+  auto& f = fx();
+  const int g = 1;
+  for (const lp::key k : {lp::key{12, 2, 6, 0, 2}, lp::key{13, 2, 6, 1, 3}, lp::key{12, 1, 8, 2, 1}}) {
+    CAPTURE(lp::to_string(k));
+    const lp::entry& e = f.table->get(k);
+    const auto cost_table =
+        parcae::perf::make_migration_cost_table(f.profile, k.config(), parcae::perf::migration_options{});
+    std::map<parallel_config, std::pair<double, double>> sum;  // feasible count, summed cost
+    int sets = 0;
+    std::vector<int> lost(static_cast<std::size_t>(k.n_out));
+    for (int i = 0; i < k.n_out; ++i) lost[static_cast<std::size_t>(i)] = i;
+    while (true) {  // every n_out-subset of the k.n instances, in lexicographic order
+      std::vector<int> replicas(static_cast<std::size_t>(k.p));
+      const int free_gpus =
+          parcae::perf::count_survivors(cost_table, k.n, lost.data(), k.n_out, replicas.data());
+      std::vector<parcae::plan::transition> tr;
+      f.provider.observed_transitions(k.config(), replicas, free_gpus, k.n_in * g, tr);
+      for (const auto& t : tr) {
+        CHECK(t.prob == 1.0);
+        sum[t.target].first += 1.0;
+        sum[t.target].second += t.cost_s;
+      }
+      ++sets;
+      int i = k.n_out - 1;
+      while (i >= 0 && lost[static_cast<std::size_t>(i)] == k.n - k.n_out + i) --i;
+      if (i < 0) break;
+      ++lost[static_cast<std::size_t>(i)];
+      for (int j = i + 1; j < k.n_out; ++j) {
+        lost[static_cast<std::size_t>(j)] = lost[static_cast<std::size_t>(j) - 1] + 1;
+      }
+    }
+    std::size_t reachable = 0;
+    for (const auto& t : e.targets) {
+      if (t.probability == 0.0) continue;
+      ++reachable;
+      CAPTURE(parcae::to_string(t.target));
+      REQUIRE(sum.count(t.target) == 1);
+      const auto [count, cost] = sum[t.target];
+      CHECK(count / sets == doctest::Approx(t.probability).epsilon(1e-12));
+      CHECK(cost / count == doctest::Approx(t.mean_cost_s).epsilon(1e-12));
+    }
+    CHECK(sum.size() == reachable);
+  }
+}
+
+TEST_CASE("liveput_provider: a plan with the observed first step") {
+  auto& f = fx();
+  const auto params = f.params();
+  const std::vector<availability_step> steps{{0, 2}, {0, 0}, {1, 0}};
+  parcae::plan::dp_planner<parcae::plan::liveput_provider> dp(f.provider, params);
+  // Given the provider's own first-step transitions, the plan is the same to the last bit.
+  std::vector<parcae::plan::transition> same;
+  f.provider.transitions(16, {2, 8}, 0, 2, same);
+  const auto a = dp.plan(16, plan_state{{2, 8}, 0.0}, steps);
+  const auto b = dp.plan(16, plan_state{{2, 8}, 0.0}, steps, same);
+  CHECK(a.expected_samples == b.expected_samples);
+  REQUIRE(a.steps.size() == b.steps.size());
+  for (std::size_t k = 0; k < a.steps.size(); ++k) CHECK(a.steps[k].config == b.steps[k].config);
+  // The two lost instances held stage 0 (both replicas): only a migration that refetches it.
+  std::vector<parcae::plan::transition> observed;
+  f.provider.observed_transitions({2, 8}, {0, 2, 2, 2, 2, 2, 2, 2}, 0, 0, observed);
+  const auto c = dp.plan(16, plan_state{{2, 8}, 0.0}, steps, observed);
+  const auto* chosen = &observed.front();
+  for (const auto& t : observed) {
+    if (t.target == c.steps[0].config) chosen = &t;
+  }
+  CHECK(c.steps[0].config == chosen->target);
+  CHECK(c.steps[0].cost_s == chosen->cost_s);
+  CHECK(c.steps[0].prob == 1.0);
+  // A first step offering nothing but pausing pauses.
+  const auto d = dp.plan(16, plan_state{{2, 8}, 0.0}, steps, {});
+  CHECK(d.steps[0].config.paused());
+  // Bad transitions are rejected as provider transitions are.
+  CHECK_THROWS_AS(dp.plan(16, plan_state{{2, 8}, 0.0}, steps, {{{1, 8}, 1.5, 0.0}}),
+                  parcae::invalid_argument);
+}
+
 TEST_CASE("liveput_provider: bad input") {
   auto& f = fx();
   CHECK_THROWS_AS(parcae::plan::liveput_provider(nullptr, f.targets, f.profile),
@@ -116,4 +198,24 @@ TEST_CASE("liveput_provider: bad input") {
   CHECK_THROWS_AS(parcae::plan::liveput_provider(f.table, bad, f.profile),
                   parcae::invalid_argument);
   CHECK_THROWS_AS(f.provider.prefill(4, {1, 6}, {{0, 5}}, f.params()), parcae::invalid_argument);
+  std::vector<parcae::plan::transition> out;
+  const std::vector<int> r{2, 2, 2, 2, 2, 2};
+  CHECK_THROWS_WITH_AS(f.provider.observed_transitions({2, 8}, r, 0, 0, out),
+                       "parcae::plan::liveput_provider::observed_transitions: replicas.size() is "
+                       "6, but must be equal to from.p = 8",
+                       parcae::invalid_argument);
+  CHECK_THROWS_AS(f.provider.observed_transitions({2, 6}, {2, 2, 3, 2, 2, 2}, 0, 0, out),
+                  parcae::invalid_argument);
+  CHECK_THROWS_AS(f.provider.observed_transitions({2, 6}, r, -1, 0, out),
+                  parcae::invalid_argument);
+  CHECK_THROWS_AS(f.provider.observed_transitions({2, 6}, r, 0, -2, out),
+                  parcae::invalid_argument);
+  CHECK_THROWS_AS(f.provider.observed_transitions({0, 0}, r, 0, 0, out),
+                  parcae::invalid_argument);
+  CHECK_THROWS_AS(f.provider.observed_transitions({2, 999}, r, 0, 0, out),
+                  parcae::invalid_argument);
+  // From the paused configuration: the resume costs of what fits.
+  f.provider.observed_transitions({0, 0}, {}, 6, 2, out);
+  for (const auto& t : out) CHECK(t.target.size() <= 8);
+  CHECK(!out.empty());
 }

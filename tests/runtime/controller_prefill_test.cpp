@@ -2,6 +2,7 @@
 // decision reads are estimated in one batch before the DP runs. Checked against a controller
 // whose provider has no prefill (the DP then estimates each key lazily from inside its passes):
 // same decisions to the last bit, same keys in the table, and the prefill reports what it filled.
+// Both cost step 1 from the actual survivors (observed_transitions), which is checked too.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -83,8 +84,14 @@ TEST_CASE("controller: the bulk prefill changes no decision and reads exactly th
         [inner](int n, parcae::parallel_config c, int in, int out,
                 std::vector<parcae::plan::transition>& v) { inner->transitions(n, c, in, out, v); },
         [inner](parcae::parallel_config c) { return inner->throughput(c); },
-        [inner](parcae::parallel_config c) { return inner->concurrent_restart_s(c); });
+        [inner](parcae::parallel_config c) { return inner->concurrent_restart_s(c); }, nullptr,
+        [inner](parcae::parallel_config c, const std::vector<int>& r, int free, int joined,
+                std::vector<parcae::plan::transition>& v) {
+          inner->observed_transitions(c, r, free, joined, v);
+        });
     REQUIRE(!lazy.has_prefill());
+    REQUIRE(bulk.has_observed());
+    REQUIRE(lazy.has_observed());
     rt::hooks h;
     h.reconfigure = [](const rt::decision&) {};
     rt::controller a(j.params(kind), bulk, forecast, h);
@@ -104,10 +111,37 @@ TEST_CASE("controller: the bulk prefill changes no decision and reads exactly th
       for (auto id : prev) {
         if (std::find(alive[t].begin(), alive[t].end(), id) == alive[t].end()) out.push_back(id);
       }
+      // Step 1 is costed from the actual survivors of the running configuration.
+      const parcae::parallel_config running = a.current_config();
+      const double remaining = t == 0 ? 0.0 : a.last_decision().expected_remaining_s;
+      std::vector<parcae::plan::transition> observed;
+      if (!running.paused()) {
+        std::vector<int> replicas(static_cast<std::size_t>(running.p), 0);
+        int in_job = 0;
+        for (const rt::placement& pl : a.placements()) {
+          if (pl.spare() ||
+              std::find(alive[t].begin(), alive[t].end(), pl.instance) == alive[t].end()) {
+            continue;
+          }
+          ++replicas[static_cast<std::size_t>(pl.stage)];
+          ++in_job;
+        }
+        const int kept = static_cast<int>(prev.size() - out.size());
+        bulk.observed_transitions(running, replicas, kept - in_job, static_cast<int>(in.size()),
+                                  observed);
+      }
       a.on_interval(alive[t], in, out);
       b.on_interval(alive[t], in, out);
       prev = alive[t];
       const rt::decision da = a.last_decision(), db = b.last_decision();
+      if (!running.paused() && remaining == 0.0 && !da.target.paused()) {
+        const auto it = std::find_if(observed.begin(), observed.end(),
+                                     [&](const auto& tr) { return tr.target == da.target; });
+        REQUIRE(it != observed.end());
+        // (the stochastic planner reports the mean over its paths: equal up to rounding)
+        CHECK(da.plan[0].cost_s == doctest::Approx(it->cost_s).epsilon(1e-12));
+        CHECK(da.plan[0].prob == doctest::Approx(1.0).epsilon(1e-12));
+      }
       CHECK(da.target == db.target);
       CHECK(da.kind == db.kind);
       CHECK(da.expected_samples == db.expected_samples);  // bit for bit

@@ -35,6 +35,12 @@ struct cpu_params {
   std::int64_t exact_threshold = 10000;       ///< automatic: largest enumeration run exactly
   std::int64_t max_exact_states = 2'000'000;  ///< exact: largest enumeration at all
   double interval_s = 60.0;                   ///< Δ
+  /// Bind the cost model to every candidate at construction (each is an old configuration the
+  /// job may run), so that no estimate pays for a first bind: for perf_cost_model ~25 us and
+  /// ~80 KB per candidate of a 50-layer model (a cost table and a migration plan), which made up
+  /// most of a controller's first decisions. Off: bind lazily, on each old configuration's first
+  /// key (for very large candidate sets that a run never visits).
+  bool bind_up_front = true;
 
   void validate() const {
     const char* f = "parcae::liveput::cpu_params::validate";
@@ -62,6 +68,11 @@ class cpu_backend final : public backend {
     if (params_.kind == estimator_kind::exact && !is_uniform_model<Model>::value) {
       throw_invalid(f, "params.kind", std::string("exact"),
                     "monte_carlo or automatic for a non-uniform preemption model");
+    }
+    if (params_.bind_up_front) {
+      for (const target_info& c : candidates_) {
+        if (c.config.d >= 1 && c.config.p >= 1) (void)cost_.bind(c.config);
+      }
     }
   }
 

@@ -82,7 +82,36 @@ class dp_planner {
 
   /// Plans H = steps.size() intervals from `initial` with n0 instances alive now.
   plan_result plan(int n0, plan_state initial, const std::vector<availability_step>& steps) {
-    solve("parcae::plan::dp_planner::plan", n0, initial, steps);
+    return plan_impl("parcae::plan::dp_planner::plan", n0, initial, steps, nullptr);
+  }
+
+  /// plan() with the first step's transitions given instead of asked from the provider: for a
+  /// first step that has already happened (the runtime controller knows which instances left,
+  /// so it passes the migration costs of the actual survivors, probability 1 where feasible,
+  /// instead of the expectation over every way n_out instances could have left). Validated like
+  /// provider transitions; targets that do not fit steps[0]'s instances are dropped.
+  plan_result plan(int n0, plan_state initial, const std::vector<availability_step>& steps,
+                   const std::vector<transition>& first_step) {
+    return plan_impl("parcae::plan::dp_planner::plan", n0, initial, steps, &first_step);
+  }
+
+  /// Every first action with its exact value (used by the stochastic planner). Empty horizon:
+  /// no candidates. `first_step`, when not null, replaces the provider's first-step transitions
+  /// as in plan().
+  const std::vector<candidate>& first_actions(int n0, plan_state initial,
+                                              const std::vector<availability_step>& steps,
+                                              const std::vector<transition>* first_step = nullptr) {
+    solve("parcae::plan::dp_planner::first_actions", n0, initial, steps, first_step);
+    cand_.clear();
+    if (horizon_ > 0) candidates(0, initial, cand_);
+    return cand_;
+  }
+
+ private:
+  plan_result plan_impl(const char* fn, int n0, plan_state initial,
+                        const std::vector<availability_step>& steps,
+                        const std::vector<transition>* first_step) {
+    solve(fn, n0, initial, steps, first_step);
     plan_result out;
     plan_state s = initial;
     for (int k = 0; k < horizon_; ++k) {
@@ -105,17 +134,6 @@ class dp_planner {
     return out;
   }
 
-  /// Every first action with its exact value (used by the stochastic planner). Empty horizon:
-  /// no candidates.
-  const std::vector<candidate>& first_actions(int n0, plan_state initial,
-                                              const std::vector<availability_step>& steps) {
-    solve("parcae::plan::dp_planner::first_actions", n0, initial, steps);
-    cand_.clear();
-    if (horizon_ > 0) candidates(0, initial, cand_);
-    return cand_;
-  }
-
- private:
   struct zero_cost {
     int t;
     double prob;
@@ -133,7 +151,8 @@ class dp_planner {
   }
 
   void solve(const char* fn, int n0, plan_state initial,
-             const std::vector<availability_step>& steps) {
+             const std::vector<availability_step>& steps,
+             const std::vector<transition>* first_step) {
     n_ = detail::horizon_counts(fn, n0, steps);
     detail::check_initial(fn, params_, n0, initial);
     fn_ = fn;
@@ -173,7 +192,7 @@ class dp_planner {
       const bool last = k + 1 == horizon_;
       if (!last) reach_[at(k + 1, 0)] = 1;
       for (int ci = 0; ci < C; ++ci) {
-        if (reach_[at(k, ci)]) resolve(k, ci, last);
+        if (reach_[at(k, ci)]) resolve(k, ci, last, k == 0 ? first_step : nullptr);
       }
     }
     // Backward pass over the states after steps H-1 .. 1 (the state before step 1 is `initial`,
@@ -205,16 +224,22 @@ class dp_planner {
 
   /// Asks the provider for the transitions of state (k, ci) once and keeps those usable in step
   /// k+1 (0-based k) in tr_; unless `last`, marks their targets reachable after step k+1.
-  void resolve(int k, int ci, bool last) {
+  /// `given`, when not null, replaces the provider's transitions (plan()'s first_step).
+  void resolve(int k, int ci, bool last, const std::vector<transition>* given) {
     const auto& ev = steps_[static_cast<std::size_t>(k)];
     tr_begin_[at(k, ci)] = tr_.size();
-    detail::visit_transitions(*provider_, n_[static_cast<std::size_t>(k)], space_[ci], ev.n_in,
-                              ev.n_out, buf_, [&](const transition& tr) {
-                                const int ti = target_index(k, tr);
-                                if (ti <= 0) return;
-                                tr_.push_back({ti, tr.prob, tr.cost_s});
-                                if (!last) reach_[at(k + 1, ti)] = 1;
-                              });
+    auto keep = [&](const transition& tr) {
+      const int ti = target_index(k, tr);
+      if (ti <= 0) return;
+      tr_.push_back({ti, tr.prob, tr.cost_s});
+      if (!last) reach_[at(k + 1, ti)] = 1;
+    };
+    if (given != nullptr) {
+      for (const transition& tr : *given) keep(tr);
+    } else {
+      detail::visit_transitions(*provider_, n_[static_cast<std::size_t>(k)], space_[ci], ev.n_in,
+                                ev.n_out, buf_, keep);
+    }
     tr_end_[at(k, ci)] = tr_.size();
   }
 

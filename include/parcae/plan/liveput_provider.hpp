@@ -8,6 +8,12 @@
 // the checkpoint, so the cost is perf's restart migration with no surviving replica:
 // R(d,p,add) + checkpoint + sum over the new stages of p2p(stage states).
 //
+// Observed steps: when the instances that left are known (the runtime controller's first step),
+// observed_transitions() gives the migration cost of the actual survivors (perf::migration_cost_ms
+// on the survivor summary, probability 1 where feasible) instead of the table's expectation over
+// every way n_out instances could have left: exact for the step that happened, and one call per
+// target instead of an enumeration (a key with n_out = 6 on 31 instances takes milliseconds).
+//
 // A key whose entry has no targets (entry_status::no_target, or too_many_states from an exact-only
 // backend) offers no migration: the planner can then only pause. Use the automatic CPU backend
 // (exact where small, Monte-Carlo elsewhere) to avoid the second case.
@@ -21,6 +27,7 @@
 #include "parcae/core/errors.hpp"
 #include "parcae/core/parallel_config.hpp"
 #include "parcae/liveput/cost_function.hpp"
+#include "parcae/liveput/perf_cost.hpp"
 #include "parcae/liveput/table.hpp"
 #include "parcae/perf/migration.hpp"
 #include "parcae/perf/profile.hpp"
@@ -33,9 +40,14 @@ class liveput_provider {
  public:
   /// `table` is shared with whoever else fills or exports it; `candidates` are the targets the
   /// table's backend was built with (liveput::candidate_targets), `profile` the job's profile.
+  /// `observed_options` are the migration options of observed_transitions(): give the ones of the
+  /// table's liveput::perf_cost_model (default: the artifact's, as perf_cost_model's default).
   liveput_provider(std::shared_ptr<liveput::table> table,
-                   std::vector<liveput::target_info> candidates, const perf::model_profile& profile)
-      : table_(std::move(table)), candidates_(std::move(candidates)) {
+                   std::vector<liveput::target_info> candidates, const perf::model_profile& profile,
+                   perf::migration_options observed_options = {})
+      : table_(std::move(table)),
+        candidates_(std::move(candidates)),
+        observed_(std::make_shared<liveput::perf_cost_model>(profile, observed_options)) {
     const char* fn = "parcae::plan::liveput_provider::liveput_provider";
     if (!table_) throw_invalid_message(fn, "table is null, but must be a liveput table");
     profile.validate(fn);
@@ -73,6 +85,49 @@ class liveput_provider {
       if (t.probability > 0.0) f(transition{t.target, t.probability, t.mean_cost_s});
     }
   }
+  /// The transitions of a step that has happened, from the survivors of `from` (see the header
+  /// comment): replicas[s] = surviving GPUs holding old stage s (from.p entries, each in
+  /// [0, from.d]), free_gpus = idle surviving GPUs of the job's instances, joined_gpus = GPUs of
+  /// the instances that joined. Every candidate that fits and is feasible, with probability 1
+  /// and its cost in seconds. From the paused configuration (replicas empty): the resume costs
+  /// of the candidates that fit on free_gpus + joined_gpus.
+  void observed_transitions(parallel_config from, const std::vector<int>& replicas, int free_gpus,
+                            int joined_gpus, std::vector<transition>& out) const {
+    const char* fn = "parcae::plan::liveput_provider::observed_transitions";
+    check_nonnegative(fn, "free_gpus", free_gpus);
+    check_nonnegative(fn, "joined_gpus", joined_gpus);
+    out.clear();
+    if (from.paused()) {
+      check_at_most(fn, "replicas.size()", replicas.size(), std::size_t{0});
+      const long long gpus = static_cast<long long>(free_gpus) + joined_gpus;
+      for (const auto& c : candidates_) {
+        const double r = resume_s_.at(c.config);
+        if (c.config.size() <= gpus && r >= 0.0) out.push_back(transition{c.config, 1.0, r});
+      }
+      return;
+    }
+    check_at_least(fn, "from.d", from.d, 1);
+    check_bounded(fn, "from.p", from.p, 1, costs_->max_p);
+    if (replicas.size() != static_cast<std::size_t>(from.p)) {
+      throw_invalid(fn, "replicas.size()", replicas.size(),
+                    "equal to from.p = " + std::to_string(from.p));
+    }
+    long long gpus = static_cast<long long>(free_gpus) + joined_gpus;
+    for (std::size_t st = 0; st < replicas.size(); ++st) {
+      check_bounded(fn, "replicas[" + std::to_string(st) + "]", replicas[st], 0, from.d);
+      gpus += replicas[st];
+    }
+    const liveput::perf_cost bound = observed_->bind(from);
+    for (const auto& c : candidates_) {
+      if (c.config.size() > gpus) continue;
+      const perf::migration_result r =
+          perf::migration_cost_ms(*bound.table, replicas.data(), free_gpus, joined_gpus, c.config);
+      if (r.type != perf::migration_type::infeasible) {
+        out.push_back(transition{c.config, 1.0, r.cost_ms / 1000.0});
+      }
+    }
+  }
+
   void transitions(int n_prev, parallel_config from, int n_in, int n_out,
                    std::vector<transition>& out) const {
     out.clear();
@@ -161,6 +216,7 @@ class liveput_provider {
   std::shared_ptr<liveput::table> table_;
   std::vector<liveput::target_info> candidates_;
   std::shared_ptr<perf::migration_cost_table> costs_;
+  std::shared_ptr<liveput::perf_cost_model> observed_;  ///< costs of observed steps (bind cache)
   std::unordered_map<parallel_config, double> tput_, resume_s_;
   int g_ = 1;
 };

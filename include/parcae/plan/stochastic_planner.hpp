@@ -46,10 +46,13 @@ inline parallel_config shrink_to_fit(parallel_config c, int slots) {
 }
 
 /// Sample-average (hindsight) planner over K forecast paths; see the header comment.
+/// `first_step`, when not null, replaces the provider's first-step transitions on every path
+/// (dp_planner::plan's first_step: a first step that has already happened).
 template <class Provider>
 stochastic_result plan_stochastic(const Provider& provider, const planner_params& params, int n0,
                                   plan_state initial,
-                                  const std::vector<std::vector<availability_step>>& paths) {
+                                  const std::vector<std::vector<availability_step>>& paths,
+                                  const std::vector<transition>* first_step = nullptr) {
   const char* fn = "parcae::plan::plan_stochastic";
   params.validate(fn);
   if (paths.empty()) throw_invalid_message(fn, "paths is empty, but must hold at least 1 path");
@@ -70,7 +73,7 @@ stochastic_result plan_stochastic(const Provider& provider, const planner_params
   std::map<std::pair<int, int>, parallel_config> all;
   dp_planner<Provider> dp(provider, params);
   for (std::size_t j = 0; j < K; ++j) {
-    for (const candidate& c : dp.first_actions(n0, initial, paths[j])) {
+    for (const candidate& c : dp.first_actions(n0, initial, paths[j], first_step)) {
       per_path[j][{c.target.p, c.target.d}] = c;
       all[{c.target.p, c.target.d}] = c.target;
     }

@@ -26,6 +26,12 @@
 //                             const std::vector<std::vector<availability_step>>& paths,
 //                             const planner_params& params) const;  // returns keys filled
 //
+// Optionally, for a step that has already happened (the runtime controller's first step, whose
+// survivors are known; dp_planner::plan's first_step), the transitions from the actual survivors:
+//
+//   void observed_transitions(parallel_config from, const std::vector<int>& replicas,
+//                             int free_gpus, int joined_gpus, std::vector<transition>& out) const;
+//
 // The planner adds the paused target {0,0} itself (0 cost, 0 samples) and drops targets that do
 // not fit the instances alive after the events or break the planner_params bounds, so a provider
 // may list more targets than fit. Targets must have prob in [0,1] and a finite cost >= 0.
@@ -56,21 +62,27 @@ class any_transition_provider {
   using prefill_fn = std::function<std::size_t(
       int n0, parallel_config initial, const std::vector<std::vector<availability_step>>& paths,
       const planner_params& params)>;
+  using observed_fn =
+      std::function<void(parallel_config from, const std::vector<int>& replicas, int free_gpus,
+                         int joined_gpus, std::vector<transition>& out)>;
 
   any_transition_provider() = default;
-  /// `prefill` is optional (empty: prefill_paths() fills nothing and returns 0).
+  /// `prefill` and `observed` are optional (empty: prefill_paths() fills nothing and returns 0;
+  /// has_observed() is false).
   any_transition_provider(transitions_fn transitions, value_fn throughput, value_fn restart_s,
-                          prefill_fn prefill = nullptr)
+                          prefill_fn prefill = nullptr, observed_fn observed = nullptr)
       : transitions_(std::move(transitions)),
         throughput_(std::move(throughput)),
         restart_(std::move(restart_s)),
-        prefill_(std::move(prefill)) {
+        prefill_(std::move(prefill)),
+        observed_(std::move(observed)) {
     const char* fn = "parcae::plan::any_transition_provider::any_transition_provider";
     if (!transitions_) throw_invalid_message(fn, "transitions is empty, but must be callable");
     if (!throughput_) throw_invalid_message(fn, "throughput is empty, but must be callable");
     if (!restart_) throw_invalid_message(fn, "restart_s is empty, but must be callable");
   }
-  /// Wraps any Provider (copied); its prefill_paths, when it has one, too.
+  /// Wraps any Provider (copied); its prefill_paths and observed_transitions, when it has them,
+  /// too.
   template <class Provider>
   static any_transition_provider wrap(Provider provider);
 
@@ -88,12 +100,23 @@ class any_transition_provider {
     return prefill_ ? prefill_(n0, initial, paths, params) : 0;
   }
   bool has_prefill() const { return static_cast<bool>(prefill_); }
+  /// The wrapped provider's observed_transitions; requires has_observed().
+  void observed_transitions(parallel_config from, const std::vector<int>& replicas, int free_gpus,
+                            int joined_gpus, std::vector<transition>& out) const {
+    if (!observed_) {
+      throw_invalid_message("parcae::plan::any_transition_provider::observed_transitions",
+                            "the provider has no observed_transitions (check has_observed())");
+    }
+    observed_(from, replicas, free_gpus, joined_gpus, out);
+  }
+  bool has_observed() const { return static_cast<bool>(observed_); }
 
  private:
   transitions_fn transitions_;
   value_fn throughput_;
   value_fn restart_;
   prefill_fn prefill_;
+  observed_fn observed_;
 };
 
 namespace detail {
@@ -105,6 +128,14 @@ struct has_for_each_transition<
     P, std::void_t<decltype(std::declval<const P&>().for_each_transition(
            0, parallel_config{}, 0, 0, std::declval<void (*)(const transition&)>()))>>
     : std::true_type {};
+
+template <class P, class = void>
+struct has_observed_transitions : std::false_type {};
+template <class P>
+struct has_observed_transitions<
+    P, std::void_t<decltype(std::declval<const P&>().observed_transitions(
+           parallel_config{}, std::declval<const std::vector<int>&>(), 0, 0,
+           std::declval<std::vector<transition>&>()))>> : std::true_type {};
 
 template <class P, class = void>
 struct has_prefill_paths : std::false_type {};
@@ -180,13 +211,21 @@ any_transition_provider any_transition_provider::wrap(Provider provider) {
       return static_cast<std::size_t>(shared->prefill_paths(n0, initial, paths, params));
     };
   }
+  observed_fn observed;
+  if constexpr (detail::has_observed_transitions<Provider>::value) {
+    observed = [shared](parallel_config from, const std::vector<int>& replicas, int free_gpus,
+                        int joined_gpus, std::vector<transition>& out) {
+      shared->observed_transitions(from, replicas, free_gpus, joined_gpus, out);
+    };
+  }
   return any_transition_provider(
       [shared](int n_prev, parallel_config from, int n_in, int n_out,
                std::vector<transition>& out) {
         shared->transitions(n_prev, from, n_in, n_out, out);
       },
       [shared](parallel_config c) { return shared->throughput(c); },
-      [shared](parallel_config c) { return shared->concurrent_restart_s(c); }, std::move(prefill));
+      [shared](parallel_config c) { return shared->concurrent_restart_s(c); }, std::move(prefill),
+      std::move(observed));
 }
 
 }  // namespace parcae::plan

@@ -22,7 +22,10 @@
 // Timeline (matches the artifact's, where an interval's events hit the previous configuration,
 // the migration is paid in the interval, and training fills the rest): at the end of interval k
 // the controller plans H steps whose first step's events are the OBSERVED change of usable
-// instances (no forecast needed for it), and whose later steps come from the forecaster.
+// instances (no forecast needed for it), and whose later steps come from the forecaster. As the
+// controller knows WHICH instances left, step 1 is costed from the actual survivors when the
+// provider offers observed_transitions (plan::liveput_provider does): the real migration cost of
+// each target, not the liveput table's expectation over every set of n_out lost instances.
 //
 // Feasibility (never violated, tested with bursty random traces): the target fits the usable
 // instances (alive, not under notice) - d*p <= usable * gpus_per_instance - and the pipeline
@@ -258,12 +261,33 @@ class controller {
       }
     }
     if (paths.empty()) paths.push_back(point);
+    // Step 1 has happened: when the provider can cost it from the actual survivors, the plan uses
+    // those transitions (exact for this step) instead of the liveput key's expectation over every
+    // way n_out instances could have left, whose enumeration is the costliest key of a decision.
+    std::vector<plan::transition> observed;
+    const bool use_observed = provider_.has_observed() && !config_.paused();
+    if (use_observed) {
+      const int g = params_.planner.gpus_per_instance;
+      std::vector<int> replicas(static_cast<std::size_t>(config_.p), 0);
+      int in_job = 0, kept = 0;
+      for (const placement& pl : placements_) {
+        if (pl.spare() || !cur.count(pl.instance)) continue;
+        ++replicas[static_cast<std::size_t>(pl.stage)];
+        ++in_job;
+      }
+      for (instance_id id : cur) kept += prev.count(id) ? 1 : 0;
+      provider_.observed_transitions(config_, replicas, kept * g - in_job, first.n_in * g,
+                                     observed);
+    }
     // Every liveput key the plan(s) will read, estimated in one batch before the DP runs (families
     // (N, D, P, n_out) shared, the estimator's threads used) rather than one key at a time from
-    // inside it. The values are the same either way; only the latency differs.
-    dec.keys_filled = provider_.prefill_paths(n_prev, initial.config, paths, params_.planner);
+    // inside it. The values are the same either way; only the latency differs. With an observed
+    // step 1, its key is not read: prefill from the paused configuration, which reads none.
+    dec.keys_filled = provider_.prefill_paths(
+        n_prev, use_observed ? parallel_config{} : initial.config, paths, params_.planner);
     if (params_.kind == planner_kind::stochastic) {
-      const auto st = plan::plan_stochastic(provider_, params_.planner, n_prev, initial, paths);
+      const auto st = plan::plan_stochastic(provider_, params_.planner, n_prev, initial, paths,
+                                            use_observed ? &observed : nullptr);
       step.n_before = n_prev;
       step.n_after = n1;
       step.events = first;
@@ -275,7 +299,8 @@ class controller {
       dec.plan = {step};
       dec.expected_samples = st.expected_samples;
     } else {
-      plan::plan_result r = planner_.plan(n_prev, initial, point);
+      plan::plan_result r = use_observed ? planner_.plan(n_prev, initial, point, observed)
+                                         : planner_.plan(n_prev, initial, point);
       step = r.steps.front();
       dec.expected_samples = r.expected_samples;
       dec.plan = std::move(r.steps);
