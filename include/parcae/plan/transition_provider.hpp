@@ -51,9 +51,26 @@
 
 namespace parcae::plan {
 
+/// A non-owning reference to a `void(const transition&)` callable (valid while the callable
+/// lives): how any_transition_provider passes a visitor through its type erasure, so a wrapped
+/// provider's for_each_transition reaches the planner without a copy of the target list.
+class transition_visitor {
+ public:
+  template <class F>
+  explicit transition_visitor(F& f)
+      : obj_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+        call_([](void* o, const transition& t) { (*static_cast<F*>(o))(t); }) {}
+  void operator()(const transition& t) const { call_(obj_, t); }
+
+ private:
+  void* obj_;
+  void (*call_)(void*, const transition&);
+};
+
 /// A provider behind std::function, for code that picks its provider at run time (the runtime
-/// controller, the CLI). One call per key fills a whole target list, so the erasure costs one
-/// indirect call per (step, from-configuration), not one per target.
+/// controller, the CLI). The erasure costs one indirect call per (step, from-configuration) and
+/// one per target (through transition_visitor, when the wrapped provider has
+/// for_each_transition; otherwise the target list is copied into a per-thread buffer).
 class any_transition_provider {
  public:
   using transitions_fn = std::function<void(int n_prev, parallel_config from, int n_in, int n_out,
@@ -91,6 +108,21 @@ class any_transition_provider {
                    std::vector<transition>& out) const {
     transitions_(n_prev, from, n_in, n_out, out);
   }
+  /// Calls f(transition) for each target of the key: the wrapped provider's own
+  /// for_each_transition when wrap() found one, else transitions() into a per-thread buffer.
+  template <class F>
+  void for_each_transition(int n_prev, parallel_config from, int n_in, int n_out, F&& f) const {
+    if (visit_) {
+      visit_(n_prev, from, n_in, n_out, transition_visitor(f));
+      return;
+    }
+    thread_local std::vector<transition> spare;
+    std::vector<transition> buf;  // taken from `spare` (its capacity), so a nested call is safe
+    buf.swap(spare);
+    transitions_(n_prev, from, n_in, n_out, buf);
+    for (const transition& t : buf) f(t);
+    buf.swap(spare);
+  }
   double throughput(parallel_config c) const { return throughput_(c); }
   double concurrent_restart_s(parallel_config c) const { return restart_(c); }
   /// Fills the keys a plan over each of `paths` will read, in one batch; 0 without a prefill.
@@ -117,6 +149,8 @@ class any_transition_provider {
   value_fn restart_;
   prefill_fn prefill_;
   observed_fn observed_;
+  /// Set by wrap() for a provider with for_each_transition.
+  std::function<void(int, parallel_config, int, int, transition_visitor)> visit_;
 };
 
 namespace detail {
@@ -218,14 +252,19 @@ any_transition_provider any_transition_provider::wrap(Provider provider) {
       shared->observed_transitions(from, replicas, free_gpus, joined_gpus, out);
     };
   }
-  return any_transition_provider(
+  any_transition_provider out(
       [shared](int n_prev, parallel_config from, int n_in, int n_out,
-               std::vector<transition>& out) {
-        shared->transitions(n_prev, from, n_in, n_out, out);
-      },
+               std::vector<transition>& v) { shared->transitions(n_prev, from, n_in, n_out, v); },
       [shared](parallel_config c) { return shared->throughput(c); },
       [shared](parallel_config c) { return shared->concurrent_restart_s(c); }, std::move(prefill),
       std::move(observed));
+  if constexpr (detail::has_for_each_transition<Provider>::value) {
+    out.visit_ = [shared](int n_prev, parallel_config from, int n_in, int n_out,
+                          transition_visitor v) {
+      shared->for_each_transition(n_prev, from, n_in, n_out, v);
+    };
+  }
+  return out;
 }
 
 }  // namespace parcae::plan
