@@ -47,14 +47,15 @@ inline parallel_config shrink_to_fit(parallel_config c, int slots) {
 
 /// Sample-average (hindsight) planner over K forecast paths; see the header comment.
 /// `first_step`, when not null, replaces the provider's first-step transitions on every path
-/// (dp_planner::plan's first_step: a first step that has already happened).
+/// (dp_planner::plan's first_step: a first step that has already happened). Runs on `dp` (its
+/// provider and params), whose work buffers are reused: a caller that plans every interval
+/// keeps one dp_planner instead of allocating the DP's tables per call.
 template <class Provider>
-stochastic_result plan_stochastic(const Provider& provider, const planner_params& params, int n0,
-                                  plan_state initial,
+stochastic_result plan_stochastic(dp_planner<Provider>& dp, int n0, plan_state initial,
                                   const std::vector<std::vector<availability_step>>& paths,
                                   const std::vector<transition>* first_step = nullptr) {
   const char* fn = "parcae::plan::plan_stochastic";
-  params.validate(fn);
+  const planner_params& params = dp.params();
   if (paths.empty()) throw_invalid_message(fn, "paths is empty, but must hold at least 1 path");
   for (std::size_t j = 0; j < paths.size(); ++j) {
     if (paths[j].size() != paths[0].size()) {
@@ -71,7 +72,6 @@ stochastic_result plan_stochastic(const Provider& provider, const planner_params
   const std::size_t K = paths.size();
   std::vector<std::map<std::pair<int, int>, candidate>> per_path(K);
   std::map<std::pair<int, int>, parallel_config> all;
-  dp_planner<Provider> dp(provider, params);
   for (std::size_t j = 0; j < K; ++j) {
     for (const candidate& c : dp.first_actions(n0, initial, paths[j], first_step)) {
       per_path[j][{c.target.p, c.target.d}] = c;
@@ -116,6 +116,17 @@ stochastic_result plan_stochastic(const Provider& provider, const planner_params
       out.actions.begin(), out.actions.end(),
       [&](const candidate& a, const candidate& b) { return detail::prefer(a, b, initial.config); });
   return out;
+}
+
+/// plan_stochastic on a fresh dp_planner over `provider` and `params`.
+template <class Provider>
+stochastic_result plan_stochastic(const Provider& provider, const planner_params& params, int n0,
+                                  plan_state initial,
+                                  const std::vector<std::vector<availability_step>>& paths,
+                                  const std::vector<transition>* first_step = nullptr) {
+  params.validate("parcae::plan::plan_stochastic");
+  dp_planner<Provider> dp(provider, params);
+  return plan_stochastic(dp, n0, initial, paths, first_step);
 }
 
 }  // namespace parcae::plan

@@ -286,7 +286,7 @@ class controller {
     dec.keys_filled = provider_.prefill_paths(
         n_prev, use_observed ? parallel_config{} : initial.config, paths, params_.planner);
     if (params_.kind == planner_kind::stochastic) {
-      const auto st = plan::plan_stochastic(provider_, params_.planner, n_prev, initial, paths,
+      const auto st = plan::plan_stochastic(planner_, n_prev, initial, paths,
                                             use_observed ? &observed : nullptr);
       step.n_before = n_prev;
       step.n_after = n1;

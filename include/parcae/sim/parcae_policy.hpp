@@ -243,8 +243,7 @@ class parcae_policy final : public policy {
         if (known) path.insert(path.begin(), first);
         provider_->prefill(v.n_before, v.current, path, planner_params_);
       }
-      return plan::plan_stochastic(*provider_, planner_params_, v.n_before, initial, paths)
-          .first.target;
+      return plan::plan_stochastic(*planner_, v.n_before, initial, paths).first.target;
     }
     std::vector<plan::availability_step> steps;
     if (known) steps.push_back(first);
