@@ -190,9 +190,9 @@ TEST_CASE("exact estimator equals full enumeration of preemption sets (N <= 12)"
     int n, d, p, g;
   };
   // The last three have g >= P, where instances of different residues i*g mod P share a class.
-  const std::vector<layout_case> cases{{12, 2, 4, 1}, {12, 3, 4, 1}, {10, 1, 7, 1}, {9, 2, 3, 1},
-                                       {12, 1, 12, 1}, {6, 2, 5, 2}, {5, 3, 3, 2}, {4, 2, 5, 3},
-                                       {6, 1, 2, 2},  {5, 3, 2, 2}, {4, 2, 3, 4}};
+  const std::vector<layout_case> cases{{12, 2, 4, 1},  {12, 3, 4, 1}, {10, 1, 7, 1}, {9, 2, 3, 1},
+                                       {12, 1, 12, 1}, {6, 2, 5, 2},  {5, 3, 3, 2},  {4, 2, 5, 3},
+                                       {6, 1, 2, 2},   {5, 3, 2, 2},  {4, 2, 3, 4}};
   const auto cost = make_stateless_cost(mixed_cost{});
   int checked = 0;
   for (const auto& c : cases) {

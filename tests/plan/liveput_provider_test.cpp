@@ -114,11 +114,12 @@ TEST_CASE("liveput_provider: observed transitions average to the exact liveput e
   // observed first step to the table it replaces.
   auto& f = fx();
   const int g = 1;
-  for (const lp::key k : {lp::key{12, 2, 6, 0, 2}, lp::key{13, 2, 6, 1, 3}, lp::key{12, 1, 8, 2, 1}}) {
+  for (const lp::key k :
+       {lp::key{12, 2, 6, 0, 2}, lp::key{13, 2, 6, 1, 3}, lp::key{12, 1, 8, 2, 1}}) {
     CAPTURE(lp::to_string(k));
     const lp::entry& e = f.table->get(k);
-    const auto cost_table =
-        parcae::perf::make_migration_cost_table(f.profile, k.config(), parcae::perf::migration_options{});
+    const auto cost_table = parcae::perf::make_migration_cost_table(
+        f.profile, k.config(), parcae::perf::migration_options{});
     std::map<parallel_config, std::pair<double, double>> sum;  // feasible count, summed cost
     int sets = 0;
     std::vector<int> lost(static_cast<std::size_t>(k.n_out));
@@ -206,12 +207,9 @@ TEST_CASE("liveput_provider: bad input") {
                        parcae::invalid_argument);
   CHECK_THROWS_AS(f.provider.observed_transitions({2, 6}, {2, 2, 3, 2, 2, 2}, 0, 0, out),
                   parcae::invalid_argument);
-  CHECK_THROWS_AS(f.provider.observed_transitions({2, 6}, r, -1, 0, out),
-                  parcae::invalid_argument);
-  CHECK_THROWS_AS(f.provider.observed_transitions({2, 6}, r, 0, -2, out),
-                  parcae::invalid_argument);
-  CHECK_THROWS_AS(f.provider.observed_transitions({0, 0}, r, 0, 0, out),
-                  parcae::invalid_argument);
+  CHECK_THROWS_AS(f.provider.observed_transitions({2, 6}, r, -1, 0, out), parcae::invalid_argument);
+  CHECK_THROWS_AS(f.provider.observed_transitions({2, 6}, r, 0, -2, out), parcae::invalid_argument);
+  CHECK_THROWS_AS(f.provider.observed_transitions({0, 0}, r, 0, 0, out), parcae::invalid_argument);
   CHECK_THROWS_AS(f.provider.observed_transitions({2, 999}, r, 0, 0, out),
                   parcae::invalid_argument);
   // From the paused configuration: the resume costs of what fits.

@@ -83,8 +83,8 @@ inline const std::vector<double>& log_factorials(int n) {
 
 /// Calls f(survivors, probability) for every loss vector of the uniform model, in a fixed order.
 template <class F>
-void for_each_loss_vector(const instance_layout& layout, int n_out,
-                          const instance_classes& classes, F&& f) {
+void for_each_loss_vector(const instance_layout& layout, int n_out, const instance_classes& classes,
+                          F&& f) {
   const std::vector<instance_group>& groups = classes.groups;
   const std::vector<double>& log_fact = log_factorials(layout.n);
   auto log_choose = [&](int a, int b) {

@@ -153,9 +153,8 @@ class migration_plan {
     g.prefix = grow_doubles(up + 1);
     int left[max_stages];
     for (int st = 0; st < P; ++st) left[st] = D;
-    const double missing = detail::pipeline_greedy(t, bounds, p, left, 0, p, 0.0,
-                                                   ints_.data() + g.choice,
-                                                   doubles_.data() + g.prefix);
+    const double missing = detail::pipeline_greedy(
+        t, bounds, p, left, 0, p, 0.0, ints_.data() + g.choice, doubles_.data() + g.prefix);
     doubles_[g.prefix + up] = missing;
     g.full_missing_ms = t.p2p.cost_ms(missing * t.state_bytes_per_param);
     // Preference lists: the old stages best_overlapping_stage scans, stably sorted by what they

@@ -166,10 +166,11 @@ struct has_for_each_transition<
 template <class P, class = void>
 struct has_observed_transitions : std::false_type {};
 template <class P>
-struct has_observed_transitions<
-    P, std::void_t<decltype(std::declval<const P&>().observed_transitions(
-           parallel_config{}, std::declval<const std::vector<int>&>(), 0, 0,
-           std::declval<std::vector<transition>&>()))>> : std::true_type {};
+struct has_observed_transitions<P,
+                                std::void_t<decltype(std::declval<const P&>().observed_transitions(
+                                    parallel_config{}, std::declval<const std::vector<int>&>(), 0,
+                                    0, std::declval<std::vector<transition>&>()))>>
+    : std::true_type {};
 
 template <class P, class = void>
 struct has_prefill_paths : std::false_type {};
@@ -253,8 +254,9 @@ any_transition_provider any_transition_provider::wrap(Provider provider) {
     };
   }
   any_transition_provider out(
-      [shared](int n_prev, parallel_config from, int n_in, int n_out,
-               std::vector<transition>& v) { shared->transitions(n_prev, from, n_in, n_out, v); },
+      [shared](int n_prev, parallel_config from, int n_in, int n_out, std::vector<transition>& v) {
+        shared->transitions(n_prev, from, n_in, n_out, v);
+      },
       [shared](parallel_config c) { return shared->throughput(c); },
       [shared](parallel_config c) { return shared->concurrent_restart_s(c); }, std::move(prefill),
       std::move(observed));
