@@ -33,7 +33,6 @@
 // read back, so a liveput table is looked up once per key and decision, not three times.
 
 #include <algorithm>
-#include <cmath>
 #include <vector>
 
 #include "parcae/core/errors.hpp"
@@ -246,11 +245,7 @@ class dp_planner {
 
   /// Index of a provider target usable in step k+1 (0-based k), or -1; validates the entry.
   int target_index(int k, const transition& tr) const {
-    // The valid case inline (this runs for every transition of every reachable state); the
-    // check that builds the message only for a bad one.
-    if (!(tr.prob >= 0.0 && tr.prob <= 1.0 && tr.cost_s >= 0.0 && tr.cost_s < INFINITY)) {
-      detail::check_transition(fn_, tr);
-    }
+    detail::check_transition(fn_, tr);
     const int ti = space_.index(tr.target);
     if (ti <= 0 || !params_.fits(tr.target, n_[static_cast<std::size_t>(k) + 1])) return -1;
     return ti;

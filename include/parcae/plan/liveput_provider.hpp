@@ -74,10 +74,7 @@ class liveput_provider {
   void for_each_transition(int n_prev, parallel_config from, int n_in, int n_out, F&& f) const {
     const long long gpus = static_cast<long long>(n_prev + n_in - n_out) * g_;
     if (from.paused()) {
-      for (const auto& c : candidates_) {
-        const double s = resume_s_.at(c.config);
-        if (c.config.size() <= gpus && s >= 0.0) f(transition{c.config, 1.0, s});
-      }
+      for_each_resume(gpus, f);
       return;
     }
     const liveput::entry& e = table_->get(liveput::key{n_prev, from.d, from.p, n_in, n_out});
@@ -99,11 +96,8 @@ class liveput_provider {
     out.clear();
     if (from.paused()) {
       check_at_most(fn, "replicas.size()", replicas.size(), std::size_t{0});
-      const long long gpus = static_cast<long long>(free_gpus) + joined_gpus;
-      for (const auto& c : candidates_) {
-        const double r = resume_s_.at(c.config);
-        if (c.config.size() <= gpus && r >= 0.0) out.push_back(transition{c.config, 1.0, r});
-      }
+      for_each_resume(static_cast<long long>(free_gpus) + joined_gpus,
+                      [&out](const transition& t) { out.push_back(t); });
       return;
     }
     check_at_least(fn, "from.d", from.d, 1);
@@ -190,6 +184,16 @@ class liveput_provider {
   int gpus_per_instance() const { return g_; }
 
  private:
+  /// f(transition) for resuming from the paused configuration into each candidate that fits on
+  /// `gpus` GPUs and can resume (probability 1, the checkpoint reload's cost).
+  template <class F>
+  void for_each_resume(long long gpus, F&& f) const {
+    for (const auto& c : candidates_) {
+      const double s = resume_s_.at(c.config);
+      if (c.config.size() <= gpus && s >= 0.0) f(transition{c.config, 1.0, s});
+    }
+  }
+
   void add_keys(const char* fn, int n0, parallel_config initial,
                 const std::vector<availability_step>& steps, const planner_params& params,
                 std::vector<liveput::key>& keys) const {

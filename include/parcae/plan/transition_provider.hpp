@@ -216,7 +216,9 @@ inline step_outcome step_result(double interval_s, double prob, double charged_s
   return {0.0, -r};
 }
 
-inline void check_transition(const char* function, const transition& t) {
+/// The message of a transition check_transition rejects (kept out of line: building it is the
+/// only heavy part of the check).
+[[noreturn]] inline void throw_bad_transition(const char* function, const transition& t) {
   if (!(t.prob >= 0.0 && t.prob <= 1.0)) {
     throw_invalid(function, "provider transition " + to_string(t.target) + ".prob", t.prob,
                   "in [0, 1]");
@@ -225,6 +227,14 @@ inline void check_transition(const char* function, const transition& t) {
     throw_invalid(function, "provider transition " + to_string(t.target) + ".cost_s", t.cost_s,
                   "finite and >= 0");
   }
+  throw_invalid_message(function, "provider transition is invalid");  // not reached
+}
+
+/// Rejects a transition with prob outside [0, 1] or a cost that is negative or not finite. Runs
+/// for every transition the planners read, so the valid case is a few comparisons inline.
+inline void check_transition(const char* function, const transition& t) {
+  if (t.prob >= 0.0 && t.prob <= 1.0 && t.cost_s >= 0.0 && t.cost_s < INFINITY) return;
+  throw_bad_transition(function, t);
 }
 
 inline void check_rate(const char* function, const char* what, parallel_config c, double v) {

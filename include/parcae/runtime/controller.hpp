@@ -229,6 +229,26 @@ class controller {
     if (hooks_.log) hooks_.log(line);
   }
 
+  /// Step 1's transitions from the survivors of the running configuration among `cur` (the
+  /// usable instances now; `prev` = those of the last decision), when the provider can cost an
+  /// observed step and a configuration runs. False: plan step 1 from the liveput key instead.
+  bool observed_first_step(const std::set<instance_id>& prev, const std::set<instance_id>& cur,
+                           std::vector<plan::transition>& out) const {
+    if (!provider_.has_observed() || config_.paused()) return false;
+    const int g = params_.planner.gpus_per_instance;
+    std::vector<int> replicas(static_cast<std::size_t>(config_.p), 0);
+    int in_job = 0, kept = 0;
+    for (const placement& pl : placements_) {
+      if (pl.spare() || !cur.count(pl.instance)) continue;
+      ++replicas[static_cast<std::size_t>(pl.stage)];
+      ++in_job;
+    }
+    for (instance_id id : cur) kept += prev.count(id) ? 1 : 0;
+    const int joined = static_cast<int>(cur.size()) - kept;
+    provider_.observed_transitions(config_, replicas, kept * g - in_job, joined * g, out);
+    return true;
+  }
+
   void decide(trigger cause, double deadline_s) {
     std::vector<instance_id> usable;
     for (instance_id id : alive_) {
@@ -265,20 +285,7 @@ class controller {
     // those transitions (exact for this step) instead of the liveput key's expectation over every
     // way n_out instances could have left, whose enumeration is the costliest key of a decision.
     std::vector<plan::transition> observed;
-    const bool use_observed = provider_.has_observed() && !config_.paused();
-    if (use_observed) {
-      const int g = params_.planner.gpus_per_instance;
-      std::vector<int> replicas(static_cast<std::size_t>(config_.p), 0);
-      int in_job = 0, kept = 0;
-      for (const placement& pl : placements_) {
-        if (pl.spare() || !cur.count(pl.instance)) continue;
-        ++replicas[static_cast<std::size_t>(pl.stage)];
-        ++in_job;
-      }
-      for (instance_id id : cur) kept += prev.count(id) ? 1 : 0;
-      provider_.observed_transitions(config_, replicas, kept * g - in_job, first.n_in * g,
-                                     observed);
-    }
+    const bool use_observed = observed_first_step(prev, cur, observed);
     // Every liveput key the plan(s) will read, estimated in one batch before the DP runs (families
     // (N, D, P, n_out) shared, the estimator's threads used) rather than one key at a time from
     // inside it. The values are the same either way; only the latency differs. With an observed
