@@ -212,6 +212,19 @@ TEST_CASE("liveput_provider: bad input") {
   CHECK_THROWS_AS(f.provider.observed_transitions({0, 0}, r, 0, 0, out), parcae::invalid_argument);
   CHECK_THROWS_AS(f.provider.observed_transitions({2, 999}, r, 0, 0, out),
                   parcae::invalid_argument);
+  // A type-erased provider without observed_transitions says so, and calling it anyway throws.
+  const parcae::plan::any_transition_provider bare(
+      [&f](int n, parallel_config c, int in, int o, std::vector<parcae::plan::transition>& v) {
+        f.provider.transitions(n, c, in, o, v);
+      },
+      [&f](parallel_config c) { return f.provider.throughput(c); },
+      [&f](parallel_config c) { return f.provider.concurrent_restart_s(c); });
+  CHECK(!bare.has_observed());
+  CHECK_THROWS_WITH_AS(bare.observed_transitions({2, 6}, r, 0, 0, out),
+                       "parcae::plan::any_transition_provider::observed_transitions: the provider "
+                       "has no observed_transitions (check has_observed())",
+                       parcae::invalid_argument);
+  CHECK(parcae::plan::any_transition_provider::wrap(f.provider).has_observed());
   // From the paused configuration: the resume costs of what fits.
   f.provider.observed_transitions({0, 0}, {}, 6, 2, out);
   for (const auto& t : out) CHECK(t.target.size() <= 8);
