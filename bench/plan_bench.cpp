@@ -128,6 +128,7 @@ void BM_decision_lazy_n32_g1(benchmark::State& state) {
 }
 void BM_decision_warm_n32_g1(benchmark::State& state) { run_decision(state, small(), false); }
 void BM_decision_warm_n128_g8(benchmark::State& state) { run_decision(state, large(), false); }
+void BM_decision_cold_n128_g8(benchmark::State& state) { run_decision(state, large(), true); }
 
 void BM_brute_force_n32_g1(benchmark::State& state) {
   fixture& f = small();
@@ -164,4 +165,5 @@ BENCHMARK(BM_decision_cold_n32_g1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decision_lazy_n32_g1)->ArgName("H")->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decision_warm_n128_g8)->ArgName("H")->Arg(30)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_decision_cold_n128_g8)->ArgName("H")->Arg(30)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

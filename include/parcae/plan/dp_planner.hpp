@@ -27,10 +27,11 @@
 // smaller p, then the smaller d.
 //
 // Cost: O(H * |R| * |targets|) transitions, |R| = configurations reachable at a step (at most
-// the provider's targets, plus pausing), and ONE provider call per reachable (step,
-// configuration): the forward reachability pass resolves each transition (validated, target
-// indexed, dropped when it does not fit) into a flat cache that the backward pass and the plan
-// read back, so a liveput table is looked up once per key and decision, not three times.
+// the provider's targets, plus pausing), and at most ONE provider call per key: the forward
+// reachability pass resolves each transition (validated, target indexed, dropped when it does not
+// fit) into a flat cache that the backward pass and the plan read back, and steps with the same
+// (N, n_in, n_out) share it (classify_steps), so a liveput table is looked up once per key and
+// decision. The provider's transitions must depend only on the call's arguments during a plan.
 
 #include <algorithm>
 #include <vector>
@@ -188,11 +189,18 @@ class dp_planner {
     tr_begin_.assign(cells, 0);
     tr_end_.assign(cells, 0);
     tr_.clear();
+    classify_steps(first_step != nullptr);
+    resolved_.assign(static_cast<std::size_t>(n_classes_) * static_cast<std::size_t>(C), 0);
     for (int k = 0; k < horizon_; ++k) {
       const bool last = k + 1 == horizon_;
       if (!last) reach_[at(k + 1, 0)] = 1;
       for (int ci = 0; ci < C; ++ci) {
-        if (reach_[at(k, ci)]) resolve(k, ci, last, k == 0 ? first_step : nullptr);
+        if (!reach_[at(k, ci)]) continue;
+        resolve(k, ci, k == 0 ? first_step : nullptr);
+        if (last) continue;
+        for (std::size_t x = tr_begin_[at(k, ci)]; x < tr_end_[at(k, ci)]; ++x) {
+          reach_[at(k + 1, tr_[x].t)] = 1;
+        }
       }
     }
     // Backward pass over the states after steps H-1 .. 1 (the state before step 1 is `initial`,
@@ -222,17 +230,49 @@ class dp_planner {
     }
   }
 
-  /// Asks the provider for the transitions of state (k, ci) once and keeps those usable in step
-  /// k+1 (0-based k) in tr_; unless `last`, marks their targets reachable after step k+1.
-  /// `given`, when not null, replaces the provider's transitions (plan()'s first_step).
-  void resolve(int k, int ci, bool last, const std::vector<transition>* given) {
+  /// Groups the steps that read the same transitions: the provider's transitions from a
+  /// configuration depend only on (N_{k-1}, n_in, n_out) (the liveput key, §1.4), and so does the
+  /// filter on N_k, so steps with the same triple share one resolved list per configuration. A
+  /// forecast with repeated events (the naive forecast's quiet steps, a periodic horizon) then asks
+  /// the provider, validates and copies each list once instead of once per step. A given first step
+  /// is a class of its own.
+  void classify_steps(bool given_first) {
+    step_class_.assign(static_cast<std::size_t>(horizon_), 0);
+    n_classes_ = 0;
+    for (int k = 0; k < horizon_; ++k) {
+      const auto uk = static_cast<std::size_t>(k);
+      int c = -1;
+      if (!(k == 0 && given_first)) {
+        for (int j = given_first ? 1 : 0; j < k && c < 0; ++j) {
+          const auto uj = static_cast<std::size_t>(j);
+          if (n_[uj] == n_[uk] && steps_[uj].n_in == steps_[uk].n_in &&
+              steps_[uj].n_out == steps_[uk].n_out) {
+            c = step_class_[uj];
+          }
+        }
+      }
+      step_class_[uk] = c >= 0 ? c : n_classes_++;
+    }
+  }
+
+  /// Points state (k, ci)'s transition range at its step class's resolved list, asking the
+  /// provider (once per class and configuration) for the transitions usable in step k+1 (0-based
+  /// k). `given`, when not null, replaces the provider's transitions (plan()'s first_step).
+  void resolve(int k, int ci, const std::vector<transition>* given) {
+    const std::size_t slot = static_cast<std::size_t>(step_class_[static_cast<std::size_t>(k)]) *
+                                 static_cast<std::size_t>(space_.size()) +
+                             static_cast<std::size_t>(ci);
+    if (resolved_[slot] != 0) {  // resolved for an earlier step of the class
+      const std::size_t from = resolved_[slot] - 1;
+      tr_begin_[at(k, ci)] = tr_begin_[from];
+      tr_end_[at(k, ci)] = tr_end_[from];
+      return;
+    }
     const auto& ev = steps_[static_cast<std::size_t>(k)];
     tr_begin_[at(k, ci)] = tr_.size();
     auto keep = [&](const transition& tr) {
       const int ti = target_index(k, tr);
-      if (ti <= 0) return;
-      tr_.push_back({ti, tr.prob, tr.cost_s});
-      if (!last) reach_[at(k + 1, ti)] = 1;
+      if (ti > 0) tr_.push_back({ti, tr.prob, tr.cost_s});
     };
     if (given != nullptr) {
       for (const transition& tr : *given) keep(tr);
@@ -241,6 +281,7 @@ class dp_planner {
                                 ev.n_out, buf_, keep);
     }
     tr_end_[at(k, ci)] = tr_.size();
+    resolved_[slot] = at(k, ci) + 1;
   }
 
   /// Index of a provider target usable in step k+1 (0-based k), or -1; validates the entry.
@@ -315,6 +356,9 @@ class dp_planner {
   std::vector<std::size_t> zc_begin_, zc_end_, tr_begin_, tr_end_;
   std::vector<resolved> tr_;  ///< transitions of each reachable (step, state), see resolve()
   std::vector<unsigned char> reach_;
+  std::vector<int> step_class_;  ///< steps reading the same transitions, see classify_steps
+  int n_classes_ = 0;
+  std::vector<std::size_t> resolved_;  ///< per (class, configuration): resolved cell + 1, or 0
   std::vector<zero_cost> zc_;
   std::vector<transition> buf_;
   std::vector<candidate> cand_;
