@@ -88,8 +88,12 @@ inline std::vector<target_info> reachable_targets(const std::vector<target_info>
   for (const auto& c : candidates) {
     if (!c.config.paused() && c.config.size() <= n_after * g) out.push_back(c);
   }
-  std::sort(out.begin(), out.end(),
-            [](const target_info& a, const target_info& b) { return a.config < b.config; });
+  auto by_config = [](const target_info& a, const target_info& b) { return a.config < b.config; };
+  // Backends keep their candidates sorted, so the sort is usually skipped (it cost more than
+  // evaluating a key with no preemption).
+  if (!std::is_sorted(out.begin(), out.end(), by_config)) {
+    std::sort(out.begin(), out.end(), by_config);
+  }
   return out;
 }
 

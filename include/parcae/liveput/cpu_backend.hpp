@@ -2,6 +2,7 @@
 // The CPU backend of the liveput table: the exact estimator (uniform model) and the multi-threaded
 // Monte-Carlo estimator (any model) behind the backend interface.
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -69,6 +70,11 @@ class cpu_backend final : public backend {
       throw_invalid(f, "params.kind", std::string("exact"),
                     "monte_carlo or automatic for a non-uniform preemption model");
     }
+    // Sorted by (p, d) once, the order of every entry's targets, so that reachable_targets and
+    // the cost batches do not sort them again for every key.
+    std::stable_sort(
+        candidates_.begin(), candidates_.end(),
+        [](const target_info& a, const target_info& b) { return a.config < b.config; });
     if (params_.bind_up_front) {
       for (const target_info& c : candidates_) {
         if (c.config.d >= 1 && c.config.p >= 1) (void)cost_.bind(c.config);
@@ -103,6 +109,9 @@ class cpu_backend final : public backend {
                 params_.kind == estimator_kind::automatic) {
               mc_keys.push_back(keys[fam.positions[j]]);
               mc_pos.push_back(fam.positions[j]);
+            } else if (std::count(fam.members.begin() + static_cast<std::ptrdiff_t>(j) + 1,
+                                  fam.members.end(), fam.members[j]) == 0) {
+              out[fam.positions[j]] = std::move(e);  // its last use (a key listed once, usually)
             } else {
               out[fam.positions[j]] = e;
             }

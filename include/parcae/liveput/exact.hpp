@@ -55,9 +55,10 @@ namespace detail {
 /// astronomically large, and is only compared with a limit).
 inline double count_loss_vectors(const std::vector<instance_group>& groups, int n_out) {
   std::vector<double> ways(static_cast<std::size_t>(n_out) + 1, 0.0);
+  std::vector<double> next(ways.size());
   ways[0] = 1.0;
   for (const auto& g : groups) {
-    std::vector<double> next(ways.size(), 0.0);
+    std::fill(next.begin(), next.end(), 0.0);
     for (int j = 0; j <= n_out; ++j) {
       if (ways[static_cast<std::size_t>(j)] == 0.0) continue;
       for (int k = 0; k <= g.size && j + k <= n_out; ++k) {
@@ -141,22 +142,24 @@ std::vector<entry> estimate_exact_family(int n, parallel_config old, int n_out,
   const instance_layout layout{n, old.d, old.p, g};
 
   std::vector<entry> out(n_ins.size());
-  // One evaluation slot per (n_in, target).
-  struct slot {
-    std::size_t entry_index;
-    sample_context ctx;
-    target_info target;
-    double prob = 0.0;
-    double cost = 0.0;
-  };
-  std::vector<slot> slots;
+  // One evaluation slot per (n_in, target); slot k belongs to entry owner[k].
+  std::vector<cost_slot> cost_slots;
+  std::vector<const target_info*> slot_target;
+  std::vector<std::size_t> owner;
   for (std::size_t e = 0; e < n_ins.size(); ++e) {
     const sample_context ctx{n, old.d, old.p, n_ins[e], n_out, g};
     out[e].method = method::exact;
     out[e].interval_s = params.interval_s;
-    const auto targets = reachable_targets(candidates, ctx.n_after(), g);
-    if (targets.empty()) out[e].status = entry_status::no_target;
-    for (const auto& t : targets) slots.push_back(slot{e, ctx, t});
+    std::size_t fitting = 0;
+    for (const target_info& t : candidates) {
+      if (t.config.paused() || t.config.size() > ctx.n_after() * g) continue;
+      cost_slots.push_back(cost_slot{ctx, t.config});
+      slot_target.push_back(&t);
+      owner.push_back(e);
+      ++fitting;
+    }
+    if (fitting == 0) out[e].status = entry_status::no_target;
+    out[e].targets.reserve(fitting);
   }
   const auto bound = cost.bind(old);
   const detail::instance_classes classes = detail::instance_groups(layout);
@@ -168,29 +171,38 @@ std::vector<entry> estimate_exact_family(int n, parallel_config old, int n_out,
     }
     return out;
   }
-  std::vector<cost_slot> cost_slots;
-  cost_slots.reserve(slots.size());
-  for (const auto& sl : slots) cost_slots.push_back(cost_slot{sl.ctx, sl.target.config});
+  const std::size_t n_slots = cost_slots.size();
   const auto evaluate = detail::make_evaluator(bound, cost_slots);
-  std::vector<migration_sample> m(slots.size());
+  std::vector<migration_sample> m(n_slots);
+  std::vector<double> prob(n_slots, 0.0), cost_sum(n_slots, 0.0);
   double total = 0.0;
   detail::for_each_loss_vector(layout, n_out, classes, [&](const survivors& s, double w) {
     total += w;
     evaluate(s, m.data());
-    for (std::size_t k = 0; k < slots.size(); ++k) {
+    for (std::size_t k = 0; k < n_slots; ++k) {
       if (m[k].feasible) {
-        slots[k].prob += w;
-        slots[k].cost += w * m[k].cost_ms;
+        prob[k] += w;
+        cost_sum[k] += w * m[k].cost_ms;
       }
     }
   });
   for (auto& e : out) e.states = static_cast<std::int64_t>(states);
-  for (auto& e : out) e.targets.reserve(slots.size());
-  for (const auto& sl : slots) {
-    const double prob = std::min(1.0, sl.prob / total);
-    const double mean = sl.prob > 0.0 ? sl.cost / sl.prob : 0.0;
-    out[sl.entry_index].targets.push_back(
-        make_estimate(sl.target, prob, 0.0, mean, 0.0, params.interval_s));
+  // Candidates are taken in their order; an entry lists its targets sorted by (p, d).
+  const bool sorted = std::is_sorted(
+      candidates.begin(), candidates.end(),
+      [](const target_info& a, const target_info& b) { return a.config < b.config; });
+  for (std::size_t k = 0; k < n_slots; ++k) {
+    const double pr = std::min(1.0, prob[k] / total);
+    const double mean = prob[k] > 0.0 ? cost_sum[k] / prob[k] : 0.0;
+    out[owner[k]].targets.push_back(
+        make_estimate(*slot_target[k], pr, 0.0, mean, 0.0, params.interval_s));
+  }
+  if (!sorted) {
+    for (auto& e : out) {
+      std::stable_sort(
+          e.targets.begin(), e.targets.end(),
+          [](const target_estimate& a, const target_estimate& b) { return a.target < b.target; });
+    }
   }
   return out;
 }

@@ -147,9 +147,12 @@ class migration_batch {
                                    restart_cost_ms(t, c, restart_kind::add),
                                    restart_cost_ms(t, c, restart_kind::remove)});
     }
-    std::stable_sort(plans_.begin(), plans_.end(), [](const target_plan& a, const target_plan& b) {
+    auto by_depth = [](const target_plan& a, const target_plan& b) {
       return a.config.p < b.config.p;
-    });
+    };
+    if (!std::is_sorted(plans_.begin(), plans_.end(), by_depth)) {  // callers usually sort
+      std::stable_sort(plans_.begin(), plans_.end(), by_depth);
+    }
     for (std::size_t k = 0; k < plans_.size();) {
       depth_group g;
       g.p = plans_[k].config.p;
