@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
+#include <tuple>
 #include <vector>
 
 #include "parcae/plan/brute_force.hpp"
@@ -169,6 +171,50 @@ TEST_CASE("dp: value equals brute force exactly on random landscapes (N <= 12, H
   CHECK(cases == 60);
   CHECK(migrating_firsts > 0);  // the landscapes exercise long migrations ...
   CHECK(paused > 0);            // ... and pausing
+}
+
+namespace {
+// random_provider that counts the calls per key (the provider concept's transitions()).
+struct counting_provider {
+  random_provider inner;
+  mutable std::map<std::tuple<int, int, int, int, int>, int> calls;
+  void transitions(int n_prev, parallel_config from, int n_in, int n_out,
+                   std::vector<transition>& out) const {
+    ++calls[{n_prev, from.d, from.p, n_in, n_out}];
+    inner.transitions(n_prev, from, n_in, n_out, out);
+  }
+  double throughput(parallel_config c) const { return inner.throughput(c); }
+  double concurrent_restart_s(parallel_config c) const { return inner.concurrent_restart_s(c); }
+};
+}  // namespace
+
+TEST_CASE("dp: steps with the same (N, n_in, n_out) ask the provider once per configuration") {
+  counting_provider prov;
+  prov.inner.seed = 11;
+  prov.inner.cost_scale = 1.5;  // some migrations outlast the interval
+  // A preemption from 6 instances at steps 1 and 5, quiet steps on 6 at steps 3 and 4: steps 1
+  // and 5 share (6, 0, 1), steps 3 and 4 share (6, 0, 0). N: 6 -> 5 -> 6 -> 6 -> 6 -> 5.
+  const std::vector<availability_step> steps = {{0, 1}, {1, 0}, {0, 0}, {0, 0}, {0, 1}};
+  const planner_params params = small_params(1, 4);
+  parcae::plan::dp_planner<counting_provider> dp(prov, params);
+  const plan_state init{{2, 3}, 0.0};
+  const auto r = dp.plan(6, init, steps);
+  const auto bf = parcae::plan::plan_brute_force(prov.inner, params, 6, init, steps);
+  CHECK(r.expected_samples == bf.expected_samples);
+  CHECK(r.first() == bf.first.target);
+  REQUIRE(!prov.calls.empty());
+  bool shared_step = false;
+  for (const auto& [key, n] : prov.calls) {
+    CHECK(n == 1);
+    shared_step = shared_step || (std::get<0>(key) == 6 && std::get<3>(key) == 0 &&
+                                  std::get<4>(key) == 1 && std::get<2>(key) != 3);
+  }
+  CHECK(shared_step);  // step 5 reads (6, D, P, 0, 1) for states other than step 1's (2,3)
+  // Planning again with the same planner: the same answer, each key asked once more.
+  prov.calls.clear();
+  const auto again = dp.plan(6, init, steps);
+  CHECK(again.expected_samples == r.expected_samples);
+  for (const auto& kv : prov.calls) CHECK(kv.second == 1);
 }
 
 TEST_CASE("dp: respects capacity, pipeline bounds and excluded depths") {
