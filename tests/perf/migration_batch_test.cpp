@@ -1,6 +1,6 @@
 // migration_batch: the same results as migration_cost_ms, bit for bit, on every survivor vector
-// and every target of several tables (the replay of the recorded greedy run is exact), and its
-// input checks.
+// and every target of several tables (the replay of the recorded greedy run is exact); its
+// expectation sums equal the sums of those results (to rounding); its input checks.
 #include <doctest/doctest.h>
 
 #include <memory>
@@ -32,6 +32,8 @@ struct comparison {
   long long cases = 0;
   long long mismatches = 0;
   long long replayed = 0;  // pipeline results that differ from the no-loss result (resumed runs)
+  long long sums = 0;      // targets whose expectation sums were compared
+  long long sum_mismatches = 0;
 };
 
 // Every survivor vector in [0, D]^P with free GPUs in {0, 1, 3}; targets: every (d, p) with
@@ -53,10 +55,21 @@ void compare_exhaustively(const model_profile& m, parallel_config old, state_rec
   std::vector<int> all(static_cast<std::size_t>(old.p), old.d);
   batch.evaluate(all.data(), 0, full.data());
   std::vector<int> r(static_cast<std::size_t>(old.p), 0);
+  // migration_batch::expectation over every summary, with uneven weights, against the sums of
+  // evaluate()'s results.
+  migration_batch::expectation sums(batch);
+  std::vector<double> want_weight(targets.size(), 0.0), want_cost(targets.size(), 0.0);
+  double w = 0.5;
   for (;;) {
     for (int free_gpus : {0, 1, 3}) {
       batch.evaluate(r.data(), free_gpus, got.data());
+      w = w < 4.0 ? w * 1.37 : 0.5;
+      sums.add(r.data(), free_gpus, w);
       for (std::size_t i = 0; i < targets.size(); ++i) {
+        if (got[i].type != migration_type::infeasible) {
+          want_weight[i] += w;
+          want_cost[i] += w * got[i].cost_ms;
+        }
         const migration_result want =
             migration_cost_ms(*t, r.data(), free_gpus, targets[i].joined_gpus, targets[i].config);
         if (got[i].type != want.type ||
@@ -74,6 +87,14 @@ void compare_exhaustively(const model_profile& m, parallel_config old, state_rec
     while (i < r.size() && r[i] == old.d) r[i++] = 0;
     if (i == r.size()) break;
     ++r[i];
+  }
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    double weight = 0.0, cost = 0.0;
+    sums.result(i, weight, cost);
+    const bool same = weight == doctest::Approx(want_weight[i]).epsilon(1e-12) &&
+                      cost == doctest::Approx(want_cost[i]).epsilon(1e-12);
+    c.sum_mismatches += same ? 0 : 1;
+    ++c.sums;
   }
 }
 
@@ -97,6 +118,8 @@ TEST_CASE("migration_batch equals migration_cost_ms bit for bit") {
   CHECK(c.cases > 3000000);
   CHECK(c.replayed > 10000);  // the replay path is exercised, not only the recorded full run
   CHECK(c.mismatches == 0);
+  CHECK(c.sums > 1000);
+  CHECK(c.sum_mismatches == 0);
 }
 
 TEST_CASE("migration_batch: the checked form and the worked example") {

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include <boost/math/special_functions/gamma.hpp>
@@ -173,19 +174,28 @@ std::vector<entry> estimate_exact_family(int n, parallel_config old, int n_out,
   }
   const std::size_t n_slots = cost_slots.size();
   const auto evaluate = detail::make_evaluator(bound, cost_slots);
-  std::vector<migration_sample> m(n_slots);
   std::vector<double> prob(n_slots, 0.0), cost_sum(n_slots, 0.0);
   double total = 0.0;
-  detail::for_each_loss_vector(layout, n_out, classes, [&](const survivors& s, double w) {
-    total += w;
-    evaluate(s, m.data());
-    for (std::size_t k = 0; k < n_slots; ++k) {
-      if (m[k].feasible) {
-        prob[k] += w;
-        cost_sum[k] += w * m[k].cost_ms;
+  if constexpr (detail::has_expectation<std::decay_t<decltype(evaluate)>>::value) {
+    auto sums = evaluate.make_expectation();
+    detail::for_each_loss_vector(layout, n_out, classes, [&](const survivors& s, double w) {
+      total += w;
+      sums.add(s, w);
+    });
+    for (std::size_t k = 0; k < n_slots; ++k) sums.result(k, prob[k], cost_sum[k]);
+  } else {
+    std::vector<migration_sample> m(n_slots);
+    detail::for_each_loss_vector(layout, n_out, classes, [&](const survivors& s, double w) {
+      total += w;
+      evaluate(s, m.data());
+      for (std::size_t k = 0; k < n_slots; ++k) {
+        if (m[k].feasible) {
+          prob[k] += w;
+          cost_sum[k] += w * m[k].cost_ms;
+        }
       }
-    }
-  });
+    });
+  }
   for (auto& e : out) e.states = static_cast<std::int64_t>(states);
   // Candidates are taken in their order; an entry lists its targets sorted by (p, d).
   const bool sorted = std::is_sorted(

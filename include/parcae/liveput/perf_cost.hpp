@@ -49,6 +49,21 @@ class perf_cost_batch {
     });
   }
 
+  /// Weighted sums per slot over many survivor summaries (the exact estimator's expectation,
+  /// detail/evaluator.hpp): add(s, w), then result(k, feasible_weight, cost_sum_ms).
+  class expectation {
+   public:
+    explicit expectation(const perf_cost_batch& b) : sums_(b.batch_) {}
+    void add(const survivors& s, double w) { sums_.add(s.r, s.spare_gpus, w); }
+    void result(std::size_t k, double& feasible_weight, double& cost_sum_ms) const {
+      sums_.result(k, feasible_weight, cost_sum_ms);
+    }
+
+   private:
+    perf::migration_batch::expectation sums_;
+  };
+  expectation make_expectation() const { return expectation(*this); }
+
  private:
   static std::vector<perf::batch_target> batch_targets(const std::vector<cost_slot>& slots) {
     std::vector<perf::batch_target> out;

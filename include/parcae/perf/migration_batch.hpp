@@ -123,12 +123,136 @@ class migration_batch {
     return out;
   }
 
+ public:
+  /// Weighted sums of every target's result over many survivor summaries, for expectations (the
+  /// exact liveput estimator): result(i) gives the weight of the summaries where target i is
+  /// feasible and the weighted sum of its cost. The same sums as adding w and w * cost_ms of
+  /// evaluate()'s results, regrouped, so equal up to rounding: a pipeline target's cost is the
+  /// missing-parameter term of its depth plus terms of its own, and add() adds the depth's term
+  /// once per summary (not once per target) and the summary's weight to a bucket of summaries
+  /// that share the totals the per-target terms read (available GPUs, GPUs in the job, restart);
+  /// result() combines them. add() is O(P + depths + targets of the old depth) per summary
+  /// instead of O(targets). One object per thread; holds a pointer to the batch.
+  class expectation {
+   public:
+    explicit expectation(const migration_batch& batch)
+        : batch_(&batch), weight_(batch.size(), 0.0), cost_(batch.size(), 0.0) {}
+
+    /// Adds the summary (replicas[0..P), free_gpus) with weight w. No checks (hot path).
+    void add(const int* replicas, int free_gpus, double w) {
+      const migration_batch& b = *batch_;
+      const migration_cost_table& t = b.plan_->table();
+      const detail::survivor_totals s = detail::sum_survivors(t, replicas);
+      const bool restart = s.stage_lost && t.recovery == state_recovery::checkpoint;
+      const int avail = s.in_job + free_gpus;
+      total_ += w;
+      std::size_t a = 0;  // the bucket of `avail`
+      while (a < avail_.size() && avail_[a] != avail) ++a;
+      if (a == avail_.size()) {
+        avail_.push_back(avail);
+        missing_.resize(missing_.size() + b.groups_.size(), 0.0);
+      }
+      std::size_t k = 0;  // the bucket of (avail, in_job, restart)
+      while (k < buckets_.size() &&
+             !(buckets_[k].avail == avail && buckets_[k].in_job == s.in_job &&
+               buckets_[k].restart == restart)) {
+        ++k;
+      }
+      if (k == buckets_.size()) buckets_.push_back(bucket{avail, s.in_job, restart, 0.0});
+      buckets_[k].weight += w;
+      int short_stages[max_stages];
+      int n_short = -1;
+      for (std::size_t gi = 0; gi < b.groups_.size(); ++gi) {
+        const depth_group& g = b.groups_[gi];
+        if (!g.valid) continue;
+        if (g.p == t.old_config.p) {  // same depth: per target, as evaluate()
+          if (restart) continue;      // per bucket
+          for (std::size_t x = g.first; x < g.last; ++x) {
+            const target_plan& tp = b.plans_[x];
+            restart_kind kind = restart_kind::remove;
+            if (!detail::target_fits(s, free_gpus, tp.joined_gpus, tp.config, kind)) continue;
+            const migration_result r =
+                detail::same_depth_migration(t, replicas, s, tp.config, kind);
+            weight_[tp.index] += w;
+            cost_[tp.index] += w * r.cost_ms;
+          }
+        } else if (!restart && g.min_size <= static_cast<long long>(avail) + g.max_joined) {
+          if (n_short < 0 && s.min_r < b.plan_->max_demand(g.p)) {
+            n_short = 0;
+            for (int st = 0; st < t.old_config.p; ++st) {
+              if (replicas[st] < t.old_config.d) short_stages[n_short++] = st;
+            }
+          }
+          missing_[a * b.groups_.size() + gi] +=
+              w * b.plan_->pipeline_missing_ms(g.p, replicas, s, short_stages, n_short);
+        }
+      }
+    }
+
+    /// Target i's feasible weight and weighted cost sum (ms) over the summaries added so far. A
+    /// target feasible on every summary reports the weights summed in add()'s order, so a caller
+    /// that sums them in the same order gets a probability of exactly 1.
+    void result(std::size_t i, double& feasible_weight, double& cost_sum) const {
+      feasible_weight = weight_[i];
+      cost_sum = cost_[i];
+      const migration_batch& b = *batch_;
+      const migration_cost_table& t = b.plan_->table();
+      const std::size_t x = b.position_[i];
+      const target_plan& tp = b.plans_[x];
+      const std::size_t gi = b.group_of_[x];
+      const depth_group& g = b.groups_[gi];
+      if (!g.valid) return;
+      const long long needed = static_cast<long long>(tp.config.d) * tp.config.p;
+      bool always = true;  // feasible on every summary
+      for (const bucket& k : buckets_) {
+        if (needed > static_cast<long long>(k.avail) + tp.joined_gpus) {
+          always = false;
+          continue;
+        }
+        const restart_kind kind = needed > k.in_job ? restart_kind::add : restart_kind::remove;
+        if (k.restart) {
+          feasible_weight += k.weight;
+          cost_sum += k.weight * detail::checkpoint_restart(t, tp.config, kind).cost_ms;
+        } else if (g.p != t.old_config.p) {
+          feasible_weight += k.weight;
+          cost_sum +=
+              k.weight * detail::pipeline_migration(
+                             t, 0.0, tp.config,
+                             kind == restart_kind::add ? tp.restart_add_ms : tp.restart_remove_ms)
+                             .cost_ms;
+        }
+      }
+      if (always) feasible_weight = total_;
+      if (g.p == t.old_config.p) return;
+      for (std::size_t a = 0; a < avail_.size(); ++a) {
+        if (needed <= static_cast<long long>(avail_[a]) + tp.joined_gpus) {
+          cost_sum += missing_[a * b.groups_.size() + gi];
+        }
+      }
+    }
+
+   private:
+    struct bucket {
+      int avail, in_job;
+      bool restart;
+      double weight;
+    };
+    const migration_batch* batch_;
+    double total_ = 0.0;                 ///< every summary's weight, in add()'s order
+    std::vector<double> weight_, cost_;  ///< per target: the same-depth targets' sums
+    std::vector<int> avail_;             ///< distinct available GPUs (in the job + free)
+    std::vector<double> missing_;        ///< [avail bucket][depth group]: sum of w * missing ms
+    std::vector<bucket> buckets_;
+  };
+
  private:
   /// The targets of one depth p: plans_[first, last).
   struct depth_group {
     int p = 0;
     bool valid = false;  ///< 1 <= p <= max_p and memory-feasible
     std::size_t first = 0, last = 0;
+    long long min_size = 0;  ///< smallest d * p of the group's targets
+    int max_joined = 0;      ///< most joined GPUs of the group's targets
   };
   struct target_plan {
     std::size_t index = 0;  ///< position in targets_
@@ -153,6 +277,8 @@ class migration_batch {
     if (!std::is_sorted(plans_.begin(), plans_.end(), by_depth)) {  // callers usually sort
       std::stable_sort(plans_.begin(), plans_.end(), by_depth);
     }
+    group_of_.assign(plans_.size(), 0);
+    position_.assign(plans_.size(), 0);
     for (std::size_t k = 0; k < plans_.size();) {
       depth_group g;
       g.p = plans_[k].config.p;
@@ -160,14 +286,23 @@ class migration_batch {
       while (k < plans_.size() && plans_[k].config.p == g.p) ++k;
       g.last = k;
       g.valid = g.p <= t.max_p && t.depth_feasible[g.p];
+      g.min_size = static_cast<long long>(plans_[g.first].config.d) * g.p;
+      for (std::size_t x = g.first; x < g.last; ++x) {
+        g.min_size = std::min(g.min_size, static_cast<long long>(plans_[x].config.d) * g.p);
+        g.max_joined = std::max(g.max_joined, plans_[x].joined_gpus);
+        group_of_[x] = groups_.size();
+      }
       groups_.push_back(g);
     }
+    for (std::size_t x = 0; x < plans_.size(); ++x) position_[plans_[x].index] = x;
   }
 
   const migration_plan* plan_;
   std::vector<batch_target> targets_;
   std::vector<target_plan> plans_;  ///< targets sorted by depth
   std::vector<depth_group> groups_;
+  std::vector<std::size_t> group_of_;  ///< per plans_ entry: its depth group
+  std::vector<std::size_t> position_;  ///< per target index: its position in plans_
 };
 
 }  // namespace parcae::perf

@@ -44,6 +44,16 @@ template <class Bound>
 struct has_batch<Bound, std::void_t<decltype(std::declval<const Bound&>().batch(
                             std::declval<const std::vector<cost_slot>&>()))>> : std::true_type {};
 
+/// Whether an evaluator also sums weighted results per slot itself (make_expectation(), giving
+/// an object X with X.add(const survivors&, double w) and X.result(k, feasible_weight,
+/// cost_sum_ms)): the exact estimator then asks it for the sums instead of every slot's result
+/// per summary (perf_cost_batch shares a depth's work between its targets that way).
+template <class E, class = void>
+struct has_expectation : std::false_type {};
+template <class E>
+struct has_expectation<E, std::void_t<decltype(std::declval<const E&>().make_expectation())>>
+    : std::true_type {};
+
 /// The evaluator of `slots` for a bound cost: its batch() when it has one, else the slot loop.
 template <class Bound>
 auto make_evaluator(const Bound& bound, const std::vector<cost_slot>& slots) {
