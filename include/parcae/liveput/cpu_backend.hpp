@@ -96,9 +96,20 @@ class cpu_backend final : public backend {
         ep.max_states = params_.kind == estimator_kind::exact ? params_.max_exact_states
                                                               : params_.exact_threshold;
         std::vector<std::vector<entry>> results(families.size());
-        detail::parallel_for_items(families.size(), params_.threads, [&](std::size_t i, int) {
-          const auto& fam = families[i];
-          results[i] =
+        // Threads take the families largest first (more preemptions, then fewer replicas per
+        // stage: more loss vectors), so that one large family does not run alone at the end.
+        // Each family's result does not depend on the order.
+        std::vector<std::size_t> order(families.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+          const auto& x = families[a];
+          const auto& y = families[b];
+          if (x.n_out != y.n_out) return x.n_out > y.n_out;
+          return x.old.d < y.old.d;
+        });
+        detail::parallel_for_items(families.size(), params_.threads, [&](std::size_t it, int) {
+          const auto& fam = families[order[it]];
+          results[order[it]] =
               estimate_exact_family(fam.n, fam.old, fam.n_out, fam.n_ins, cost_, candidates_, ep);
         });
         for (std::size_t i = 0; i < families.size(); ++i) {
