@@ -30,7 +30,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +42,7 @@
 #include "parcae/plan/liveput_provider.hpp"
 #include "parcae/runtime/availability_source.hpp"
 #include "parcae/runtime/controller.hpp"
+#include "parcae/runtime/trace_replay.hpp"
 #include "parcae/trace/bin.hpp"
 #include "parcae/trace/read.hpp"
 
@@ -138,14 +138,12 @@ replay_stats replay(int fill_threads, bool prefill, int horizon, bool naive) {
   if (std::getenv("PARCAE_REPLAY_TRACE"))
     std::fprintf(stderr, "prefill: %d\n", provider.has_prefill());
 
-  std::deque<rt::instance_id> alive;
-  rt::instance_id next = 0;
-  std::vector<rt::instance_id> joined, gone;
+  rt::trace_replay replay(series.intervals.front().alive);  // oldest preempted first
   auto step = [&] {
     const std::size_t k0 = table->size();
     forecast_cpu = 0.0;
     const double c0 = cpu_ms(), w0 = wall_ms();
-    ctl.on_interval(std::vector<rt::instance_id>(alive.begin(), alive.end()), joined, gone);
+    ctl.on_interval(replay.alive(), replay.joined(), replay.preempted());
     st.wall.push_back(wall_ms() - w0);
     st.cpu.push_back(cpu_ms() - c0);
     st.forecast_cpu.push_back(forecast_cpu);
@@ -153,27 +151,16 @@ replay_stats replay(int fill_threads, bool prefill, int horizon, bool naive) {
     if (std::getenv("PARCAE_REPLAY_TRACE")) {
       const auto d = ctl.last_decision();
       std::fprintf(stderr, "%zu keys %zu (%zu) cpu %.3f fc %.3f N %zu plan:", st.keys.size() - 1,
-                   st.keys.back(), d.keys_filled, st.cpu.back(), forecast_cpu, alive.size());
+                   st.keys.back(), d.keys_filled, st.cpu.back(), forecast_cpu,
+                   replay.alive().size());
       for (const auto& s : d.plan) std::fprintf(stderr, " %d/%d", s.events.n_in, s.events.n_out);
       std::fprintf(stderr, "\n");
     }
   };
-  for (int i = 0; i < series.intervals.front().alive; ++i) alive.push_back(next++);
-  ctl.on_instances_added(std::vector<rt::instance_id>(alive.begin(), alive.end()));
-  joined.assign(alive.begin(), alive.end());
+  ctl.on_instances_added(replay.alive());
   step();
   for (std::size_t k = 0; k + 1 < series.intervals.size(); ++k) {
-    const auto& iv = series.intervals[k];
-    joined.clear();
-    gone.clear();
-    for (int i = 0; i < iv.removed && !alive.empty(); ++i) {
-      gone.push_back(alive.front());
-      alive.pop_front();
-    }
-    for (int i = 0; i < iv.added; ++i) {
-      joined.push_back(next);
-      alive.push_back(next++);
-    }
+    replay.step(series.intervals[k]);
     step();
   }
   return st;

@@ -9,7 +9,6 @@
 // which the planner's expected costs do not depend on), with the ARIMA availability forecaster
 // and the exact/Monte-Carlo liveput table; the decision at --at is printed.
 #include <cstdio>
-#include <deque>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -27,6 +26,7 @@
 #include "parcae/profile_io.hpp"
 #include "parcae/runtime/availability_source.hpp"
 #include "parcae/runtime/controller.hpp"
+#include "parcae/runtime/trace_replay.hpp"
 #include "parcae/trace/bin.hpp"
 #include "parcae/trace/read.hpp"
 
@@ -99,28 +99,15 @@ void run_plan(const plan_args& a) {
   rt::controller ctl(params, provider, rt::availability_source(fp), hooks);
 
   // Replay: instances named by arrival, the oldest preempted first.
-  std::deque<rt::instance_id> alive;
-  rt::instance_id next = 0;
-  for (int k = 0; k < series.intervals.front().alive; ++k) alive.push_back(next++);
-  ctl.on_instances_added(std::vector<rt::instance_id>(alive.begin(), alive.end()));
-  std::vector<rt::instance_id> joined(alive.begin(), alive.end()), gone;
-  ctl.on_interval(std::vector<rt::instance_id>(alive.begin(), alive.end()), joined, gone);
+  rt::trace_replay replay(series.intervals.front().alive);
+  ctl.on_instances_added(replay.alive());
+  ctl.on_interval(replay.alive(), replay.joined(), replay.preempted());
   for (int k = 0; k < a.at; ++k) {
-    const auto& iv = series.intervals[static_cast<std::size_t>(k)];
-    joined.clear();
-    gone.clear();
-    for (int i = 0; i < iv.removed && !alive.empty(); ++i) {
-      gone.push_back(alive.front());
-      alive.pop_front();
-    }
-    for (int i = 0; i < iv.added; ++i) {
-      joined.push_back(next);
-      alive.push_back(next++);
-    }
-    ctl.on_interval(std::vector<rt::instance_id>(alive.begin(), alive.end()), joined, gone);
+    replay.step(series.intervals[static_cast<std::size_t>(k)]);
+    ctl.on_interval(replay.alive(), replay.joined(), replay.preempted());
   }
   const rt::decision last = ctl.last_decision();
-  const int n_at = static_cast<int>(alive.size());
+  const int n_at = static_cast<int>(replay.alive().size());
   if (a.json) {
     nlohmann::json j;
     j["profile"] = profile.name;
