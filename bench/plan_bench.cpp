@@ -4,7 +4,8 @@
 //  * warm: the table persists between decisions, as in the controller (a decision estimates only
 //    the keys that the previous ones did not);
 //  * lazy: the table is emptied and the DP estimates each key it reads on demand (no prefill);
-//  * dp_only: the DP with every key in the table.
+//  * dp_only: the DP with every key in the table;
+//  * cold_observed: the controller's decision with its default (naive) forecast, table emptied.
 // fill_threads: the exact estimator's threads (liveput::cpu_params::threads; the families of a
 // bulk fill are spread over them). The controller's own per-decision latency over a whole trace
 // is bench/controller_bench.cpp.
@@ -128,6 +129,31 @@ void BM_decision_lazy_n32_g1(benchmark::State& state) {
   }
   state.counters["keys_filled"] = keys / static_cast<double>(state.iterations());
 }
+// The embedded controller's decision with its default forecaster (naive: no event forecast),
+// table emptied: step 1 has happened (2 of the 32 instances of (4,8) preempted, stages 1 and 5
+// short), costed from the survivors (liveput_provider::observed_transitions, as the controller
+// does), and steps 2..H are forecast quiet, so the keys to estimate are (30, d, p, 0, 0) for every
+// candidate that fits 30 instances.
+void BM_decision_cold_observed_n32_g1(benchmark::State& state) {
+  fixture& f = small();
+  std::vector<availability_step> steps(static_cast<std::size_t>(state.range(0)), {0, 0});
+  steps.front() = {0, 2};
+  const std::vector<int> replicas{4, 3, 4, 4, 4, 3, 4, 4};
+  parcae::plan::dp_planner<parcae::plan::liveput_provider> dp(*f.provider, f.params);
+  std::vector<parcae::plan::transition> first;
+  double keys = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    f.table->clear();
+    state.ResumeTiming();
+    f.provider->observed_transitions(f.initial, replicas, 0, 0, first);
+    keys +=
+        static_cast<double>(f.provider->prefill(f.n0, parcae::parallel_config{}, steps, f.params));
+    auto r = dp.plan(f.n0, parcae::plan::plan_state{f.initial, 0.0}, steps, first);
+    benchmark::DoNotOptimize(r.expected_samples);
+  }
+  state.counters["keys_filled"] = keys / static_cast<double>(state.iterations());
+}
 void BM_decision_warm_n32_g1(benchmark::State& state) { run_decision(state, small(), false); }
 void BM_decision_warm_n128_g8(benchmark::State& state) { run_decision(state, large(), false); }
 void BM_decision_cold_n128_g8(benchmark::State& state) {
@@ -167,6 +193,7 @@ BENCHMARK(BM_decision_cold_n32_g1)
     ->Args({12, 2})
     ->MeasureProcessCPUTime()  // CPU column: all fill threads summed
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_decision_cold_observed_n32_g1)->ArgName("H")->Arg(12)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decision_lazy_n32_g1)->ArgName("H")->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decision_warm_n128_g8)->ArgName("H")->Arg(30)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decision_cold_n128_g8)
