@@ -11,10 +11,13 @@
 // The estimator walks the classes one at a time (a depth-first dynamic program over stages that
 // carries the partial survivor vector and the log-probability), evaluates the cost function once
 // per complete loss vector for every target (batched when the cost offers it, cost_function.hpp),
-// and sums probability-weighted reachability and cost. The binomials are taken in log space from
-// Boost.Math's lgamma. The number of loss vectors is counted first (a small DP over classes); above
-// exact_params::max_states the entry reports entry_status::too_many_states instead of running (use
-// the Monte-Carlo estimator there).
+// and sums probability-weighted reachability and cost. When the batch can form those sums itself
+// (detail/evaluator.hpp has_expectation: the library's perf cost adds a target depth's shared term
+// once per vector, perf::migration_batch::expectation) it is handed the vectors and weights
+// instead: the same sums, regrouped, so equal to rounding. The binomials are taken in log space
+// from Boost.Math's lgamma. The number of loss vectors is counted first (a small DP over classes);
+// above exact_params::max_states the entry reports entry_status::too_many_states instead of running
+// (use the Monte-Carlo estimator there).
 //
 // One enumeration serves every n_in of a family (N, D, P, n_out): the survivors do not depend on
 // how many instances join.
