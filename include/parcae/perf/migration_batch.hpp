@@ -66,9 +66,7 @@ class migration_batch {
     const migration_cost_table& t = plan_->table();
     const detail::survivor_totals s = detail::sum_survivors(t, replicas);
     const bool restart = s.stage_lost && t.recovery == state_recovery::checkpoint;
-    // Old stages with fewer than D replicas (the only ones that can be short of a pick), listed
-    // once, when a pipeline depth first needs them.
-    int short_stages[max_stages];
+    int short_stages[max_stages];  // see depth_missing_ms
     int n_short = -1;
     for (const depth_group& g : groups_) {
       bool have_missing = false;
@@ -84,13 +82,7 @@ class migration_batch {
           emit(tp.index, detail::same_depth_migration(t, replicas, s, tp.config, kind));
         } else {
           if (!have_missing) {
-            if (n_short < 0 && s.min_r < plan_->max_demand(g.p)) {
-              n_short = 0;
-              for (int st = 0; st < t.old_config.p; ++st) {
-                if (replicas[st] < t.old_config.d) short_stages[n_short++] = st;
-              }
-            }
-            missing_ms = plan_->pipeline_missing_ms(g.p, replicas, s, short_stages, n_short);
+            missing_ms = depth_missing_ms(g.p, replicas, s, short_stages, n_short);
             have_missing = true;
           }
           emit(tp.index, detail::pipeline_migration(
@@ -160,7 +152,7 @@ class migration_batch {
       }
       if (k == buckets_.size()) buckets_.push_back(bucket{avail, s.in_job, restart, 0.0});
       buckets_[k].weight += w;
-      int short_stages[max_stages];
+      int short_stages[max_stages];  // see depth_missing_ms
       int n_short = -1;
       for (std::size_t gi = 0; gi < b.groups_.size(); ++gi) {
         const depth_group& g = b.groups_[gi];
@@ -177,14 +169,8 @@ class migration_batch {
             cost_[tp.index] += w * r.cost_ms;
           }
         } else if (!restart && g.min_size <= static_cast<long long>(avail) + g.max_joined) {
-          if (n_short < 0 && s.min_r < b.plan_->max_demand(g.p)) {
-            n_short = 0;
-            for (int st = 0; st < t.old_config.p; ++st) {
-              if (replicas[st] < t.old_config.d) short_stages[n_short++] = st;
-            }
-          }
           missing_[a * b.groups_.size() + gi] +=
-              w * b.plan_->pipeline_missing_ms(g.p, replicas, s, short_stages, n_short);
+              w * b.depth_missing_ms(g.p, replicas, s, short_stages, n_short);
         }
       }
     }
@@ -246,6 +232,21 @@ class migration_batch {
   };
 
  private:
+  /// migration_plan::pipeline_missing_ms at depth p. The old stages with fewer than D replicas
+  /// (the only ones that can be short of a pick) are listed into short_stages once per summary,
+  /// when a depth first needs them; n_short is -1 until then.
+  double depth_missing_ms(int p, const int* replicas, const detail::survivor_totals& s,
+                          int* short_stages, int& n_short) const {
+    const migration_cost_table& t = plan_->table();
+    if (n_short < 0 && s.min_r < plan_->max_demand(p)) {
+      n_short = 0;
+      for (int st = 0; st < t.old_config.p; ++st) {
+        if (replicas[st] < t.old_config.d) short_stages[n_short++] = st;
+      }
+    }
+    return plan_->pipeline_missing_ms(p, replicas, s, short_stages, n_short);
+  }
+
   /// The targets of one depth p: plans_[first, last).
   struct depth_group {
     int p = 0;
