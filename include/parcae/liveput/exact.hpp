@@ -148,22 +148,20 @@ std::vector<entry> estimate_exact_family(int n, parallel_config old, int n_out,
   std::vector<entry> out(n_ins.size());
   // One evaluation slot per (n_in, target); slot k belongs to entry owner[k].
   std::vector<cost_slot> cost_slots;
-  std::vector<const target_info*> slot_target;
+  std::vector<target_info> slot_target;
   std::vector<std::size_t> owner;
   for (std::size_t e = 0; e < n_ins.size(); ++e) {
     const sample_context ctx{n, old.d, old.p, n_ins[e], n_out, g};
     out[e].method = method::exact;
     out[e].interval_s = params.interval_s;
-    std::size_t fitting = 0;
-    for (const target_info& t : candidates) {
-      if (t.config.paused() || t.config.size() > ctx.n_after() * g) continue;
+    const auto targets = reachable_targets(candidates, ctx.n_after(), g);  // sorted by (p, d)
+    if (targets.empty()) out[e].status = entry_status::no_target;
+    out[e].targets.reserve(targets.size());
+    for (const target_info& t : targets) {
       cost_slots.push_back(cost_slot{ctx, t.config});
-      slot_target.push_back(&t);
+      slot_target.push_back(t);
       owner.push_back(e);
-      ++fitting;
     }
-    if (fitting == 0) out[e].status = entry_status::no_target;
-    out[e].targets.reserve(fitting);
   }
   const auto bound = cost.bind(old);
   const detail::instance_classes classes = detail::instance_groups(layout);
@@ -200,22 +198,11 @@ std::vector<entry> estimate_exact_family(int n, parallel_config old, int n_out,
     });
   }
   for (auto& e : out) e.states = static_cast<std::int64_t>(states);
-  // Candidates are taken in their order; an entry lists its targets sorted by (p, d).
-  const bool sorted = std::is_sorted(
-      candidates.begin(), candidates.end(),
-      [](const target_info& a, const target_info& b) { return a.config < b.config; });
   for (std::size_t k = 0; k < n_slots; ++k) {
     const double pr = std::min(1.0, prob[k] / total);
     const double mean = prob[k] > 0.0 ? cost_sum[k] / prob[k] : 0.0;
     out[owner[k]].targets.push_back(
-        make_estimate(*slot_target[k], pr, 0.0, mean, 0.0, params.interval_s));
-  }
-  if (!sorted) {
-    for (auto& e : out) {
-      std::stable_sort(
-          e.targets.begin(), e.targets.end(),
-          [](const target_estimate& a, const target_estimate& b) { return a.target < b.target; });
-    }
+        make_estimate(slot_target[k], pr, 0.0, mean, 0.0, params.interval_s));
   }
   return out;
 }
