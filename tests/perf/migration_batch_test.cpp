@@ -3,6 +3,7 @@
 // expectation sums equal the sums of those results (to rounding); its input checks.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -167,4 +168,29 @@ TEST_CASE("migration_batch: bad input") {
   CHECK_THROWS_WITH_AS(batch.evaluate(std::vector<int>(8, 4), -1),
                        "parcae::perf::migration_batch::evaluate: free_gpus is -1, but must be >= 0",
                        parcae::invalid_argument);
+  migration_batch::expectation sums(batch);
+  CHECK_THROWS_WITH_AS(sums.add(std::vector<int>{4, 4}, 0, 1.0),
+                       "parcae::perf::migration_batch::expectation::add: replicas.size() is 2, "
+                       "but must be equal to the old pipeline depth 8",
+                       parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(sums.add(std::vector<int>{4, 4, 4, 4, 4, 4, 4, -1}, 0, 1.0),
+                       "parcae::perf::migration_batch::expectation::add: replicas[7] is -1, but "
+                       "must be in [0, 4]",
+                       parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(sums.add(std::vector<int>(8, 4), -2, 1.0),
+                       "parcae::perf::migration_batch::expectation::add: free_gpus is -2, but "
+                       "must be >= 0",
+                       parcae::invalid_argument);
+  CHECK_THROWS_AS(sums.add(std::vector<int>(8, 4), 0, -0.5), parcae::invalid_argument);
+  CHECK_THROWS_AS(sums.add(std::vector<int>(8, 4), 0, std::nan("")), parcae::invalid_argument);
+  double w = 0.0, c = 0.0;
+  CHECK_THROWS_WITH_AS(sums.result(1, w, c),
+                       "parcae::perf::migration_batch::expectation::result: i is 1, but must be "
+                       "< the number of targets 1",
+                       parcae::invalid_argument);
+  // The checked add equals the unchecked one: (4,8) with every replica costs nothing.
+  sums.add(std::vector<int>(8, 4), 0, 2.0);
+  sums.result(0, w, c);
+  CHECK(w == 2.0);
+  CHECK(c == 0.0);
 }

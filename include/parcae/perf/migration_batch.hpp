@@ -100,16 +100,7 @@ class migration_batch {
 
   /// Checked host form: replicas has old_config.p entries in [0, D], free_gpus >= 0.
   std::vector<migration_result> evaluate(const std::vector<int>& replicas, int free_gpus) const {
-    static constexpr const char* fn = "parcae::perf::migration_batch::evaluate";
-    const parallel_config old = plan_->table().old_config;
-    if (static_cast<int>(replicas.size()) != old.p) {
-      throw_invalid(fn, "replicas.size()", replicas.size(),
-                    "equal to the old pipeline depth " + std::to_string(old.p));
-    }
-    for (std::size_t s = 0; s < replicas.size(); ++s) {
-      check_bounded(fn, "replicas[" + std::to_string(s) + "]", replicas[s], 0, old.d);
-    }
-    check_nonnegative(fn, "free_gpus", free_gpus);
+    check_summary("parcae::perf::migration_batch::evaluate", replicas, free_gpus);
     std::vector<migration_result> out(targets_.size());
     evaluate(replicas.data(), free_gpus, out.data());
     return out;
@@ -175,10 +166,24 @@ class migration_batch {
       }
     }
 
+    /// Checked form of add(): replicas has old_config.p entries in [0, D], free_gpus >= 0, w
+    /// finite and >= 0.
+    void add(const std::vector<int>& replicas, int free_gpus, double w) {
+      static constexpr const char* fn = "parcae::perf::migration_batch::expectation::add";
+      batch_->check_summary(fn, replicas, free_gpus);
+      check_nonnegative(fn, "w", w);
+      add(replicas.data(), free_gpus, w);
+    }
+
     /// Target i's feasible weight and weighted cost sum (ms) over the summaries added so far. A
     /// target feasible on every summary reports the weights summed in add()'s order, so a caller
-    /// that sums them in the same order gets a probability of exactly 1.
+    /// that sums them in the same order gets a probability of exactly 1. Throws
+    /// parcae::invalid_argument unless i < the batch's size().
     void result(std::size_t i, double& feasible_weight, double& cost_sum) const {
+      if (i >= weight_.size()) {
+        throw_invalid("parcae::perf::migration_batch::expectation::result", "i", i,
+                      "< the number of targets " + std::to_string(weight_.size()));
+      }
       feasible_weight = weight_[i];
       cost_sum = cost_[i];
       const migration_batch& b = *batch_;
@@ -232,6 +237,19 @@ class migration_batch {
   };
 
  private:
+  /// The checks of the checked forms: a survivor summary of the old configuration.
+  void check_summary(const char* fn, const std::vector<int>& replicas, int free_gpus) const {
+    const parallel_config old = plan_->table().old_config;
+    if (static_cast<int>(replicas.size()) != old.p) {
+      throw_invalid(fn, "replicas.size()", replicas.size(),
+                    "equal to the old pipeline depth " + std::to_string(old.p));
+    }
+    for (std::size_t s = 0; s < replicas.size(); ++s) {
+      check_bounded(fn, "replicas[" + std::to_string(s) + "]", replicas[s], 0, old.d);
+    }
+    check_nonnegative(fn, "free_gpus", free_gpus);
+  }
+
   /// migration_plan::pipeline_missing_ms at depth p. The old stages with fewer than D replicas
   /// (the only ones that can be short of a pick) are listed into short_stages once per summary,
   /// when a depth first needs them; n_short is -1 until then.
