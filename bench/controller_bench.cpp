@@ -39,6 +39,7 @@
 #include "parcae/liveput/table.hpp"
 #include "parcae/perf/builtin_profiles.hpp"
 #include "parcae/perf/throughput.hpp"
+#include "parcae/plan/job.hpp"
 #include "parcae/plan/liveput_provider.hpp"
 #include "parcae/runtime/availability_source.hpp"
 #include "parcae/runtime/controller.hpp"
@@ -87,35 +88,29 @@ replay_stats replay(int fill_threads, bool prefill, int horizon, bool naive) {
   int capacity = 1;
   for (const auto& iv : series.intervals)
     capacity = std::max({capacity, iv.alive, iv.alive_after()});
-  const parcae::perf::model_profile profile = parcae::perf::builtin::gpt_1_5b();
-  const parcae::perf::throughput_model model(profile);
-  const auto targets = lp::candidate_targets(model, capacity);
-  lp::cpu_params cp;
-  cp.kind = lp::estimator_kind::exact;
-  cp.threads = fill_threads;
-  auto table = std::make_shared<lp::table>(
-      lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(profile), targets, 1, cp));
-  auto inner = std::make_shared<parcae::plan::liveput_provider>(table, targets, profile);
+  parcae::plan::job_params jp;
+  jp.capacity = capacity;
+  jp.liveput.kind = lp::estimator_kind::exact;
+  jp.liveput.threads = fill_threads;
+  const parcae::plan::job job(parcae::perf::builtin::gpt_1_5b(), jp);
+  const auto& table = job.table();
+  const parcae::plan::liveput_provider& inner = job.provider();
   // prefill = 0: the provider without its bulk prefill, so the DP estimates every key lazily,
   // one backend call per key (the controller before the prefill existed).
   const parcae::plan::any_transition_provider provider =
-      prefill ? parcae::plan::any_transition_provider::wrap(*inner)
+      prefill ? job.transition_provider()
               : parcae::plan::any_transition_provider(
-                    [inner](int n, parcae::parallel_config c, int in, int out,
-                            std::vector<parcae::plan::transition>& v) {
-                      inner->transitions(n, c, in, out, v);
+                    [&inner](int n, parcae::parallel_config c, int in, int out,
+                             std::vector<parcae::plan::transition>& v) {
+                      inner.transitions(n, c, in, out, v);
                     },
-                    [inner](parcae::parallel_config c) { return inner->throughput(c); },
-                    [inner](parcae::parallel_config c) { return inner->concurrent_restart_s(c); });
+                    [&inner](parcae::parallel_config c) { return inner.throughput(c); },
+                    [&inner](parcae::parallel_config c) { return inner.concurrent_restart_s(c); });
 
   rt::controller_params params;
-  params.planner.capacity = capacity;
-  params.planner.p_min = profile.artifact_targets.min_p;
-  if (profile.artifact_targets.max_p > 0) params.planner.p_max = profile.artifact_targets.max_p;
-  params.planner.excluded_p = profile.artifact_targets.ignore_p;
-  params.planner.excluded_d = profile.artifact_targets.ignore_d;
+  params.planner = job.planner();
   params.horizon = horizon;
-  params.n_layers = profile.n_layers();
+  params.n_layers = job.n_layers();
   rt::availability_source_params fp;
   fp.forecast.window = 12;
   fp.forecast.capacity = capacity;

@@ -28,6 +28,7 @@
 #include "parcae/plan/brute_force.hpp"
 #include "parcae/plan/candidates.hpp"
 #include "parcae/plan/dp_planner.hpp"
+#include "parcae/plan/job.hpp"
 #include "parcae/plan/liveput_provider.hpp"
 
 namespace lp = parcae::liveput;
@@ -36,10 +37,8 @@ using parcae::plan::availability_step;
 namespace {
 
 struct fixture {
-  parcae::perf::model_profile profile;
-  std::vector<lp::target_info> targets;
-  std::shared_ptr<lp::table> table;
-  std::unique_ptr<parcae::plan::liveput_provider> provider;
+  std::unique_ptr<parcae::plan::job> job;
+  const parcae::plan::liveput_provider* provider = nullptr;
   parcae::plan::planner_params params;
   int n0 = 0;
   parcae::parallel_config initial;
@@ -48,22 +47,17 @@ struct fixture {
   fixture(int instances, int gpus, parcae::parallel_config init, double ladder = 0.0,
           int threads = 1)
       : n0(instances), initial(init) {
-    profile = parcae::perf::builtin::gpt_1_5b();
+    parcae::perf::model_profile profile = parcae::perf::builtin::gpt_1_5b();
     profile.gpus_per_instance = gpus;
-    parcae::perf::throughput_model model(profile);
-    targets = lp::candidate_targets(model, static_cast<long long>(instances) * gpus);
-    all_targets = targets.size();
-    if (ladder > 0.0) targets = parcae::plan::prune_candidates(targets, ladder, 2);
-    lp::cpu_params cp;
-    cp.kind = lp::estimator_kind::exact;
-    cp.threads = threads;
-    table = std::make_shared<lp::table>(
-        lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(profile), targets, gpus, cp));
-    provider = std::make_unique<parcae::plan::liveput_provider>(table, targets, profile);
-    params.gpus_per_instance = gpus;
-    params.p_min = 6;
-    params.p_max = 32;
-    params.capacity = instances;
+    parcae::plan::job_params jp;
+    jp.capacity = instances;
+    jp.liveput.kind = lp::estimator_kind::exact;
+    jp.liveput.threads = threads;
+    all_targets = parcae::plan::job(profile, jp).candidates().size();
+    jp.prune_ratio = ladder;
+    job = std::make_unique<parcae::plan::job>(profile, jp);
+    provider = &job->provider();
+    params = job->planner();
   }
 };
 
@@ -96,7 +90,7 @@ void run_decision(benchmark::State& state, fixture& f, bool cold) {
   for (auto _ : state) {
     if (cold) {
       state.PauseTiming();
-      f.table->clear();
+      f.job->table()->clear();
       state.ResumeTiming();
     }
     keys += static_cast<double>(f.provider->prefill(f.n0, f.initial, steps, f.params));
@@ -104,7 +98,7 @@ void run_decision(benchmark::State& state, fixture& f, bool cold) {
     benchmark::DoNotOptimize(r.expected_samples);
   }
   state.counters["keys_filled"] = keys / static_cast<double>(state.iterations());
-  state.counters["candidates"] = static_cast<double>(f.targets.size());
+  state.counters["candidates"] = static_cast<double>(f.job->candidates().size());
   state.counters["unpruned"] = static_cast<double>(f.all_targets);
 }
 
@@ -121,11 +115,11 @@ void BM_decision_lazy_n32_g1(benchmark::State& state) {
   double keys = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    f.table->clear();
+    f.job->table()->clear();
     state.ResumeTiming();
     auto r = dp.plan(f.n0, parcae::plan::plan_state{f.initial, 0.0}, steps);
     benchmark::DoNotOptimize(r.expected_samples);
-    keys += static_cast<double>(f.table->size());
+    keys += static_cast<double>(f.job->table()->size());
   }
   state.counters["keys_filled"] = keys / static_cast<double>(state.iterations());
 }
@@ -144,7 +138,7 @@ void BM_decision_cold_observed_n32_g1(benchmark::State& state) {
   double keys = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    f.table->clear();
+    f.job->table()->clear();
     state.ResumeTiming();
     f.provider->observed_transitions(f.initial, replicas, 0, 0, first);
     keys +=

@@ -1,12 +1,13 @@
 // Speed of the main job (`parcae sim`): the whole p3 trace (683 one-minute intervals) through
 // every policy for one model, and for all five shipped models, each run from an empty liveput
 // table (so the table fill is included). Baselines measured in the same run: the trace-only
-// policies (ideal, reactive, bamboo, on-demand), and parcae-truth alone.
+// policies (ideal, reactive, reactive-live, recycle, bamboo, on-demand), and parcae-truth alone.
 //
 //   build/bench/bench_sim --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,19 +25,24 @@ const parcae::sim::event_trace& p3() {
   return t;
 }
 
-const parcae::sim::job& job_of(int i) {
-  static std::vector<parcae::sim::job> jobs = [] {
-    std::vector<parcae::sim::job> v;
-    for (const char* m : models) v.emplace_back(parcae_tool::load_profile(m), p3().capacity());
+const parcae::plan::job& job_of(int i) {
+  static std::vector<std::unique_ptr<parcae::plan::job>> jobs = [] {
+    std::vector<std::unique_ptr<parcae::plan::job>> v;
+    parcae::plan::job_params jp;
+    jp.capacity = p3().capacity();
+    for (const char* m : models) {
+      v.push_back(std::make_unique<parcae::plan::job>(parcae_tool::load_profile(m), jp));
+    }
     return v;
   }();
-  return jobs[static_cast<std::size_t>(i)];
+  return *jobs[static_cast<std::size_t>(i)];
 }
 
 void run(benchmark::State& state, const std::vector<std::string>& policies, int first, int last) {
   double samples = 0.0;
   for (auto _ : state) {
     for (int m = first; m < last; ++m) {
+      job_of(m).table()->clear();  // every run from an empty liveput table, as `parcae sim`
       const auto r = parcae::sim::run_harness(p3(), job_of(m), policies);
       samples += r.policies.back().result.samples;
     }
@@ -50,7 +56,7 @@ void run(benchmark::State& state, const std::vector<std::string>& policies, int 
 void BM_baselines_one_model(benchmark::State& state) {
   const int m = static_cast<int>(state.range(0));
   state.SetLabel(models[m]);
-  run(state, {"ideal", "reactive", "bamboo", "on-demand"}, m, m + 1);
+  run(state, {"ideal", "reactive", "reactive-live", "recycle", "bamboo", "on-demand"}, m, m + 1);
 }
 void BM_parcae_truth_one_model(benchmark::State& state) {
   const int m = static_cast<int>(state.range(0));

@@ -15,43 +15,31 @@
 #include <string>
 #include <vector>
 
-#include "parcae/liveput/cpu_backend.hpp"
-#include "parcae/liveput/perf_cost.hpp"
-#include "parcae/liveput/table.hpp"
 #include "parcae/perf/builtin_profiles.hpp"
-#include "parcae/perf/throughput.hpp"
-#include "parcae/plan/liveput_provider.hpp"
+#include "parcae/plan/job.hpp"
 #include "parcae/runtime/availability_source.hpp"
 #include "parcae/runtime/controller.hpp"
 #include "parcae/trace/read_events.hpp"
 
-namespace lp = parcae::liveput;
 namespace rt = parcae::runtime;
 
 int main() {
   const auto trace = parcae::trace::read_events(std::string(PARCAE_SOURCE_DIR) +
                                                 "/bench/traces/parcae/p3trace.csv");
 
-  // 1. The job's models: throughput and migration costs (perf), liveput table (exact estimator
-  //    where the enumeration is small, Monte-Carlo elsewhere; filled lazily as keys are needed).
-  const parcae::perf::model_profile profile = parcae::perf::builtin::gpt_1_5b();
-  const parcae::perf::throughput_model model(profile);
-  const auto targets = lp::candidate_targets(model, 32);
-  lp::cpu_params cp;
-  cp.samples = 2000;
-  auto table = std::make_shared<lp::table>(
-      lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(profile), targets, 1, cp));
-  auto provider = parcae::plan::any_transition_provider::wrap(
-      parcae::plan::liveput_provider(table, targets, profile));
+  // 1. The job: throughput and migration costs (perf), the candidate configurations and the
+  //    liveput table (exact estimator where the enumeration is small, Monte-Carlo elsewhere;
+  //    filled as decisions need keys), for a cluster of at most 32 instances, 60-s intervals.
+  parcae::plan::job_params jp;
+  jp.capacity = 32;
+  jp.interval_s = 60.0;
+  jp.liveput.samples = 2000;
+  const parcae::plan::job job(parcae::perf::builtin::gpt_1_5b(), jp);
 
-  // 2. The controller: the artifact's bounds for gpt-1.5b (p in [6, 32]), 60 s intervals.
-  rt::controller_params params;
-  params.planner.interval_s = 60.0;
-  params.planner.p_min = 6;
-  params.planner.p_max = 32;
-  params.planner.capacity = 32;
-  params.horizon = 6;
-  params.n_layers = profile.n_layers();
+  // 2. The controller: plans 6 intervals ahead (the job gives the artifact's bounds for
+  //    gpt-1.5b, p in [6, 32], and the model's layers).
+  rt::controller_options options;
+  options.horizon = 6;
 
   int minute = 0, reconfigurations = 0, infeasible = 0;
   std::size_t usable = 0;
@@ -73,7 +61,7 @@ int main() {
   rt::availability_source_params fp;
   fp.forecast.window = 12;
   fp.forecast.capacity = 32;
-  rt::controller ctl(params, provider, rt::availability_source(fp), hooks);
+  rt::controller ctl(job, options, rt::availability_source(fp), hooks);
 
   // 4. The launcher loop.
   std::map<std::string, rt::instance_id> ids;
@@ -127,6 +115,6 @@ int main() {
   }
   std::printf("replayed %d intervals: %d reconfigurations, %d infeasible, final %s, %zu keys\n",
               last - first, reconfigurations, infeasible,
-              parcae::to_string(ctl.current_config()).c_str(), table->size());
+              parcae::to_string(ctl.current_config()).c_str(), job.table()->size());
   return infeasible == 0 ? 0 : 1;
 }

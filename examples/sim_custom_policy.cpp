@@ -39,7 +39,9 @@ int main() {
   namespace sim = parcae::sim;
   const auto trace = sim::make_event_trace(parcae::trace::read_trace(
       std::filesystem::path(std::string(PARCAE_SOURCE_DIR) + "/bench/traces/parcae/p3trace.csv")));
-  const sim::job job(parcae::perf::builtin::gpt_1_5b(), trace.capacity());
+  parcae::plan::job_params jp;
+  jp.capacity = trace.capacity();
+  const sim::job job(parcae::perf::builtin::gpt_1_5b(), jp);
   sim::ideal_policy ideal;
   sim::reactive_policy reactive;
   sticky_policy sticky;

@@ -18,26 +18,32 @@ for model in gpt-1.5b bert resnet152 vgg19 gpt-6.7b; do
   echo "== $model" >&2
   "$parcae" sim --trace $p3 --profile $model --quiet --artifact-plans "$res/${plans[$model]}.json" \
     --json "$out/p3-$model.json" --plot "$out/p3-$model.svg" > "$out/p3-$model.txt"
-  # The artifact's liveput-predict: ARIMA(1,1,0) on 12 points, plans shrunk when undercut.
-  "$parcae" sim --trace $p3 --profile $model --quiet --forecaster arima --reaction shrink \
+  # The artifact's liveput-predict: decided before the interval's events, ARIMA(1,1,0) on 12
+  # points, plans shrunk when undercut.
+  "$parcae" sim --trace $p3 --profile $model --quiet --first-step forecast --forecaster arima \
+    --reaction shrink \
     --policy parcae-predict,parcae-stochastic --artifact-plans "$res/${plans[$model]}.json" \
     --json "$out/p3-$model-artifact.json" > "$out/p3-$model-artifact.txt"
-  "$parcae" sim --trace $p3 --profile $model --quiet --accounting expected --forecaster arima \
-    --reaction shrink --policy parcae-truth,parcae-predict --json "$out/p3-$model-expected.json" \
+  "$parcae" sim --trace $p3 --profile $model --quiet --accounting expected --first-step forecast \
+    --forecaster arima --reaction shrink --policy parcae-truth,parcae-predict \
+    --json "$out/p3-$model-expected.json" \
     > "$out/p3-$model-expected.txt"
-  # The default is --first-step forecast (the artifact's); notice = preemption notices known.
-  "$parcae" sim --trace $p3 --profile $model --quiet --first-step notice \
-    --policy parcae-predict,parcae-stochastic --json "$out/p3-$model-notice.json" \
-    > "$out/p3-$model-notice.txt"
+  # The default is --first-step notice (the launcher reports joins and preemptions before the
+  # interval's configuration is settled); forecast = decided before them, as the artifact.
+  "$parcae" sim --trace $p3 --profile $model --quiet --first-step forecast \
+    --policy parcae-predict,parcae-stochastic --json "$out/p3-$model-forecast.json" \
+    > "$out/p3-$model-forecast.txt"
   # Ablation of what closes the gap in the forecast setting (forecaster x reaction).
   for f in arima naive; do
     for r in shrink replan-undercut replan-preemption; do
-      "$parcae" sim --trace $p3 --profile $model --quiet --forecaster $f --reaction $r \
+      "$parcae" sim --trace $p3 --profile $model --quiet --first-step forecast --forecaster $f \
+        --reaction $r \
         --policy parcae-predict,parcae-stochastic --json "$out/ablation-p3-$model-$f-$r.json" \
         > /dev/null
     done
   done
-  "$parcae" sim --trace $p3 --profile $model --quiet --forecaster arima --window 60 \
+  "$parcae" sim --trace $p3 --profile $model --quiet --first-step forecast --forecaster arima \
+    --window 60 \
     --policy parcae-predict,parcae-stochastic --json "$out/ablation-p3-$model-arima60.json" \
     > /dev/null
   # g4dn.xlarge prices (us-east-1): on-demand $0.526/h, spot about 30% of it.

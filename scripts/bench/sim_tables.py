@@ -5,8 +5,8 @@ import json, sys, os
 
 out = sys.argv[1] if len(sys.argv) > 1 else "build/sim-results"
 models = ["gpt-1.5b", "bert", "resnet152", "vgg19", "gpt-6.7b"]
-names = ["ideal", "reactive", "bamboo", "on-demand", "parcae-truth", "parcae-predict",
-         "parcae-stochastic"]
+names = ["ideal", "reactive", "reactive-live", "recycle", "bamboo", "on-demand", "parcae-truth",
+         "parcae-predict", "parcae-stochastic"]
 
 def load(name):
     with open(os.path.join(out, name + ".json")) as f:
@@ -17,16 +17,20 @@ def by_name(doc):
 
 def table(prefix, title):
     print(f"\n### {title}\n")
-    print("| model | " + " | ".join(names) + " | predict / reactive | stochastic / reactive |")
-    print("|---|" + "---|" * (len(names) + 2))
+    print("| model | " + " | ".join(names) +
+          " | predict / reactive | predict / reactive-live | predict / recycle | truth / reactive-live |")
+    print("|---|" + "---|" * (len(names) + 4))
     for m in models:
         p = by_name(load(f"{prefix}-{m}"))
         cells = []
         for n in names:
             cells.append(f"{p[n]['samples']:,.0f} ({100 * p[n]['ratio_to_ideal']:.1f}%)")
-        r = p["reactive"]["samples"]
+        pr = p["parcae-predict"]["samples"]
+        ratio = lambda a, b: f"{a / b:.3f}x" if b > 0 else "-"
         print(f"| {m} | " + " | ".join(cells) +
-              f" | {p['parcae-predict']['samples'] / r:.2f}x | {p['parcae-stochastic']['samples'] / r:.2f}x |")
+              f" | {ratio(pr, p['reactive']['samples'])} | {ratio(pr, p['reactive-live']['samples'])}"
+              f" | {ratio(pr, p['recycle']['samples'])}"
+              f" | {ratio(p['parcae-truth']['samples'], p['reactive-live']['samples'])} |")
 
 def cost_table(prefix, title):
     print(f"\n### {title}: dollars per million samples\n")
@@ -83,7 +87,7 @@ for m in models:
                      f"{100 * p['parcae-stochastic']['ratio_to_ideal']:.1f}")
     print(f"| {m} | " + " | ".join(cells) + " |")
 
-print("\n### The artifact's setting (ARIMA, shrink) against the default (naive, replan-preemption), p3\n")
+print("\n### The artifact's setting (first step forecast, ARIMA, shrink) against the default (notice, naive), p3\n")
 print("| model | predict, artifact | stochastic, artifact | predict, default | stochastic, default |")
 print("|---|---|---|---|---|")
 for m in models:
@@ -93,12 +97,12 @@ for m in models:
     print(f"| {m} | {cell(a, 'parcae-predict')} | {cell(a, 'parcae-stochastic')} | "
           f"{cell(f, 'parcae-predict')} | {cell(f, 'parcae-stochastic')} |")
 
-print("\n### First step forecast (default) against notice, p3\n")
+print("\n### First step forecast against notice (default), p3\n")
 print("| model | predict, forecast | stochastic, forecast | predict, notice | stochastic, notice |")
 print("|---|---|---|---|---|")
 for m in models:
-    f = by_name(load(f"p3-{m}"))
-    n = by_name(load(f"p3-{m}-notice"))
+    f = by_name(load(f"p3-{m}-forecast"))
+    n = by_name(load(f"p3-{m}"))
     cell = lambda p, k: f"{p[k]['samples']:,.0f} ({100 * p[k]['ratio_to_ideal']:.1f}%)"
     print(f"| {m} | {cell(f, 'parcae-predict')} | {cell(f, 'parcae-stochastic')} | "
           f"{cell(n, 'parcae-predict')} | {cell(n, 'parcae-stochastic')} |")

@@ -301,7 +301,7 @@ TEST_CASE("planner: bad input throws parcae::invalid_argument with the house mes
   const planner_params ok = small_params();
   using parcae::invalid_argument;
   CHECK_THROWS_WITH_AS(parcae::plan::plan_dp(prov, ok, -1, plan_state{}, {}),
-                       "parcae::plan::dp_planner::plan: n0 is -1, but must be >= 0",
+                       "parcae::plan::dp_planner::plan: n0 is -1, but must be in [0, 16777216]",
                        invalid_argument);
   CHECK_THROWS_WITH_AS(parcae::plan::plan_dp(prov, ok, 4, plan_state{}, {{0, 5}}),
                        "parcae::plan::dp_planner::plan: steps[0].n_out is 5, but must be in [0, 4]",

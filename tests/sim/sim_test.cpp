@@ -53,8 +53,14 @@ sim::event_trace p3() {
   return t;
 }
 
+plan::job_params cluster(int capacity) {
+  plan::job_params jp;
+  jp.capacity = capacity;
+  return jp;
+}
+
 const sim::job& gpt_job() {
-  static const sim::job j(perf::builtin::gpt_1_5b(), 32);
+  static const sim::job j(perf::builtin::gpt_1_5b(), cluster(32));
   return j;
 }
 
@@ -188,7 +194,8 @@ void check_invariants(const sim::event_trace& t, const sim::policy_result& r,
   for (std::size_t k = 0; k < t.size(); ++k) {
     const auto& row = r.timeline[k];
     CHECK(j.runnable(row.config));
-    CHECK(j.fits(row.config, row.instances));
+    CHECK(row.config.size() - row.empty_slots <= row.instances * j.gpus_per_instance());
+    CHECK(row.empty_slots >= 0);
     if (!r.on_demand) {
       CHECK(row.instances == t[k].alive_after());
       // Per interval, no policy beats the throughput-optimal configuration at zero cost.
@@ -254,7 +261,7 @@ TEST_CASE("sim: invariants of every policy on real and bursty traces") {
     sim::ideal_policy ideal;
     const auto ir = sim::simulate(t, ideal, j);
     const sim::harness_result h = sim::run_harness(t, j, {"all"}, hp);
-    REQUIRE(h.policies.size() == 7);
+    REQUIRE(h.policies.size() == 9);
     CHECK(h.ideal_samples == doctest::Approx(ir.samples));
     for (const auto& e : h.policies) check_invariants(t, e.result, ir, j);
     CHECK(h.policies[0].ratio_to_ideal == doctest::Approx(1.0));
@@ -279,12 +286,12 @@ TEST_CASE("sim: on-demand is never preempted, pays on-demand prices, and parcae 
   sim::reactive_policy reactive;
   sim::parcae_params pp;
   pp.horizon = 6;
-  sim::parcae_policy truth(pp);
+  sim::controller_policy truth(pp);
   const auto rr = sim::simulate(t, reactive, j);
   const auto pr = sim::simulate(t, truth, j);
   CHECK(pr.samples > rr.samples);
   // Same seed, same result (the liveput table and the trace draws are seeded).
-  sim::parcae_policy again(pp);
+  sim::controller_policy again(pp);
   CHECK(sim::simulate(t, again, j).samples == pr.samples);
 }
 
@@ -301,8 +308,8 @@ TEST_CASE("sim: a replayed plan is accounted like the policy that made it") {
 TEST_CASE("sim: bad input is rejected with the one error format") {
   const sim::job& j = gpt_job();
   const auto t = sim::make_event_trace(make_trace({{0, 8}}, 2));
-  CHECK_THROWS_WITH_AS(sim::job(perf::builtin::gpt_1_5b(), 0),
-                       "parcae::sim::job::job: max_instances is 0, but must be >= 1",
+  CHECK_THROWS_WITH_AS(sim::job(perf::builtin::gpt_1_5b(), cluster(0)),
+                       "parcae::plan::job::job: params.capacity is 0, but must be in [1, 1048576]",
                        parcae::invalid_argument);
   CHECK_THROWS_AS(sim::on_demand_policy(0), parcae::invalid_argument);
   sim::bamboo_params bp;
@@ -312,7 +319,7 @@ TEST_CASE("sim: bad input is rejected with the one error format") {
   CHECK_THROWS_AS(sim::bamboo_policy{bp}, parcae::invalid_argument);
   sim::parcae_params pp;
   pp.horizon = 0;
-  CHECK_THROWS_AS(sim::parcae_policy{pp}, parcae::invalid_argument);
+  CHECK_THROWS_AS(sim::controller_policy{pp}, parcae::invalid_argument);
   CHECK_THROWS_WITH_AS(sim::expand_policy_names({"magic"}),
                        doctest::Contains("parcae::sim::expand_policy_names: policy is \"magic\""),
                        parcae::invalid_argument);
@@ -375,11 +382,11 @@ TEST_CASE("sim: with first_step = forecast, the decision for interval k ignores 
     pp.horizon = 6;
     pp.window = 6;
     pp.model = forecast::availability_model::arima;  // the artifact's predict
-    pp.reaction = sim::reaction::shrink;
+    pp.reaction = runtime::notice_reaction::shrink;
     auto decision_at_10 = [&](const sim::event_trace& t, sim::first_step fs) {
       sim::parcae_params q = pp;
       q.first_step = fs;
-      sim::parcae_policy pol(q);
+      sim::controller_policy pol(q);
       return sim::simulate(t, pol, j).timeline.at(10).config;
     };
     const parallel_config planned = decision_at_10(base, sim::first_step::forecast);
@@ -419,37 +426,42 @@ TEST_CASE("sim: the re-planning reactions choose like a runtime that sees the pr
       pp.model = model;
       pp.horizon = 6;
       pp.window = 6;
-      auto decision_at_10 = [&](const sim::event_trace& t, sim::first_step fs, sim::reaction r) {
+      auto decision_at_10 = [&](const sim::event_trace& t, sim::first_step fs,
+                                runtime::notice_reaction r) {
         sim::parcae_params q = pp;
         q.first_step = fs;
         q.reaction = r;
-        sim::parcae_policy pol(q);
+        sim::controller_policy pol(q);
         return sim::simulate(t, pol, j).timeline.at(10).config;
       };
       const auto forecast = sim::first_step::forecast;
-      const parallel_config planned = decision_at_10(base, forecast, sim::reaction::shrink);
+      const parallel_config planned =
+          decision_at_10(base, forecast, runtime::notice_reaction::shrink);
       REQUIRE(planned == j.best(16));  // nothing seen but 16 instances: all of them
       const int left = losses[10].alive_after();
       REQUIRE(!j.fits(planned, left));  // the preemptions undercut the plan
       const parallel_config noticed =
-          decision_at_10(losses, sim::first_step::notice, sim::reaction::shrink);
-      for (auto r : {sim::reaction::replan_undercut, sim::reaction::replan_preemption}) {
-        CAPTURE(sim::to_string(r));
+          decision_at_10(losses, sim::first_step::notice, runtime::notice_reaction::shrink);
+      for (auto r :
+           {runtime::notice_reaction::replan_when_undercut, runtime::notice_reaction::replan}) {
+        CAPTURE(runtime::to_string(r));
         // Undercut: re-planned from the survivors, exactly as with notices.
         CHECK(decision_at_10(losses, forecast, r) == noticed);
         // Joins alone never trigger a re-plan: the plan made before the interval runs.
         CHECK(decision_at_10(joins, forecast, r) == planned);
       }
       // The artifact's shrink keeps the depth.
-      const parallel_config shrunk = decision_at_10(losses, forecast, sim::reaction::shrink);
+      const parallel_config shrunk =
+          decision_at_10(losses, forecast, runtime::notice_reaction::shrink);
       CHECK(shrunk.p == planned.p);
       CHECK(shrunk.d == left * j.gpus_per_instance() / planned.p);
     }
   }
   // The three reactions are named for reports.
-  CHECK(std::string(sim::to_string(sim::reaction::shrink)) == "shrink");
-  CHECK(std::string(sim::to_string(sim::reaction::replan_undercut)) == "replan-undercut");
-  CHECK(std::string(sim::to_string(sim::reaction::replan_preemption)) == "replan-preemption");
+  CHECK(std::string(runtime::to_string(runtime::notice_reaction::shrink)) == "shrink");
+  CHECK(std::string(runtime::to_string(runtime::notice_reaction::replan_when_undercut)) ==
+        "replan-when-undercut");
+  CHECK(std::string(runtime::to_string(runtime::notice_reaction::replan)) == "replan");
 }
 
 TEST_CASE("sim: re-planning on preemptions beats the artifact's shrink on a bursty trace") {
@@ -462,10 +474,11 @@ TEST_CASE("sim: re-planning on preemptions beats the artifact's shrink on a burs
   pp.future = sim::future_source::predict;
   pp.horizon = 6;
   pp.window = 6;
-  pp.reaction = sim::reaction::shrink;
-  sim::parcae_policy shrink(pp);
-  pp.reaction = sim::reaction::replan_preemption;
-  sim::parcae_policy replan(pp);
+  pp.first_step = sim::first_step::forecast;
+  pp.reaction = runtime::notice_reaction::shrink;
+  sim::controller_policy shrink(pp);
+  pp.reaction = runtime::notice_reaction::replan;
+  sim::controller_policy replan(pp);
   sim::ideal_policy ideal;
   const double s = sim::simulate(t, shrink, j).samples, r = sim::simulate(t, replan, j).samples;
   CHECK(r >= s);

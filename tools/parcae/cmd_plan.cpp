@@ -18,11 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "parcae/command.hpp"
-#include "parcae/liveput/cpu_backend.hpp"
-#include "parcae/liveput/perf_cost.hpp"
-#include "parcae/liveput/table.hpp"
-#include "parcae/perf/throughput.hpp"
-#include "parcae/plan/liveput_provider.hpp"
+#include "parcae/plan/job.hpp"
 #include "parcae/profile_io.hpp"
 #include "parcae/runtime/availability_source.hpp"
 #include "parcae/runtime/controller.hpp"
@@ -32,7 +28,6 @@
 
 namespace {
 
-namespace lp = parcae::liveput;
 namespace rt = parcae::runtime;
 
 struct plan_args {
@@ -64,31 +59,19 @@ void run_plan(const plan_args& a) {
       capacity = std::max({capacity, iv.alive, iv.alive_after()});
   }
   capacity = std::max(capacity, 1);
-  const int g = profile.gpus_per_instance;
+  parcae::plan::job_params jp;
+  jp.capacity = capacity;
+  jp.interval_s = a.interval;
+  jp.liveput.seed = a.seed;
+  jp.liveput.samples = a.samples;
+  jp.liveput.exact_threshold = 10000;  // exact wherever it is affordable: one decision only
+  jp.liveput.threads = 1;
+  const parcae::plan::job job(profile, jp);
 
-  const parcae::perf::throughput_model model(profile);
-  const auto targets = lp::candidate_targets(model, static_cast<long long>(capacity) * g);
-  lp::cpu_params cp;
-  cp.interval_s = a.interval;
-  cp.seed = a.seed;
-  cp.samples = a.samples;
-  auto table = std::make_shared<lp::table>(
-      lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(profile), targets, g, cp));
-  auto provider = parcae::plan::any_transition_provider::wrap(
-      parcae::plan::liveput_provider(table, targets, profile));
-
-  rt::controller_params params;
-  params.planner.interval_s = a.interval;
-  params.planner.gpus_per_instance = g;
-  params.planner.capacity = capacity;
-  params.planner.p_min = profile.artifact_targets.min_p;
-  if (profile.artifact_targets.max_p > 0) params.planner.p_max = profile.artifact_targets.max_p;
-  params.planner.excluded_p = profile.artifact_targets.ignore_p;
-  params.planner.excluded_d = profile.artifact_targets.ignore_d;
+  rt::controller_options params;
   params.horizon = a.horizon;
   params.kind = a.planner == "stochastic" ? rt::planner_kind::stochastic : rt::planner_kind::dp;
   params.sample_paths = a.paths;
-  params.n_layers = profile.n_layers();
   rt::availability_source_params fp;
   fp.forecast.window = 12;
   fp.forecast.capacity = capacity;
@@ -96,7 +79,7 @@ void run_plan(const plan_args& a) {
 
   rt::hooks hooks;
   hooks.reconfigure = [](const rt::decision&) {};  // the replay only needs the state
-  rt::controller ctl(params, provider, rt::availability_source(fp), hooks);
+  rt::controller ctl(job, params, rt::availability_source(fp), hooks);
 
   // Replay: instances named by arrival, the oldest preempted first.
   rt::trace_replay replay(series.intervals.front().alive);

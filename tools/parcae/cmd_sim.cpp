@@ -1,6 +1,7 @@
 // `parcae sim`: the main job. Replays a real availability trace through the policies (ideal,
-// reactive, bamboo, on-demand, parcae-truth, parcae-predict, parcae-stochastic) on one model
-// profile and prints what each trained and paid (docs/simulator.md, docs/results.md).
+// reactive, reactive-live, recycle, bamboo, on-demand, parcae-truth, parcae-predict,
+// parcae-stochastic) on one model profile and prints what each trained and paid
+// (docs/simulator.md, docs/results.md). The parcae policies are the runtime controller.
 //
 //   parcae sim --trace bench/traces/parcae/p3trace.csv --profile gpt-1.5b
 //   parcae sim --trace t.csv --profile bert --policy reactive,parcae-truth --json out.json
@@ -38,7 +39,7 @@ struct sim_args {
   std::string json, csv, plot, artifact_plans;
   std::string accounting = "realized";
   std::string forecaster = "naive";
-  std::string first_step = "forecast";
+  std::string first_step = "notice";
   std::string reaction = "replan-preemption";
   int window = 0;  // 0: max(3, horizon)
   int on_demand = 0;
@@ -237,7 +238,12 @@ void run_sim(const sim_args& a) {
   const sim::event_trace ev = sim::make_event_trace(tr, bp, a.seed);
   if (ev.capacity() < 1) throw parcae_tool::usage_error("--trace has no instance alive");
   const perf::model_profile profile = parcae_tool::load_profile(a.profile);
-  const sim::job job(profile, ev.capacity());
+  plan::job_params jp;
+  jp.capacity = ev.capacity();
+  jp.interval_s = a.interval;
+  jp.liveput.seed = a.seed;
+  jp.liveput.samples = a.mc_samples;
+  const plan::job job(profile, jp);
 
   sim::harness_params hp;
   hp.sim.spot_price_per_hour = a.spot_price;
@@ -247,8 +253,6 @@ void run_sim(const sim_args& a) {
   hp.parcae.window = a.window > 0 ? a.window : std::max(3, a.horizon);
   hp.parcae.seed = a.seed;
   hp.parcae.sample_paths = a.paths;
-  hp.parcae.liveput.seed = a.seed;
-  hp.parcae.liveput.samples = a.mc_samples;
   if (a.accounting == "expected") {
     hp.parcae.accounting = sim::accounting::expected;
   } else if (a.accounting != "realized") {
@@ -260,11 +264,11 @@ void run_sim(const sim_args& a) {
     throw parcae_tool::usage_error("--first-step must be forecast or notice");
   }
   if (a.reaction == "shrink") {
-    hp.parcae.reaction = sim::reaction::shrink;
+    hp.parcae.reaction = runtime::notice_reaction::shrink;
   } else if (a.reaction == "replan-undercut") {
-    hp.parcae.reaction = sim::reaction::replan_undercut;
+    hp.parcae.reaction = runtime::notice_reaction::replan_when_undercut;
   } else if (a.reaction == "replan-preemption") {
-    hp.parcae.reaction = sim::reaction::replan_preemption;
+    hp.parcae.reaction = runtime::notice_reaction::replan;
   } else {
     throw parcae_tool::usage_error(
         "--reaction must be shrink, replan-undercut or replan-preemption");
@@ -433,8 +437,9 @@ void setup_sim(CLI::App& app) {
   cmd->add_option("--profile", args->profile, "model profile: a shipped name or a JSON file")
       ->required();
   cmd->add_option("--policy", args->policies,
-                  "all, or a comma-separated list of ideal, reactive, bamboo, on-demand, "
-                  "parcae-truth, parcae-predict, parcae-stochastic (default all)");
+                  "all, or a comma-separated list of ideal, reactive, reactive-live, recycle, "
+                  "bamboo, on-demand, parcae-truth, parcae-predict, parcae-stochastic "
+                  "(default all)");
   cmd->add_option("--horizon", args->horizon, "planning horizon H in intervals (default 12)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--interval", args->interval, "interval length in seconds (default 60)");
@@ -450,13 +455,15 @@ void setup_sim(CLI::App& app) {
   cmd->add_option("--forecaster", args->forecaster,
                   "naive (default, last value), arima (the artifact's), ets or drift");
   cmd->add_option("--first-step", args->first_step,
-                  "what parcae-predict/-stochastic know of the interval they decide: forecast "
-                  "(default, as the artifact) or notice (preemption notices and joins known)");
+                  "what parcae-predict/-stochastic know of the interval they decide: notice "
+                  "(default: the launcher reports joins and preemptions before the interval's "
+                  "configuration is settled) or forecast (decided at the previous interval's end, "
+                  "as the artifact)");
   cmd->add_option("--reaction", args->reaction,
-                  "with --first-step forecast, what the plan does once the interval's events "
-                  "are seen: shrink (the artifact's d = N'g/p when the plan no longer fits), "
-                  "replan-undercut (re-plan from the survivors then) or replan-preemption "
-                  "(default: re-plan also whenever a preemption hits)");
+                  "with --first-step forecast, what the controller does when a preemption hits a "
+                  "stage: shrink (the artifact's d = N'g/p when the plan no longer fits), "
+                  "replan-undercut (re-plan from the survivors only then) or replan-preemption "
+                  "(default: re-plan whenever a preemption hits a stage)");
   cmd->add_option("--window", args->window,
                   "forecast history in intervals (default: max(3, horizon), the artifact's)")
       ->check(CLI::Range(3, 100000));

@@ -87,9 +87,10 @@ struct brute_force_search {
 template <class Provider>
 brute_force_result plan_brute_force(const Provider& provider, const planner_params& params, int n0,
                                     plan_state initial,
-                                    const std::vector<availability_step>& steps) {
+                                    const std::vector<availability_step>& raw_steps) {
   const char* fn = "parcae::plan::plan_brute_force";
   params.validate(fn);
+  const std::vector<availability_step> steps = detail::normalized_steps(fn, n0, raw_steps);
   const std::vector<int> n = detail::horizon_counts(fn, n0, steps);
   detail::check_initial(fn, params, n0, initial);
   brute_force_result out;

@@ -152,12 +152,13 @@ class dp_planner {
   }
 
   void solve(const char* fn, int n0, plan_state initial,
-             const std::vector<availability_step>& steps,
+             const std::vector<availability_step>& raw_steps,
              const std::vector<transition>* first_step) {
+    steps_ = detail::normalized_steps(fn, n0, raw_steps);
+    const std::vector<availability_step>& steps = steps_;
     n_ = detail::horizon_counts(fn, n0, steps);
     detail::check_initial(fn, params_, n0, initial);
     fn_ = fn;
-    steps_ = steps;
     horizon_ = static_cast<int>(steps.size());
     space_.build(params_, *std::max_element(n_.begin(), n_.end()));
     const int C = space_.size();

@@ -195,8 +195,9 @@ class liveput_provider {
   }
 
   void add_keys(const char* fn, int n0, parallel_config initial,
-                const std::vector<availability_step>& steps, const planner_params& params,
+                const std::vector<availability_step>& raw_steps, const planner_params& params,
                 std::vector<liveput::key>& keys) const {
+    const std::vector<availability_step> steps = detail::normalized_steps(fn, n0, raw_steps);
     const std::vector<int> n = detail::horizon_counts(fn, n0, steps);
     for (std::size_t k = 0; k < steps.size(); ++k) {
       if (n[k] < 1) continue;

@@ -62,7 +62,7 @@ stochastic_result plan_stochastic(dp_planner<Provider>& dp, int n0, plan_state i
       throw_invalid(fn, "paths[" + std::to_string(j) + "].size()", paths[j].size(),
                     "equal to paths[0].size() = " + std::to_string(paths[0].size()));
     }
-    detail::horizon_counts(fn, n0, paths[j]);
+    detail::horizon_counts(fn, n0, detail::normalized_steps(fn, n0, paths[j]));
   }
   detail::check_initial(fn, params, n0, initial);
   stochastic_result out;

@@ -107,6 +107,28 @@ struct planner_params {
 
 namespace detail {
 
+/// The horizon as the planner reads it: a step may count instances that joined and left within
+/// it (a binned real trace does; so may a forecast), so more can leave than were alive at its
+/// start. Such an instance brings nothing and costs nothing: each step's excess
+/// x = max(0, n_out - N_k) is taken from both n_in and n_out. A step with n_out > N_k + n_in (more
+/// left than were ever there) or a negative count is invalid.
+inline std::vector<availability_step> normalized_steps(
+    const char* function, int n0, const std::vector<availability_step>& steps) {
+  check_bounded(function, "n0", n0, 0, 1 << 24);
+  std::vector<availability_step> out(steps);
+  long long n = n0;
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    const std::string at = "steps[" + std::to_string(k) + "]";
+    check_bounded(function, at + ".n_in", out[k].n_in, 0, 1 << 24);
+    check_bounded(function, at + ".n_out", out[k].n_out, 0, static_cast<int>(n) + out[k].n_in);
+    const int excess = std::max(0, out[k].n_out - static_cast<int>(n));
+    out[k].n_in -= excess;
+    out[k].n_out -= excess;
+    n += out[k].n_in - out[k].n_out;
+  }
+  return out;
+}
+
 /// Validates the horizon and returns N_0..N_H.
 inline std::vector<int> horizon_counts(const char* function, int n0,
                                        const std::vector<availability_step>& steps) {

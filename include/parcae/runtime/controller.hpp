@@ -7,8 +7,10 @@
 //  * on_interval(alive, joined, preempted): once per interval, at its end. `alive` is the truth;
 //    `joined` / `preempted` are the instances added / lost during the interval (for the forecast
 //    history; when they do not add up with `alive`, set differences are used instead).
-//  * on_preemption_notice(ids, deadline_s): a notice (AWS spot/instance-action, §3.1). The
-//    instances are drained at once: when one holds a stage, the controller re-plans without them.
+//  * on_preemption_notice(ids, deadline_s): a notice (AWS spot/instance-action, §3.1), or a
+//    failure the launcher detected (deadline 0). The instances are drained at once: when one
+//    holds a stage, the controller reacts as params.reaction says (default: re-plan without
+//    them).
 //  * on_instances_added(ids): instances that joined mid-interval. They become spares; the next
 //    decision may use them. Nothing is re-planned, also not during a migration.
 //
@@ -48,6 +50,7 @@
 #include "parcae/core/parallel_config.hpp"
 #include "parcae/perf/partition.hpp"
 #include "parcae/plan/dp_planner.hpp"
+#include "parcae/plan/job.hpp"
 #include "parcae/plan/stochastic_planner.hpp"
 #include "parcae/plan/transition_provider.hpp"
 #include "parcae/runtime/assignment.hpp"
@@ -61,17 +64,62 @@ enum class planner_kind {
   stochastic  ///< first action maximising the mean over K sample paths (stochastic_planner.hpp)
 };
 
-struct controller_params {
-  plan::planner_params planner;  ///< interval, GPUs per instance, capacity, pipeline bounds
-  int horizon = 12;              ///< H, intervals planned (the first is the observed one)
+/// What the controller does when a notice (or a detected failure) takes instances that hold a
+/// stage (on_preemption_notice).
+enum class notice_reaction {
+  /// Re-plan from the survivors with the loss as step 1 (default): the migration the loss forces
+  /// is chosen by the planner, not inherited.
+  replan,
+  /// Re-plan only when the running configuration no longer fits the usable instances; otherwise
+  /// keep it and refill the lost slots from spares (an inter-stage migration).
+  replan_when_undercut,
+  /// The artifact's optimize() rule (§5.1): keep p, shrink d to fit (d := usable*g / p, or (1,
+  /// usable*g) when not one pipeline fits); a result that is not a candidate becomes the
+  /// throughput-optimal candidate that fits.
+  shrink
+};
+
+inline const char* to_string(notice_reaction r) {
+  switch (r) {
+    case notice_reaction::replan:
+      return "replan";
+    case notice_reaction::replan_when_undercut:
+      return "replan-when-undercut";
+    case notice_reaction::shrink:
+      return "shrink";
+  }
+  return "?";
+}
+
+/// The controller's own settings (the job gives the rest: see controller_params).
+struct controller_options {
+  int horizon = 12;  ///< H, intervals planned (the first is the observed one)
   planner_kind kind = planner_kind::dp;
   int sample_paths = 16;  ///< K, asked from the forecaster for planner_kind::stochastic
-  int n_layers = 0;       ///< layers of the model (placement partition); required
+  notice_reaction reaction = notice_reaction::replan;
+  /// Cost step 1 from the actual survivors when the provider can (exact for the step that
+  /// happened). false: from the liveput key's expectation over every way n_out instances could
+  /// have left, as the artifact's optimize() does (§5.2); the simulator's expected accounting.
+  bool observed_first_step = true;
+  /// Interval records kept for the forecaster (the newest). A controller lives for weeks; a
+  /// bounded history keeps each decision's time constant. Forecasters read a window of 12 to a
+  /// few hundred intervals, far below the default.
+  int history_limit = 4096;
 
   void validate(const char* function) const {
+    check_bounded(function, "params.horizon", horizon, 1, 10000);
+    check_bounded(function, "params.sample_paths", sample_paths, 1, 100000);
+    check_bounded(function, "params.history_limit", history_limit, 1, 1 << 24);
+  }
+};
+
+struct controller_params : controller_options {
+  plan::planner_params planner;  ///< interval, GPUs per instance, capacity, pipeline bounds
+  int n_layers = 0;              ///< layers of the model (placement partition); required
+
+  void validate(const char* function) const {
+    controller_options::validate(function);
     planner.validate(function);
-    check_at_least(function, "params.horizon", horizon, 1);
-    check_at_least(function, "params.sample_paths", sample_paths, 1);
     check_at_least(function, "params.n_layers", n_layers, 1);
     check_at_most(function, "params.planner.p_min", planner.p_min,
                   perf::max_pipeline_depth(n_layers));
@@ -85,9 +133,18 @@ struct hooks {
 
 class controller {
  public:
-  /// `provider` gives T(d,p), migration costs and R (plan::liveput_provider builds one from a
-  /// profile and the liveput table; wrap it with any_transition_provider::wrap, which keeps its
-  /// bulk prefill); `forecaster` may be empty (then: persistence).
+  /// The usual way in: a job (plan/job.hpp) gives the planner parameters, the layers and the
+  /// provider over its liveput table, so they cannot disagree with the profile.
+  controller(const plan::job& j, controller_options options, forecaster_fn forecaster, hooks h)
+      : controller(params_of(j, options), j.transition_provider(), std::move(forecaster),
+                   std::move(h)) {
+    checkpoint_s_ = j.checkpoint_s();
+  }
+
+  /// For custom providers (tests, other cost models). `provider` gives T(d,p), migration costs and
+  /// R (plan::liveput_provider builds one from a profile and the liveput table; wrap it with
+  /// any_transition_provider::wrap, which keeps its bulk prefill); `forecaster` may be empty (then:
+  /// persistence).
   controller(controller_params params, plan::any_transition_provider provider,
              forecaster_fn forecaster, hooks h)
       : params_(validated(std::move(params))),
@@ -124,6 +181,12 @@ class controller {
       rec.n_out = count_missing(start_, now);
     }
     history_.push_back(rec);
+    // Amortised O(1): drop the oldest half once the history is twice its limit.
+    const auto limit = static_cast<std::size_t>(params_.history_limit);
+    if (history_.size() >= 2 * limit) {
+      history_.erase(history_.begin(),
+                     history_.begin() + static_cast<std::ptrdiff_t>(history_.size() - limit));
+    }
     start_ = now;
     alive_ = now;
     for (auto it = doomed_.begin(); it != doomed_.end();) {
@@ -147,7 +210,7 @@ class controller {
       for (const placement& pl : placements_) holds_stage |= pl.instance == id && !pl.spare();
     }
     if (holds_stage) {
-      decide(trigger::preemption_notice, deadline_s);
+      react_to_notice(deadline_s);
     } else {
       log("notice for " + std::to_string(ids.size()) + " instance(s) (" + std::to_string(unknown) +
           " unknown): no stage affected, nothing to do");
@@ -204,6 +267,14 @@ class controller {
     guard& operator=(const guard&) = delete;
   };
 
+  static controller_params params_of(const plan::job& j, const controller_options& o) {
+    controller_params p;
+    static_cast<controller_options&>(p) = o;
+    p.planner = j.planner();
+    p.n_layers = j.n_layers();
+    return p;
+  }
+
   static controller_params validated(controller_params p) {
     p.validate("parcae::runtime::controller::controller");
     // Depths the layers cannot be split into are never proposed.
@@ -249,11 +320,93 @@ class controller {
     return true;
   }
 
-  void decide(trigger cause, double deadline_s) {
+  std::vector<instance_id> usable_now() const {
     std::vector<instance_id> usable;
     for (instance_id id : alive_) {
       if (!doomed_.count(id)) usable.push_back(id);
     }
+    return usable;
+  }
+
+  void react_to_notice(double deadline_s) {
+    const int n = static_cast<int>(usable_now().size());
+    switch (params_.reaction) {
+      case notice_reaction::replan:
+        decide(trigger::preemption_notice, deadline_s);
+        return;
+      case notice_reaction::replan_when_undercut:
+        if (!params_.planner.fits(config_, n)) {
+          decide(trigger::preemption_notice, deadline_s);
+        } else {
+          decide_fixed(trigger::preemption_notice, deadline_s, config_);
+        }
+        return;
+      case notice_reaction::shrink:
+        decide_fixed(trigger::preemption_notice, deadline_s, shrunk(config_, n));
+        return;
+    }
+  }
+
+  /// The artifact's optimize() shrink (see notice_reaction::shrink).
+  parallel_config shrunk(parallel_config c, int n) const {
+    const plan::planner_params& pp = params_.planner;
+    if (c.paused() || pp.fits(c, n)) return c;
+    const int slots = n * pp.gpus_per_instance;
+    if (slots < 1) return {};
+    parallel_config out{slots / c.p, c.p};
+    if (out.d == 0) out = {1, slots};
+    if (pp.allowed(out) && provider_.throughput(out) > 0.0) return out;
+    // Not a candidate (a memory-infeasible depth): the throughput-optimal candidate that fits.
+    parallel_config best;
+    double t = 0.0;
+    for (int p = pp.p_min; p <= pp.p_max; ++p) {
+      for (int d = 1; d * p <= slots; ++d) {
+        const parallel_config x{d, p};
+        const double v = pp.allowed(x) ? provider_.throughput(x) : 0.0;
+        if (v > t) {
+          t = v;
+          best = x;
+        }
+      }
+    }
+    return best;
+  }
+
+  /// A decision whose target is given (a notice reaction that does not re-plan): the placement
+  /// and its cost from the observed survivors, no plan.
+  void decide_fixed(trigger cause, double deadline_s, parallel_config target) {
+    std::vector<instance_id> usable = usable_now();
+    const std::set<instance_id> prev(usable_.begin(), usable_.end());
+    const std::set<instance_id> cur(usable.begin(), usable.end());
+    decision dec;
+    dec.cause = cause;
+    dec.previous = config_;
+    dec.deadline_s = deadline_s;
+    dec.target = target;
+    std::vector<plan::transition> observed;
+    double cost = 0.0;
+    if (observed_first_step(prev, cur, observed)) {
+      for (const auto& t : observed) {
+        if (t.target == target) cost = t.cost_s;
+      }
+    }
+    plan::plan_step step;
+    step.n_before = static_cast<int>(usable_.size());
+    step.n_after = static_cast<int>(usable.size());
+    step.events = {count_missing(cur, prev), count_missing(prev, cur)};
+    step.config = target;
+    step.cost_s = remaining_s_ > 0.0 && cost > 0.0 ? cost + provider_.concurrent_restart_s(target)
+                                                   : (cost > 0.0 ? cost : remaining_s_);
+    step.remaining_s = std::max(0.0, step.cost_s - params_.planner.interval_s);
+    step.samples =
+        provider_.throughput(target) * std::max(0.0, params_.planner.interval_s - step.cost_s);
+    dec.plan = {step};
+    dec.expected_samples = step.samples;
+    commit(std::move(dec), step, std::move(usable));
+  }
+
+  void decide(trigger cause, double deadline_s) {
+    std::vector<instance_id> usable = usable_now();
     // Step 1: the observed change of usable instances since the last decision.
     const std::set<instance_id> prev(usable_.begin(), usable_.end());
     const std::set<instance_id> cur(usable.begin(), usable.end());
@@ -285,7 +438,8 @@ class controller {
     // those transitions (exact for this step) instead of the liveput key's expectation over every
     // way n_out instances could have left, whose enumeration is the costliest key of a decision.
     std::vector<plan::transition> observed;
-    const bool use_observed = observed_first_step(prev, cur, observed);
+    const bool use_observed =
+        params_.observed_first_step && observed_first_step(prev, cur, observed);
     // Every liveput key the plan(s) will read, estimated in one batch before the DP runs (families
     // (N, D, P, n_out) shared, the estimator's threads used) rather than one key at a time from
     // inside it. The values are the same either way; only the latency differs. With an observed
@@ -313,6 +467,13 @@ class controller {
       dec.plan = std::move(r.steps);
     }
     dec.target = step.config;
+    commit(std::move(dec), step, std::move(usable));
+  }
+
+  /// Places the decision's target, records it as the running configuration, logs it and calls
+  /// the reconfigure hook.
+  void commit(decision dec, const plan::plan_step& step, std::vector<instance_id> usable) {
+    const int n1 = static_cast<int>(usable.size());
     // The planner only proposes targets that fit; a broken invariant here is a parcae bug.
     PARCAE_ASSERT(params_.planner.fits(dec.target, n1) && params_.planner.allowed(dec.target));
     const std::vector<instance_id> draining(doomed_.begin(), doomed_.end());
@@ -322,9 +483,15 @@ class controller {
     dec.placements = std::move(a.placements);
     dec.fetches = std::move(a.fetches);
     dec.expected_cost_s = step.cost_s;
+    // A restart reloads the checkpoint: never expect less than its load (the planner's resume
+    // cost includes it; a restart forced by lost layers during a live plan may not).
+    if (dec.kind == migration_kind::restart || dec.kind == migration_kind::resume) {
+      dec.expected_cost_s = std::max(dec.expected_cost_s, checkpoint_s_);
+    }
     dec.expected_remaining_s = step.remaining_s;
     dec.sequence = ++sequence_;
 
+    const int n_prev = static_cast<int>(usable_.size());
     config_ = dec.target;
     remaining_s_ = dec.target.paused() ? 0.0 : step.remaining_s;
     placements_ = dec.placements;
@@ -332,12 +499,12 @@ class controller {
 
     std::ostringstream line;
     line << "decision " << dec.sequence << " ("
-         << (cause == trigger::interval ? "interval" : "preemption notice") << "): " << n_prev
+         << (dec.cause == trigger::interval ? "interval" : "preemption notice") << "): " << n_prev
          << " -> " << n1 << " usable, " << to_string(dec.previous) << " -> "
          << to_string(dec.target) << " " << to_string(dec.kind) << ", cost " << dec.expected_cost_s
          << " s, plan " << dec.expected_samples << " samples";
     log(line.str());
-    last_ = dec;
+    last_ = std::move(dec);
     if (last_.kind != migration_kind::none) hooks_.reconfigure(last_);
   }
 
@@ -358,6 +525,7 @@ class controller {
   std::vector<interval_record> history_;
   std::uint64_t sequence_ = 0;
   decision last_;
+  double checkpoint_s_ = 0.0;  ///< the job's checkpoint load (0 for a custom provider)
 };
 
 }  // namespace parcae::runtime

@@ -5,9 +5,18 @@
 //   reactive   the same choice, reached by a checkpoint restart whenever instances join or leave
 //              (Varuna-like; artifact throughput.py, the "throughput-opt" baseline);
 //   on_demand  a fixed cluster that is never preempted, paid at the on-demand price;
-//   bamboo     redundant computation after Bamboo (Thorpe et al., NSDI'23): see below.
+//   bamboo     redundant computation after Bamboo (Thorpe et al., NSDI'23): see below;
+//   reactive_live  the throughput-optimal configuration every interval, reached by Parcae's live
+//              migrations instead of a restart (what live-reconfiguring systems such as
+//              TrainMover or LiveR do): isolates what forecasting and liveput add;
+//   recycle    ReCycle (Gandhi et al., SOSP'24): reroute a lost stage's micro-batches to its
+//              data-parallel peers; see below.
 
+#include <algorithm>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "parcae/core/errors.hpp"
 #include "parcae/perf/migration.hpp"
@@ -144,6 +153,182 @@ class bamboo_policy final : public policy {
 
  private:
   bamboo_params params_;
+};
+
+/// The throughput-optimal configuration every interval, like reactive, but reached by the live
+/// migrations Parcae uses (intra-stage, inter-stage, pipeline; perf::migration_cost_ms on what
+/// the events left), costed by the same cost model as the parcae policies. A stage with no
+/// surviving replica costs what the job's state_recovery says (plan::job_params::recovery: the
+/// artifact's redundant copy by default, or a checkpoint restart). Starting and resuming from a
+/// pause are checkpoint restarts, as for every policy. A migration that starts while another is
+/// running adds R(d,p,'no-op') (§3.2), as for parcae.
+class reactive_live_policy final : public policy {
+ public:
+  std::string name() const override { return "reactive-live"; }
+  decision decide(const interval_view& v, const job& j) override {
+    decision d;
+    d.config = j.best(v.n_after);
+    if (d.config.paused()) return d;
+    d.concurrent_s = j.restart_only_s(d.config, perf::restart_kind::no_op);
+    if (v.current.paused()) {
+      d.cost_s = j.restart_s(d.config, perf::restart_kind::add, v.index > 0);
+      d.kind = "restart";
+      return d;
+    }
+    const perf::migration_result r = live_migration(j, v.survivors, d.config);
+    if (r.type == perf::migration_type::infeasible) {
+      d.cost_s = j.restart_s(d.config, detail::event_kind(v), true);
+      d.kind = "restart";
+    } else {
+      d.cost_s = r.cost_ms / 1000.0;
+      d.kind = perf::to_string(r.type);
+    }
+    return d;
+  }
+};
+
+struct recycle_params {
+  /// Failover cost in seconds when a lost stage's micro-batches are rerouted. < 0 (default): the
+  /// communicator rebuild and process restart, G(d,p,remove) + proc, as for Bamboo's failover:
+  /// ReCycle precomputes its rerouting plans, and no state moves (the peers hold the stage).
+  double failover_s = -1.0;
+
+  void validate() const {
+    check_finite("parcae::sim::recycle_params::validate", "failover_s", failover_s);
+  }
+};
+
+/// ReCycle (Gandhi et al., SOSP'24) on the throughput-optimal configuration. The policy places
+/// its instances itself (GPU slot j = i*g + k of the i-th alive instance runs pipeline j / p,
+/// stage j % p, as the simulator numbers them) and keeps that placement across intervals:
+///  * a preemption that leaves every stage at least one replica: the lost slots' micro-batches
+///    are rerouted to the same stage's surviving data-parallel peers (failover_s, no restart);
+///    the job runs degraded (throughput scale below) until the next reconfiguration;
+///  * a stage with no surviving replica (no peer to reroute to): a checkpoint restart into the
+///    throughput-optimal configuration of the instances left;
+///  * instances joined (ReCycle reintegrates repaired or new machines at a reconfiguration
+///    point): a live migration into the throughput-optimal configuration, when that trains more
+///    than the degraded one; otherwise the newcomers wait as spares.
+/// Degraded throughput. In 1F1B with m micro-batches per pipeline and p stages an iteration
+/// takes m + p - 1 micro-batch slots, p - 1 of them bubbles (Narayanan et al., 2021). A stage
+/// left with r of its d replicas processes d/r times its micro-batches per replica; ReCycle's
+/// decoupled backward pass and staggered schedule put the extra work into the bubbles first
+/// (the paper's mechanism). So the iteration stretches to max(m + p - 1, m*d/r_min) slots and
+/// the throughput scales by (m + p - 1) / max(m + p - 1, m*d/r_min), with m = global_batch /
+/// (micro_batch * d). This is ReCycle's best case: the bubbles absorb the rerouted work
+/// perfectly, with no memory limit on the extra activations.
+class recycle_policy final : public policy {
+ public:
+  explicit recycle_policy(recycle_params params = {}) : params_(params) { params_.validate(); }
+  std::string name() const override { return "recycle"; }
+  void reset(const job&, const event_trace&) override {
+    alive_.clear();
+    slots_.clear();
+  }
+
+  decision decide(const interval_view& v, const job& j) override {
+    if (!v.events) {
+      throw_invalid_message("parcae::sim::recycle_policy::decide", "the view has no events");
+    }
+    const interval_events& ev = *v.events;
+    std::set<int> lost;
+    for (int id : ev.removed_ids) {
+      if (alive_.erase(id)) lost.insert(id);
+    }
+    int joined = 0;
+    for (int id : ev.added_ids) {
+      if (std::find(ev.removed_ids.begin(), ev.removed_ids.end(), id) == ev.removed_ids.end()) {
+        alive_.insert(id);
+        ++joined;
+      }
+    }
+    const int g = j.gpus_per_instance();
+    const parallel_config c = v.current;
+    // What the events left of the running placement.
+    survivor_summary s;
+    s.old_config = c;
+    s.joined_gpus = joined * g;
+    int in_job = 0;
+    if (!c.paused()) {
+      s.replicas.assign(static_cast<std::size_t>(c.p), 0);
+      for (std::size_t slot = 0; slot < slots_.size(); ++slot) {
+        if (slots_[slot] < 0) continue;
+        if (lost.count(slots_[slot])) {
+          ++s.slots_lost;
+          slots_[slot] = -1;
+          continue;
+        }
+        ++s.replicas[slot % static_cast<std::size_t>(c.p)];
+        ++in_job;
+      }
+    }
+    s.free_gpus = static_cast<int>(alive_.size()) * g - joined * g - in_job;
+    decision d;
+    d.slots_lost = s.slots_lost;
+    const parallel_config best = j.best(v.n_after);
+    const int r_min = c.paused() ? 0 : *std::min_element(s.replicas.begin(), s.replicas.end());
+    const double degraded = r_min > 0 ? j.throughput(c) * scale(c, r_min, j) : 0.0;
+    if (c.paused() || r_min == 0) {
+      // Nothing runs, or a stage has no peer left: restart from the checkpoint.
+      d.config = best;
+      if (best.paused()) return d;
+      d.cost_s = c.paused() ? j.restart_s(best, perf::restart_kind::add, v.index > 0)
+                            : j.restart_s(best, detail::event_kind(v), true);
+      d.concurrent_s = j.restart_only_s(best, detail::event_kind(v));
+      d.kind = "restart";
+      place(best, g);
+      return d;
+    }
+    if (joined > 0 && j.throughput(best) > degraded) {
+      const perf::migration_result r = live_migration(j, s, best);
+      d.config = best;
+      d.concurrent_s = j.restart_only_s(best, perf::restart_kind::no_op);
+      if (r.type == perf::migration_type::infeasible) {
+        d.cost_s = j.restart_s(best, perf::restart_kind::add, true);
+        d.kind = "restart";
+      } else {
+        d.cost_s = r.cost_ms / 1000.0;
+        d.kind = perf::to_string(r.type);
+      }
+      place(best, g);
+      return d;
+    }
+    // Keep the configuration; reroute around the lost slots.
+    d.config = c;
+    d.empty_slots = c.d * c.p - in_job;
+    d.throughput_scale = scale(c, r_min, j);
+    if (s.slots_lost > 0) {
+      d.cost_s = params_.failover_s >= 0.0 ? params_.failover_s : j.regroup_s(c);
+      d.concurrent_s = j.restart_only_s(c, perf::restart_kind::no_op);
+      d.kind = "reroute";
+    }
+    return d;
+  }
+
+  /// The degraded throughput's scale (see the class comment) for d replicas reduced to r_min on
+  /// the most-hit stage.
+  static double scale(parallel_config c, int r_min, const job& j) {
+    if (c.paused() || r_min >= c.d) return 1.0;
+    const perf::model_profile& prof = j.profile();
+    const double m =
+        std::max(1.0, double(prof.global_batch) / (double(prof.micro_batch) * double(c.d)));
+    const double slots = m + c.p - 1.0;
+    return slots / std::max(slots, m * double(c.d) / double(r_min));
+  }
+
+ private:
+  /// Places `c` on the alive instances in id order (the simulator's slot numbering).
+  void place(parallel_config c, int g) {
+    slots_.assign(static_cast<std::size_t>(c.paused() ? 0 : c.d * c.p), -1);
+    std::size_t slot = 0;
+    for (int id : alive_) {
+      for (int k = 0; k < g && slot < slots_.size(); ++k) slots_[slot++] = id;
+    }
+  }
+
+  recycle_params params_;
+  std::set<int> alive_;
+  std::vector<int> slots_;  ///< instance id of each GPU slot (pipeline-major), -1 when lost
 };
 
 }  // namespace parcae::sim

@@ -2,9 +2,10 @@
 // The benchmark harness: builds the named policies and replays one trace through each, on one
 // job, returning their results with the ratio to `ideal` (the main job of `parcae sim`).
 //
-// Policy names: ideal, reactive, bamboo, on-demand, parcae-truth, parcae-predict,
-// parcae-stochastic ("all" = every one, in this order). The parcae policies of one run share
-// one liveput table.
+// Policy names: ideal, reactive, reactive-live, recycle, bamboo, on-demand, parcae-truth,
+// parcae-predict, parcae-stochastic ("all" = every one, in this order). The parcae policies are
+// runtime::controller instances on the job (sim/controller_policy.hpp); they share the job's
+// liveput table.
 
 #include <cmath>
 #include <functional>
@@ -14,7 +15,7 @@
 
 #include "parcae/core/errors.hpp"
 #include "parcae/sim/baselines.hpp"
-#include "parcae/sim/parcae_policy.hpp"
+#include "parcae/sim/controller_policy.hpp"
 #include "parcae/sim/simulator.hpp"
 
 namespace parcae::sim {
@@ -22,20 +23,22 @@ namespace parcae::sim {
 /// Every built-in policy name, in the order "all" runs them.
 inline const std::vector<std::string>& policy_names() {
   static const std::vector<std::string> names = {
-      "ideal",        "reactive",       "bamboo",           "on-demand",
-      "parcae-truth", "parcae-predict", "parcae-stochastic"};
+      "ideal",     "reactive",     "reactive-live",  "recycle",          "bamboo",
+      "on-demand", "parcae-truth", "parcae-predict", "parcae-stochastic"};
   return names;
 }
 
 struct harness_params {
   sim_params sim;
   bamboo_params bamboo;
+  recycle_params recycle;
   parcae_params parcae;         ///< `future` is set per policy
   int on_demand_instances = 0;  ///< 0: the trace's mean alive count, rounded
 
   void validate() const {
     sim.validate();
     bamboo.validate();
+    recycle.validate();
     parcae.validate();
     check_nonnegative("parcae::sim::harness_params::validate", "on_demand_instances",
                       on_demand_instances);
@@ -65,9 +68,9 @@ inline std::vector<std::string> expand_policy_names(const std::vector<std::strin
     bool known = false;
     for (const auto& m : policy_names()) known = known || m == n;
     if (!known) {
-      throw_invalid(f, "policy", n,
-                    "one of all, ideal, reactive, bamboo, on-demand, parcae-truth, "
-                    "parcae-predict, parcae-stochastic");
+      std::string known_names = "one of all";
+      for (const auto& m : policy_names()) known_names += ", " + m;
+      throw_invalid(f, "policy", n, known_names);
     }
     out.push_back(n);
   }
@@ -77,10 +80,11 @@ inline std::vector<std::string> expand_policy_names(const std::vector<std::strin
 
 /// Builds the policy `name` (a name of policy_names()).
 inline std::unique_ptr<policy> make_policy(const std::string& name, const harness_params& hp,
-                                           const event_trace& trace,
-                                           std::shared_ptr<plan::liveput_provider> provider) {
+                                           const event_trace& trace) {
   if (name == "ideal") return std::make_unique<ideal_policy>();
   if (name == "reactive") return std::make_unique<reactive_policy>();
+  if (name == "reactive-live") return std::make_unique<reactive_live_policy>();
+  if (name == "recycle") return std::make_unique<recycle_policy>(hp.recycle);
   if (name == "bamboo") return std::make_unique<bamboo_policy>(hp.bamboo);
   if (name == "on-demand") {
     const int m = hp.on_demand_instances > 0
@@ -98,7 +102,7 @@ inline std::unique_ptr<policy> make_policy(const std::string& name, const harnes
   } else {
     expand_policy_names({name});  // throws
   }
-  return std::make_unique<parcae_policy>(pp, std::move(provider));
+  return std::make_unique<controller_policy>(pp);
 }
 
 /// Replays `trace` through every policy of `names` ("all" allowed). `progress(name, i, n)` is
@@ -115,13 +119,9 @@ inline harness_result run_harness(
   sim_params quiet = hp.sim;
   quiet.keep_timeline = false;
   out.ideal_samples = simulate(trace, ideal, j, quiet).samples;
-  std::shared_ptr<plan::liveput_provider> provider;
   for (std::size_t i = 0; i < list.size(); ++i) {
     if (progress) progress(list[i], i, list.size());
-    if (!provider && list[i].rfind("parcae-", 0) == 0) {
-      provider = make_provider(j, trace.interval_s, hp.parcae.liveput);
-    }
-    std::unique_ptr<policy> pol = make_policy(list[i], hp, trace, provider);
+    std::unique_ptr<policy> pol = make_policy(list[i], hp, trace);
     harness_entry e;
     e.result = simulate(trace, *pol, j, hp.sim);
     e.ratio_to_ideal = out.ideal_samples > 0.0 ? e.result.samples / out.ideal_samples : NAN;

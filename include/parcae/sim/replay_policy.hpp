@@ -57,7 +57,7 @@ class replay_policy final : public policy {
       }
       return d;
     }
-    const perf::migration_result r = j.live_migration(v.survivors, c);
+    const perf::migration_result r = live_migration(j, v.survivors, c);
     d.cost_s = r.type == perf::migration_type::infeasible
                    ? j.restart_s(c, perf::restart_kind::add, true)
                    : r.cost_ms / 1000.0;

@@ -33,10 +33,33 @@
 
 #include "parcae/core/errors.hpp"
 #include "parcae/core/parallel_config.hpp"
+#include "parcae/perf/migration.hpp"
+#include "parcae/plan/job.hpp"
 #include "parcae/sim/events.hpp"
-#include "parcae/sim/job.hpp"
 
 namespace parcae::sim {
+
+/// The job the simulator replays a trace through: the one job setup (plan/job.hpp).
+using plan::job;
+
+/// What the trace's events left of the configuration that ran in the previous interval
+/// (perf/migration.hpp's survivor summary, plus what the baselines need).
+struct survivor_summary {
+  parallel_config old_config;  ///< the configuration that ran ({0,0}: none)
+  std::vector<int> replicas;   ///< surviving replicas of each old stage (old_config.p entries)
+  int free_gpus = 0;           ///< surviving GPUs without a stage slot (spares)
+  int joined_gpus = 0;         ///< GPUs of instances that joined
+  int slots_lost = 0;          ///< stage slots (GPUs holding a stage) lost to preemption
+  /// Some pipeline lost two neighbouring stages s-1 and s (cyclically; any loss when p = 1):
+  /// the case in which a Bamboo-style redundant copy is lost too.
+  bool neighbours_lost = false;
+};
+
+/// Parcae's live migration from what the events left (`s`) to `target` (plan::job).
+inline perf::migration_result live_migration(const job& j, const survivor_summary& s,
+                                             parallel_config target) {
+  return j.live_migration(s.old_config, s.replicas, s.free_gpus, s.joined_gpus, target);
+}
 
 struct sim_params {
   double spot_price_per_hour = 0.91;       ///< p3.2xlarge spot, as in Bamboo's simulator
@@ -54,16 +77,17 @@ struct sim_params {
 
 /// What a policy sees when it decides interval k.
 struct interval_view {
-  std::size_t index = 0;               ///< k
-  double interval_s = 60.0;            ///< interval length
-  int n_before = 0;                    ///< instances alive at the interval's start (N)
-  int n_in = 0;                        ///< instances that joined
-  int n_out = 0;                       ///< instances preempted
-  int n_after = 0;                     ///< instances left: the decision must fit them
-  parallel_config current;             ///< configuration of interval k-1 ({0,0}: none)
-  double remaining_s = 0.0;            ///< migration time still to go from earlier intervals
-  survivor_summary survivors;          ///< what the events left of `current`
-  const event_trace* trace = nullptr;  ///< the whole trace (oracle policies read the future)
+  std::size_t index = 0;                    ///< k
+  double interval_s = 60.0;                 ///< interval length
+  int n_before = 0;                         ///< instances alive at the interval's start (N)
+  int n_in = 0;                             ///< instances that joined
+  int n_out = 0;                            ///< instances preempted
+  int n_after = 0;                          ///< instances left: the decision must fit them
+  parallel_config current;                  ///< configuration of interval k-1 ({0,0}: none)
+  double remaining_s = 0.0;                 ///< migration time still to go from earlier intervals
+  survivor_summary survivors;               ///< what the events left of `current` (slot order)
+  const event_trace* trace = nullptr;       ///< the whole trace (oracle policies read the future)
+  const interval_events* events = nullptr;  ///< the interval's events with instance ids
 };
 
 /// A policy's choice for one interval.
@@ -73,6 +97,12 @@ struct decision {
   double concurrent_s = 0.0;      ///< added when a migration is still running (§3.2)
   double throughput_scale = 1.0;  ///< multiplies T(d,p) (redundancy overheads); in (0, 1]
   const char* kind = "none";      ///< what the cost is for (shown in the timeline)
+  /// Stage slots of the running configuration the events took, when the policy places its
+  /// instances itself (the controller's placements); -1: the simulator's slot order.
+  int slots_lost = -1;
+  /// Stage slots of `config` left empty because their work is rerouted to peers (ReCycle); the
+  /// configuration then needs that many GPUs less, and throughput_scale says what it costs.
+  int empty_slots = 0;
 };
 
 /// A policy. Implement name() and decide(); the other members have defaults.
@@ -101,6 +131,7 @@ struct interval_record {
   double cumulative = 0.0;   ///< samples trained up to its end
   double remaining_s = 0.0;  ///< migration time carried into the next interval
   int slots_lost = 0;        ///< stage slots of the running configuration preempted
+  int empty_slots = 0;       ///< slots of `config` left empty, their work rerouted (ReCycle)
 };
 
 /// Totals of one run.
@@ -186,6 +217,7 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
     v.index = k;
     v.interval_s = dt;
     v.trace = &trace;
+    v.events = fixed > 0 ? nullptr : &ev;
     v.current = current;
     v.remaining_s = remaining;
     removed_pos.clear();
@@ -217,9 +249,17 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
       throw_invalid(f, at + " config", to_string(d.config),
                     "(0,0) or a valid, memory-feasible configuration");
     }
-    if (!j.fits(d.config, v.n_after)) {
-      throw_invalid(f, at + " config", to_string(d.config),
-                    "at most the " + std::to_string(v.n_after) + " instances alive");
+    if (d.empty_slots < 0 || (d.empty_slots > 0 && d.empty_slots >= d.config.size())) {
+      throw_invalid(f, at + " empty_slots", d.empty_slots,
+                    "in [0, d*p) of config " + to_string(d.config));
+    }
+    if (static_cast<long long>(d.config.size()) - d.empty_slots >
+        static_cast<long long>(v.n_after) * g) {
+      throw_invalid(
+          f, at + " config", to_string(d.config),
+          "at most the " + std::to_string(v.n_after) + " instances alive" +
+              (d.empty_slots > 0 ? " (less its " + std::to_string(d.empty_slots) + " empty slots)"
+                                 : std::string()));
     }
     if (!(d.cost_s >= 0.0) || !std::isfinite(d.cost_s)) {
       throw_invalid(f, at + " cost_s", d.cost_s, "finite and >= 0");
@@ -237,7 +277,8 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
     row.n_out = v.n_out;
     row.config = d.config;
     row.kind = d.kind;
-    row.slots_lost = v.survivors.slots_lost;
+    row.slots_lost = d.slots_lost >= 0 ? d.slots_lost : v.survivors.slots_lost;
+    row.empty_slots = d.empty_slots;
     if (d.config.paused()) {
       remaining = 0.0;
       out.paused_seconds += dt;

@@ -1,0 +1,259 @@
+#pragma once
+// Parcae in the simulator: the runtime controller that launchers embed (runtime/controller.hpp),
+// driven through its public calls with the trace's events, its decisions executed and accounted.
+// There is no planning here: the harness's numbers describe what a launcher gets.
+//
+// Three ways to know the future (the controller's forecaster):
+//   truth       a forecaster that returns the trace's own next intervals (the artifact's
+//               "liveput-truth");
+//   predict     the availability forecaster (runtime/availability_source.hpp) on the N history
+//               of the last `window` intervals; the default model is naive (last value), the
+//               artifact's is ARIMA(1,1,0);
+//   stochastic  as predict, with K forecast sample paths and the controller's stochastic planner.
+//
+// What the controller knows of the interval being decided (`first_step`), with the simulator's
+// timeline (interval k's events hit the configuration of interval k-1; the configuration of
+// interval k then trains for the rest of it):
+//   notice   (default) the launcher reports interval k's events before the configuration of
+//            interval k is settled: on_interval(alive, joined, preempted), and the controller
+//            plans with those events as its observed step 1 (a runtime that sees joins and
+//            preemption notices, AWS's two minutes, §3.1). parcae-truth always runs this way.
+//   forecast the configuration of interval k was decided at the end of interval k-1 (the
+//            on_interval call of k-1), before k's events, as the artifact's liveput-predict does
+//            (§5.1). Interval k's preemptions then reach the controller as failures detected
+//            mid-interval (on_preemption_notice with deadline 0; its `reaction` says what it does)
+//            and its joins as on_instances_added (spares until the next decision).
+//
+// Accounting of the executed step. `realized` (default): the cost of the live migration that the
+// trace's actual preemptions require, from the controller's own placement of the stages
+// (perf::migration_cost_ms on the survivors). `expected`: the liveput table's expected cost for
+// the executed key, as the artifact's optimize() does (§5.2); the controller then also plans its
+// first step from the key. Starting, or resuming from a pause, is a checkpoint restart (without
+// the checkpoint at the start of the trace).
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "parcae/core/errors.hpp"
+#include "parcae/forecast/availability_forecaster.hpp"
+#include "parcae/runtime/availability_source.hpp"
+#include "parcae/runtime/controller.hpp"
+#include "parcae/sim/simulator.hpp"
+
+namespace parcae::sim {
+
+enum class future_source { truth, predict, stochastic };
+enum class accounting { realized, expected };
+/// What predict/stochastic know of the interval being decided (see the header comment).
+enum class first_step { forecast, notice };
+
+inline const char* to_string(future_source s) {
+  switch (s) {
+    case future_source::truth:
+      return "parcae-truth";
+    case future_source::predict:
+      return "parcae-predict";
+    case future_source::stochastic:
+      return "parcae-stochastic";
+  }
+  return "parcae";
+}
+
+struct parcae_params {
+  future_source future = future_source::truth;
+  sim::accounting accounting = sim::accounting::realized;
+  int horizon = 12;        ///< H
+  int window = 12;         ///< forecast history (the artifact's W for H = 12)
+  int sample_paths = 4;    ///< K (stochastic)
+  std::uint64_t seed = 1;  ///< forecast sample paths
+  /// Forecast model. Default naive (last value): on p3 and g4dn it beats the artifact's
+  /// ARIMA(1,1,0) on 12 points for every shipped model (docs/results.md).
+  forecast::availability_model model = forecast::availability_model::naive;
+  sim::first_step first_step = sim::first_step::notice;
+  /// With first_step = forecast: what a preemption that hits a stage does. notice_reaction::shrink
+  /// with model = arima is the artifact's predict.
+  runtime::notice_reaction reaction = runtime::notice_reaction::replan;
+
+  void validate() const {
+    const char* f = "parcae::sim::parcae_params::validate";
+    check_bounded(f, "horizon", horizon, 1, 10000);
+    check_bounded(f, "window", window, 3, 1 << 20);
+    check_bounded(f, "sample_paths", sample_paths, 1, 100000);
+  }
+};
+
+namespace detail {
+
+/// Instances that joined and left within one interval bring nothing: neither joined nor lost.
+inline int joined_and_left(const interval_events& ev) {
+  int n = 0;
+  for (int id : ev.added_ids) {
+    n += std::find(ev.removed_ids.begin(), ev.removed_ids.end(), id) != ev.removed_ids.end();
+  }
+  return n;
+}
+
+/// The controller's forecaster for parcae-truth: the trace's next intervals, from the interval
+/// `*next` on (the policy advances it before each event call).
+inline runtime::forecaster_fn truth_forecaster(const event_trace* trace, const std::size_t* next) {
+  return [trace, next](const std::vector<runtime::interval_record>&, int horizon, int) {
+    runtime::availability_forecast out;
+    for (std::size_t k = *next; k < trace->size() && out.point.size() < std::size_t(horizon); ++k) {
+      const interval_events& ev = (*trace)[k];
+      const int both = joined_and_left(ev);
+      out.point.push_back({ev.added - both, ev.removed - both});
+    }
+    return out;
+  };
+}
+
+}  // namespace detail
+
+/// parcae-truth, parcae-predict and parcae-stochastic: a runtime::controller on the job.
+class controller_policy final : public policy {
+ public:
+  explicit controller_policy(parcae_params params = {}) : params_(params) { params_.validate(); }
+
+  std::string name() const override { return to_string(params_.future); }
+  const parcae_params& params() const { return params_; }
+  /// The controller of the current run (null before the first reset()).
+  const runtime::controller* controller() const { return controller_.get(); }
+
+  void reset(const job& j, const event_trace& trace) override {
+    const char* f = "parcae::sim::controller_policy::reset";
+    if (std::abs(j.interval_s() - trace.interval_s) > 1e-9 * trace.interval_s) {
+      throw_invalid(f, "job.interval_s()", j.interval_s(),
+                    "the trace's interval, " + std::to_string(trace.interval_s) + " s");
+    }
+    runtime::controller_options o;
+    o.horizon = params_.horizon;
+    o.kind = params_.future == future_source::stochastic ? runtime::planner_kind::stochastic
+                                                         : runtime::planner_kind::dp;
+    o.sample_paths = params_.sample_paths;
+    o.reaction = params_.reaction;
+    o.observed_first_step = params_.accounting == sim::accounting::realized;
+    runtime::hooks h;
+    h.reconfigure = [](const runtime::decision&) {};  // the policy reads the placements back
+    next_ = 0;
+    controller_ =
+        std::make_unique<runtime::controller>(j, o, make_forecaster(j, trace), std::move(h));
+    alive_.clear();
+    running_.clear();
+  }
+
+  decision decide(const interval_view& v, const job& j) override {
+    const char* f = "parcae::sim::controller_policy::decide";
+    if (!v.events || !controller_) {
+      throw_invalid_message(f, "the view has no events or reset() was not called");
+    }
+    const interval_events& ev = *v.events;
+    // The launcher's view of the interval: who left of those alive, who joined and stayed.
+    std::vector<runtime::instance_id> preempted, joined;
+    for (int id : ev.removed_ids) {
+      if (alive_.count(static_cast<runtime::instance_id>(id))) preempted.push_back(id);
+    }
+    for (int id : ev.added_ids) {
+      if (std::find(ev.removed_ids.begin(), ev.removed_ids.end(), id) == ev.removed_ids.end()) {
+        joined.push_back(static_cast<runtime::instance_id>(id));
+      }
+    }
+    const int n_start = static_cast<int>(alive_.size());
+    for (auto id : preempted) alive_.erase(id);
+    const survivor_summary s = survivors(v.current, preempted, joined.size(), j);
+    alive_.insert(joined.begin(), joined.end());
+    const std::vector<runtime::instance_id> alive(alive_.begin(), alive_.end());
+
+    const bool notice = params_.future == future_source::truth ||
+                        params_.first_step == sim::first_step::notice || v.index == 0;
+    next_ = v.index + 1;
+    if (notice) {
+      controller_->on_interval(alive, joined, preempted);
+    } else {
+      if (!preempted.empty()) controller_->on_preemption_notice(preempted, 0.0);
+      if (!joined.empty()) controller_->on_instances_added(joined);
+    }
+    decision d;
+    d.config = controller_->current_config();
+    d.slots_lost = s.slots_lost;
+    running_ = controller_->placements();
+    // Forecast mode: the configuration of the next interval is decided now, before its events.
+    if (!notice) controller_->on_interval(alive, joined, preempted);
+    if (d.config.paused()) return d;
+
+    d.concurrent_s = j.restart_only_s(d.config, perf::restart_kind::no_op);
+    if (v.current.paused()) {
+      d.cost_s = j.restart_s(d.config, perf::restart_kind::add, v.index > 0);
+      d.kind = "restart";
+    } else if (params_.accounting == sim::accounting::expected) {
+      j.provider().transitions(n_start, v.current, static_cast<int>(joined.size()),
+                               static_cast<int>(preempted.size()), buf_);
+      for (const auto& t : buf_) {
+        if (t.target == d.config) d.cost_s = t.cost_s;
+      }
+      d.kind = d.cost_s > 0.0 ? "migration" : "none";
+    } else {
+      const perf::migration_result r = live_migration(j, s, d.config);
+      if (r.type == perf::migration_type::infeasible) {
+        // Cannot happen for a controller target (it fits the instances left); a checkpoint
+        // restart keeps the accounting defined if a custom profile ever allows it.
+        d.cost_s = j.restart_s(d.config, perf::restart_kind::add, true);
+        d.kind = "restart";
+      } else {
+        d.cost_s = r.cost_ms / 1000.0;
+        d.kind = perf::to_string(r.type);
+      }
+    }
+    return d;
+  }
+
+ private:
+  runtime::forecaster_fn make_forecaster(const job& j, const event_trace& trace) {
+    if (params_.future == future_source::truth) return detail::truth_forecaster(&trace, &next_);
+    runtime::availability_source_params ap;
+    ap.forecast.model = params_.model;
+    ap.forecast.window = params_.window;
+    ap.forecast.capacity = j.capacity();
+    ap.forecast.levels.clear();  // the planner reads the point forecast and the paths only
+    ap.forecast.seed = params_.seed;
+    // The artifact forecasts "no change" until it has W intervals of history (§4).
+    ap.min_history = params_.window;
+    return runtime::availability_source(ap);
+  }
+
+  /// What the interval's preemptions left of the configuration `c` that ran, from the
+  /// controller's placement of its stages (running_). alive_ holds the survivors.
+  survivor_summary survivors(parallel_config c, const std::vector<runtime::instance_id>& lost,
+                             std::size_t joined, const job& j) const {
+    survivor_summary s;
+    s.old_config = c;
+    s.joined_gpus = static_cast<int>(joined) * j.gpus_per_instance();
+    if (c.paused()) return s;
+    s.replicas.assign(static_cast<std::size_t>(c.p), 0);
+    int in_job = 0;
+    for (const runtime::placement& pl : running_) {
+      if (pl.spare()) continue;
+      if (std::find(lost.begin(), lost.end(), pl.instance) != lost.end()) {
+        ++s.slots_lost;
+        continue;
+      }
+      ++s.replicas[static_cast<std::size_t>(pl.stage)];
+      ++in_job;
+    }
+    s.free_gpus = static_cast<int>(alive_.size()) * j.gpus_per_instance() - in_job;
+    return s;
+  }
+
+  parcae_params params_;
+  std::unique_ptr<runtime::controller> controller_;
+  std::size_t next_ = 0;  ///< the interval after the one being decided (truth_forecaster)
+  std::set<runtime::instance_id> alive_;
+  std::vector<runtime::placement> running_;  ///< placements of the configuration that ran
+  std::vector<plan::transition> buf_;
+};
+
+}  // namespace parcae::sim

@@ -1,0 +1,138 @@
+// The controller built on a job (plan/job.hpp): the job gives the planner parameters and the
+// layers, so they cannot disagree with the profile; the notice reactions (re-plan, re-plan when
+// undercut, the artifact's shrink); a bounded history for weeks-long jobs; the restart floor.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "parcae/perf/builtin_profiles.hpp"
+#include "parcae/plan/job.hpp"
+#include "parcae/runtime/controller.hpp"
+
+using parcae::parallel_config;
+using parcae::runtime::controller;
+using parcae::runtime::controller_options;
+using parcae::runtime::decision;
+using parcae::runtime::instance_id;
+using parcae::runtime::migration_kind;
+using parcae::runtime::notice_reaction;
+
+namespace {
+
+const parcae::plan::job& gpt_job() {
+  static const parcae::plan::job j = [] {
+    parcae::plan::job_params jp;
+    jp.capacity = 32;
+    return parcae::plan::job(parcae::perf::builtin::gpt_1_5b(), jp);
+  }();
+  return j;
+}
+
+std::vector<instance_id> range(instance_id from, instance_id to) {
+  std::vector<instance_id> out;
+  for (instance_id i = from; i < to; ++i) out.push_back(i);
+  return out;
+}
+
+parcae::runtime::hooks recorder(std::vector<decision>& got) {
+  parcae::runtime::hooks h;
+  h.reconfigure = [&got](const decision& d) { got.push_back(d); };
+  return h;
+}
+
+/// An instance holding stage `stage` of pipeline 0 in the decision.
+instance_id holder(const decision& d, int stage) {
+  for (const auto& pl : d.placements) {
+    if (pl.pipeline == 0 && pl.stage == stage) return pl.instance;
+  }
+  return ~instance_id{0};
+}
+
+}  // namespace
+
+TEST_CASE("controller on a job: the profile's layers and the job's bounds") {
+  std::vector<decision> got;
+  controller c(gpt_job(), controller_options{}, nullptr, recorder(got));
+  CHECK(c.params().n_layers == gpt_job().n_layers());
+  CHECK(c.params().planner.p_min == gpt_job().planner().p_min);
+  CHECK(c.params().planner.capacity == 32);
+  c.on_interval(range(0, 16), range(0, 16), {});
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].kind == migration_kind::resume);
+  // Resuming reloads the checkpoint: never expected to cost less than the checkpoint's load.
+  CHECK(got[0].expected_cost_s >= gpt_job().checkpoint_s());
+  // Every placement covers the profile's layers.
+  int covered = 0;
+  for (const auto& pl : got[0].placements) {
+    if (pl.pipeline == 0) covered += pl.end_layer - pl.first_layer;
+  }
+  CHECK(covered == gpt_job().n_layers());
+}
+
+TEST_CASE("controller: the notice reactions") {
+  for (notice_reaction r :
+       {notice_reaction::replan, notice_reaction::replan_when_undercut, notice_reaction::shrink}) {
+    CAPTURE(parcae::runtime::to_string(r));
+    std::vector<decision> got;
+    controller_options o;
+    o.reaction = r;
+    o.horizon = 4;
+    controller c(gpt_job(), o, nullptr, recorder(got));
+    c.on_interval(range(0, 17), range(0, 17), {});  // 17 instances: one spare at most
+    REQUIRE(got.size() == 1);
+    const parallel_config start = got[0].target;
+    REQUIRE(start.d >= 2);
+    // Lose one stage holder: the configuration still fits on the 16 others.
+    const instance_id victim = holder(got[0], 0);
+    c.on_preemption_notice({victim}, 0.0);
+    REQUIRE(got.size() == 2);
+    CHECK(got[1].cause == parcae::runtime::trigger::preemption_notice);
+    for (const auto& pl : got[1].placements) CHECK(pl.instance != victim);
+    if (r == notice_reaction::replan_when_undercut || r == notice_reaction::shrink) {
+      if (start.size() <= 16) CHECK(got[1].target == start);  // fits: kept
+    }
+    // Lose half of the rest: the configuration is undercut.
+    std::vector<instance_id> half;
+    for (const auto& pl : got[1].placements) {
+      if (half.size() < 8 && !pl.spare()) half.push_back(pl.instance);
+    }
+    const parallel_config before = c.current_config();
+    c.on_preemption_notice(half, 0.0);
+    const parallel_config after = c.current_config();
+    CHECK(after.size() <= 8);
+    if (r == notice_reaction::shrink && !after.paused() && after.p == before.p) {
+      CHECK(after.d == 8 / before.p);  // the artifact's d := N'g / p
+    }
+  }
+}
+
+TEST_CASE("controller: the history is bounded, so a weeks-long job decides in constant time") {
+  std::vector<decision> got;
+  controller_options o;
+  o.history_limit = 50;
+  o.horizon = 2;
+  controller c(gpt_job(), o, nullptr, recorder(got));
+  for (int k = 0; k < 1000; ++k) {
+    const instance_id n = 16 + static_cast<instance_id>(k % 2);
+    c.on_interval(range(0, n), k % 2 ? std::vector<instance_id>{16} : std::vector<instance_id>{},
+                  k % 2 || k == 0 ? std::vector<instance_id>{} : std::vector<instance_id>{16});
+    CHECK(c.history().size() < 100);
+  }
+  CHECK(c.history().size() >= 50);
+  CHECK(c.decisions() == 1000);
+}
+
+TEST_CASE("controller options are validated") {
+  controller_options o;
+  o.history_limit = 0;
+  parcae::runtime::hooks h;
+  h.reconfigure = [](const decision&) {};
+  CHECK_THROWS_WITH_AS(controller(gpt_job(), o, nullptr, h),
+                       doctest::Contains("params.history_limit is 0"), parcae::invalid_argument);
+  o = controller_options{};
+  o.horizon = -1;
+  CHECK_THROWS_WITH_AS(controller(gpt_job(), o, nullptr, h),
+                       doctest::Contains("params.horizon is -1"), parcae::invalid_argument);
+}
