@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "../tools/parcae/profile_io.hpp"
+#include "parcae/perf/profile_json.hpp"
 #include "parcae/sim/harness.hpp"
 #include "parcae/trace/read.hpp"
 
@@ -27,7 +27,7 @@ const parcae::sim::event_trace& p3() {
 const parcae::sim::job& job_of(int i) {
   static std::vector<parcae::sim::job> jobs = [] {
     std::vector<parcae::sim::job> v;
-    for (const char* m : models) v.emplace_back(parcae_tool::load_profile(m), p3().capacity());
+    for (const char* m : models) v.emplace_back(parcae::perf::load_profile(m), p3().capacity());
     return v;
   }();
   return jobs[static_cast<std::size_t>(i)];

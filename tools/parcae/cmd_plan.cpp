@@ -21,9 +21,9 @@
 #include "parcae/liveput/cpu_backend.hpp"
 #include "parcae/liveput/perf_cost.hpp"
 #include "parcae/liveput/table.hpp"
+#include "parcae/perf/profile_json.hpp"
 #include "parcae/perf/throughput.hpp"
 #include "parcae/plan/liveput_provider.hpp"
-#include "parcae/profile_io.hpp"
 #include "parcae/runtime/availability_source.hpp"
 #include "parcae/runtime/controller.hpp"
 #include "parcae/runtime/trace_replay.hpp"
@@ -50,7 +50,7 @@ struct plan_args {
 };
 
 void run_plan(const plan_args& a) {
-  const parcae::perf::model_profile profile = parcae_tool::load_profile(a.profile);
+  const parcae::perf::model_profile profile = parcae::perf::load_profile(a.profile);
   parcae::trace::binning_params bp;
   bp.interval_seconds = a.interval;
   const auto series = parcae::trace::bin(parcae::trace::read_trace(a.trace), bp);
