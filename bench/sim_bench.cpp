@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "../tools/parcae/profile_io.hpp"
+#include "parcae/perf/profile_json.hpp"
 #include "parcae/sim/harness.hpp"
 #include "parcae/trace/read.hpp"
 
@@ -31,7 +31,7 @@ const parcae::plan::job& job_of(int i) {
     parcae::plan::job_params jp;
     jp.capacity = p3().capacity();
     for (const char* m : models) {
-      v.push_back(std::make_unique<parcae::plan::job>(parcae_tool::load_profile(m), jp));
+      v.push_back(std::make_unique<parcae::plan::job>(parcae::perf::load_profile(m), jp));
     }
     return v;
   }();

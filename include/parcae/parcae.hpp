@@ -26,6 +26,7 @@
 // perf: model profiles, throughput T(d,p), memory feasibility, migration costs
 #include "parcae/perf/builtin_profiles.hpp"
 #include "parcae/perf/migration.hpp"
+#include "parcae/perf/profile_json.hpp"
 #include "parcae/perf/throughput.hpp"
 
 // liveput: preemption models, exact and Monte-Carlo estimators, the liveput table

@@ -3,17 +3,13 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "../../tools/parcae/profile_io.hpp"
 #include "parcae/perf/builtin_profiles.hpp"
 #include "parcae/perf/memory.hpp"
 #include "parcae/perf/partition.hpp"
+#include "parcae/perf/profile_json.hpp"
 #include "parcae/perf/throughput.hpp"
 
 using parcae::parallel_config;
@@ -22,8 +18,7 @@ using namespace parcae::perf;
 namespace {
 
 model_profile shipped(const std::string& name) {
-  return parcae_tool::load_profile_file(std::string(PARCAE_SOURCE_DIR) + "/profiles/" + name +
-                                        ".json");
+  return load_profile_file(std::string(PARCAE_SOURCE_DIR) + "/profiles/" + name + ".json");
 }
 
 /// A small model with round numbers for hand-checked schedules: n equal layers, no all-reduce
@@ -293,87 +288,4 @@ TEST_CASE("throughput model: bad input") {
   m = builtin::gpt_1_5b();
   m.gpu_memory_mb = std::nan("");
   CHECK_THROWS_AS(throughput_model{m}, parcae::invalid_argument);
-}
-
-TEST_CASE("profile JSON: errors name the field path") {
-  const auto parse = [](const std::string& text) {
-    return parcae_tool::profile_from_json(nlohmann::json::parse(text), "t.json");
-  };
-  std::ifstream in(std::string(PARCAE_SOURCE_DIR) + "/profiles/gpt-1.5b.json");
-  const nlohmann::json good = nlohmann::json::parse(in);
-  CHECK(parcae_tool::profile_from_json(good, "g").n_layers() == 50);
-
-  nlohmann::json bad = good;
-  bad["model"]["layers"][1]["forward_ms"] = -1;
-  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
-                       "parcae::tool::load_profile(t.json): model.layers[1].forward_ms is -1, but "
-                       "must be > 0",
-                       parcae::invalid_argument);
-  bad = good;
-  bad["model"]["layers"] = nlohmann::json::array();
-  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
-                       "parcae::tool::load_profile(t.json): model.layers is [] (0 layers), but "
-                       "must be a non-empty array",
-                       parcae::invalid_argument);
-  bad = good;
-  bad["model"]["layers"][1]["count"] = 0;
-  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
-                       "parcae::tool::load_profile(t.json): model.layers[1].count is 0, but must "
-                       "be >= 1",
-                       parcae::invalid_argument);
-  bad = good;
-  bad["network"]["p2p"]["micros"][3] = "fast";
-  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
-                       "parcae::tool::load_profile(t.json): network.p2p.micros[3] is \"fast\" "
-                       "(string), but must be a number",
-                       parcae::invalid_argument);
-  bad = good;
-  bad["restart"].erase("proc_ms");
-  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
-                       "parcae::tool::load_profile(t.json): restart.proc_ms is missing, but must "
-                       "be present",
-                       parcae::invalid_argument);
-  bad = good;
-  bad["measured"]["configs"][2][2] = 0;
-  CHECK_THROWS_WITH_AS(parcae_tool::profile_from_json(bad, "t.json"),
-                       "parcae::tool::load_profile(t.json): measured.configs[2][2] is 0, but must "
-                       "be > 0",
-                       parcae::invalid_argument);
-  CHECK_THROWS_AS(parse("[1, 2]"), parcae::invalid_argument);
-  CHECK_THROWS_WITH_AS(parcae_tool::load_profile("no-such-profile"),
-                       doctest::Contains("profile is \"no-such-profile\", but must be a JSON file"),
-                       parcae::invalid_argument);
-  const std::string tmp =
-      (std::filesystem::temp_directory_path() / "parcae-perf-test-malformed.json").string();
-  { std::ofstream(tmp) << "{\"name\": \"x\", "; }
-  CHECK_THROWS_WITH_AS(parcae_tool::load_profile(tmp), doctest::Contains("malformed JSON"),
-                       parcae::invalid_argument);
-  std::remove(tmp.c_str());
-  // Every shipped profile loads.
-  for (const char* name : {"gpt-1.5b", "gpt-6.7b", "bert", "resnet152", "vgg19"}) {
-    CAPTURE(name);
-    CHECK_NOTHROW(parcae_tool::load_profile(name));
-  }
-}
-
-TEST_CASE("profile JSON round trip: profile_to_json then profile_from_json") {
-  for (const char* name : {"gpt-1.5b", "bert", "vgg19"}) {
-    CAPTURE(name);
-    const model_profile a = shipped(name);
-    const model_profile b = parcae_tool::profile_from_json(parcae_tool::profile_to_json(a), "rt");
-    CHECK(b.n_layers() == a.n_layers());
-    CHECK(b.layer_times == a.layer_times);
-    CHECK(b.layers.back().params == a.layers.back().params);
-    CHECK(b.p2p.n == a.p2p.n);
-    CHECK(b.restart.build.size() == a.restart.build.size());
-    CHECK(b.restart.build_ms(8) == a.restart.build_ms(8));
-    CHECK(b.restart.comm.cost_ms(6, 2, true) == a.restart.comm.cost_ms(6, 2, true));
-    CHECK(b.measured.size() == a.measured.size());
-    CHECK(b.artifact_targets.ignore_p == a.artifact_targets.ignore_p);
-    // The JSON text round-trips too.
-    CHECK(parcae_tool::profile_to_json(b) == parcae_tool::profile_to_json(a));
-  }
-  // builtin::gpt_1_5b() equals the shipped file.
-  CHECK(parcae_tool::profile_to_json(builtin::gpt_1_5b()) ==
-        parcae_tool::profile_to_json(shipped("gpt-1.5b")));
 }

@@ -23,8 +23,8 @@
 #include "parcae/liveput/table.hpp"
 #include "parcae/liveput/zone_model.hpp"
 #include "parcae/liveput_io.hpp"
+#include "parcae/perf/profile_json.hpp"
 #include "parcae/perf/throughput.hpp"
-#include "parcae/profile_io.hpp"
 
 namespace {
 
@@ -158,7 +158,7 @@ void run_liveput(const liveput_args& a) {
     }
     e = *found;
   } else {
-    const parcae::perf::model_profile profile = parcae_tool::load_profile(a.profile);
+    const parcae::perf::model_profile profile = parcae::perf::load_profile(a.profile);
     profile_name = profile.name;
     const parcae::perf::throughput_model model(profile);
     const int g = profile.gpus_per_instance;

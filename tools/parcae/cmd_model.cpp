@@ -16,8 +16,8 @@
 
 #include "parcae/command.hpp"
 #include "parcae/perf/memory.hpp"
+#include "parcae/perf/profile_json.hpp"
 #include "parcae/perf/throughput.hpp"
-#include "parcae/profile_io.hpp"
 
 namespace {
 
@@ -66,7 +66,7 @@ nlohmann::json estimate_json(const parcae::perf::config_estimate& e,
 }
 
 void run_model(const model_args& args) {
-  const parcae::perf::model_profile profile = parcae_tool::load_profile(args.profile);
+  const parcae::perf::model_profile profile = parcae::perf::load_profile(args.profile);
   parcae::perf::throughput_options options;
   options.use_measured = !args.analytic_only;
   const parcae::perf::throughput_model model(profile, options);

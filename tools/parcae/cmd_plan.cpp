@@ -19,7 +19,7 @@
 
 #include "parcae/command.hpp"
 #include "parcae/plan/job.hpp"
-#include "parcae/profile_io.hpp"
+#include "parcae/perf/profile_json.hpp"
 #include "parcae/runtime/availability_source.hpp"
 #include "parcae/runtime/controller.hpp"
 #include "parcae/runtime/trace_replay.hpp"
@@ -45,7 +45,7 @@ struct plan_args {
 };
 
 void run_plan(const plan_args& a) {
-  const parcae::perf::model_profile profile = parcae_tool::load_profile(a.profile);
+  const parcae::perf::model_profile profile = parcae::perf::load_profile(a.profile);
   parcae::trace::binning_params bp;
   bp.interval_seconds = a.interval;
   const auto series = parcae::trace::bin(parcae::trace::read_trace(a.trace), bp);

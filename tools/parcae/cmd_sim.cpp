@@ -22,7 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "parcae/command.hpp"
-#include "parcae/profile_io.hpp"
+#include "parcae/perf/profile_json.hpp"
 #include "parcae/sim/harness.hpp"
 #include "parcae/sim/replay_policy.hpp"
 #include "parcae/trace/read.hpp"
@@ -237,7 +237,7 @@ void run_sim(const sim_args& a) {
   }
   const sim::event_trace ev = sim::make_event_trace(tr, bp, a.seed);
   if (ev.capacity() < 1) throw parcae_tool::usage_error("--trace has no instance alive");
-  const perf::model_profile profile = parcae_tool::load_profile(a.profile);
+  const perf::model_profile profile = parcae::perf::load_profile(a.profile);
   plan::job_params jp;
   jp.capacity = ev.capacity();
   jp.interval_s = a.interval;

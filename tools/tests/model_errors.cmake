@@ -12,7 +12,7 @@ function(write_variant file)  # write_variant(<file> <json path...> <value>)
 endfunction()
 
 file(WRITE ${WORK_DIR}/malformed.json "{\"name\": \"x\", \"model\": {")
-expect_error("malformed JSON" model --profile ${WORK_DIR}/malformed.json --nodes 8)
+expect_error("invalid JSON" model --profile ${WORK_DIR}/malformed.json --nodes 8)
 
 write_variant(negative.json model layers 1 forward_ms -1)
 expect_error("model.layers[1].forward_ms is -1, but must be > 0"

@@ -3,8 +3,8 @@
 // model (perf/migration.hpp) need to know about one training job on one kind of cluster.
 //
 // The Parcae artifact hard-codes these numbers per model in Python (liveput/cost.py,
-// cost_cfg.py, model.py; digest §2 and §3). Here they are data: the tool layer reads them from
-// JSON (tools/parcae/profile_io.hpp, profiles/*.json) and the core takes this struct.
+// cost_cfg.py, model.py; digest §2 and §3). Here they are data: perf/profile_json.hpp reads them
+// from JSON (profiles/*.json) and the rest of the core takes this struct.
 
 #include <cmath>
 #include <string>

@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "parcae/core/detail/json.hpp"
 #include "parcae/trace/detail/count_changes.hpp"
-#include "parcae/trace/detail/json.hpp"
 #include "parcae/trace/detail/text.hpp"
 #include "parcae/trace/trace.hpp"
 

@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "parcae/core/detail/json.hpp"
 #include "parcae/trace/detail/alive_set.hpp"
-#include "parcae/trace/detail/json.hpp"
 #include "parcae/trace/detail/text.hpp"
 #include "parcae/trace/trace.hpp"
 

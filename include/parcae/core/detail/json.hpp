@@ -1,5 +1,6 @@
 #pragma once
-// A small strict JSON (RFC 8259) reader for the two JSON trace shapes. The core headers may
+// A small strict JSON (RFC 8259) reader for the JSON trace shapes (trace/read_json.hpp,
+// trace/read_replay.hpp) and the model profiles (perf/profile_json.hpp). The core headers may
 // depend on Eigen, Boost.Math, LBFGS++ and Random123 only, none of which reads JSON, so this one
 // is written here; the CLI uses nlohmann-json for its own output. It builds a plain tree, keeps
 // each value's byte offset so errors can name the line, and limits nesting depth so that hostile
@@ -14,7 +15,7 @@
 #include <system_error>
 #include <vector>
 
-#include "parcae/trace/detail/text.hpp"
+#include "parcae/core/errors.hpp"
 
 namespace parcae::detail {
 
@@ -89,7 +90,8 @@ class json_parser {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw_at_message(function_, source_, line_of(pos_), "invalid JSON: " + what);
+    throw_invalid_message(
+        function_, source_ + ":" + std::to_string(line_of(pos_)) + ": invalid JSON: " + what);
   }
 
   void skip_ws() {
@@ -324,16 +326,16 @@ class json_parser {
 inline std::int64_t json_integer(const char* function, const std::string& source, std::size_t line,
                                  const std::string& what, const json_value& v, std::int64_t lo,
                                  std::int64_t hi) {
+  const std::string at = source + ":" + std::to_string(line) + ": " + what;
   if (v.type != json_value::kind::number) {
-    throw_at(function, source, line, what, std::string(json_kind_name(v.type)), "a number");
+    throw_invalid(function, at, std::string(json_kind_name(v.type)), "a number");
   }
   if (!(v.number >= static_cast<double>(lo) && v.number <= static_cast<double>(hi))) {
-    throw_at(function, source, line, what, v.text,
-             "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    throw_invalid(function, at, v.text,
+                  "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
   const auto i = static_cast<std::int64_t>(v.number);
-  if (static_cast<double>(i) != v.number)
-    throw_at(function, source, line, what, v.text, "a whole number");
+  if (static_cast<double>(i) != v.number) throw_invalid(function, at, v.text, "a whole number");
   return i;
 }
 
