@@ -165,10 +165,11 @@ TEST_CASE("count series: bad input") {
   CHECK_ERROR(tr::parse_series("2024-01-01, 00:00:00, 3\n2024-01-01, 00:0"),
               "<input>:2: number of fields is \"2\"");
   CHECK_ERROR(tr::parse_series(""), "<input>:1: input has no records");
-  // Same time, different counts: a contradiction, both lines named.
-  CHECK_ERROR(tr::parse_series("2024-01-01, 00:00:00, 3\n2024-01-01, 00:01:00, 4\n"
-                               "2024-01-01, 00:01:00, 5\n"),
-              "<input>:3: count is \"5\", but must be 4 (line 2 has the same time");
+  CHECK_ERROR(tr::parse_series("2024-01-01 00:00:00, 3, 4\n"),
+              "<input>:1: date is \"2024-01-01 00:00:00\", but must be YYYY-MM-DD");
+  CHECK_ERROR(tr::parse_series("2024-01-01 00:00,3\n"),
+              "<input>:1: number of fields is \"2\", but must be 3 (YYYY-MM-DD, HH:MM:SS, count) "
+              "or 2 (YYYY-MM-DD HH:MM:SS, count)");
   CHECK_ERROR(tr::read_series(root + "/no/such.csv"), "parcae::trace::read_series: path is");
   // Out of order and duplicates are notes, not errors.
   const auto t = tr::parse_series(

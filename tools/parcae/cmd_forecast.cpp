@@ -140,6 +140,15 @@ pf::availability_params parse_method(const forecast_args& a) {
                                    "' must be arima:P,D,Q[:mean|drift], "
                                    "ets[:ANN|AAN|AAdN|MNN|MAN|MAdN], naive, drift or mean");
   }
+  // Bounded here, naming the options, rather than as n_paths * horizon of the library (or, before,
+  // std::bad_alloc for --paths 10000000 --horizon 1000).
+  const long long values = static_cast<long long>(a.paths) * a.horizon;
+  if (values > pf::max_path_values) {
+    throw parcae_tool::usage_error("--paths * --horizon is " + std::to_string(a.paths) + " * " +
+                                   std::to_string(a.horizon) + " = " + std::to_string(values) +
+                                   ", but must be <= " + std::to_string(pf::max_path_values) +
+                                   " (fewer paths or a shorter horizon)");
+  }
   p.horizon = a.horizon;
   p.window = a.window;
   p.capacity = a.capacity;
@@ -257,16 +266,20 @@ void setup_forecast(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--estimation", args->estimation, "ARIMA estimation: css | ml | css-ml")
       ->capture_default_str();
-  cmd->add_option("--horizon", args->horizon, "steps to forecast")->required();
+  parcae_tool::add_integer_option(cmd, "--horizon", args->horizon, 1, pf::max_horizon,
+                                  "steps to forecast")
+      ->required();
   cmd->add_option("--level", args->levels, "interval levels in percent, comma separated")
       ->capture_default_str();
   cmd->add_option("--window", args->window, "history intervals used (0: all)")
       ->capture_default_str();
   cmd->add_option("--capacity", args->capacity, "trace mode: clamp N to [0, capacity]")
       ->capture_default_str();
-  cmd->add_option("--paths", args->paths, "sample paths (trace mode: expected in/out from them)")
-      ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "seed of the sample paths")->capture_default_str();
+  parcae_tool::add_integer_option(cmd, "--paths", args->paths, 0, pf::max_path_values,
+                                  "sample paths (trace mode: expected in/out from them); "
+                                  "--paths * --horizon <= " +
+                                      std::to_string(pf::max_path_values));
+  parcae_tool::add_seed_option(cmd, "--seed", args->seed, "seed of the sample paths");
   cmd->add_flag("--artifact-rules", args->artifact_rules,
                 "apply the Parcae artifact's pre/post-processing rules (trace mode)");
   cmd->add_flag("--json", args->json, "print JSON");

@@ -47,21 +47,6 @@ struct liveput_args {
   std::string load;
 };
 
-parcae::parallel_config parse_dxp(const std::string& text) {
-  const auto sep = text.find_first_of("x,");
-  try {
-    if (sep == std::string::npos) throw std::invalid_argument("no separator");
-    std::size_t used_d = 0, used_p = 0;
-    const std::string ds = text.substr(0, sep), ps = text.substr(sep + 1);
-    const int d = std::stoi(ds, &used_d);
-    const int p = std::stoi(ps, &used_p);
-    if (used_d != ds.size() || used_p != ps.size()) throw std::invalid_argument("trailing");
-    return {d, p};
-  } catch (const std::exception&) {
-    throw parcae_tool::usage_error("--config '" + text + "' must be DxP (for example 4x8)");
-  }
-}
-
 // "uniform" or "zones:W1,W2,..." (zones are blocks of consecutive instances).
 bool parse_model(const std::string& text, lp::zone_model& zones) {
   if (text == "uniform") return false;
@@ -134,7 +119,7 @@ void print_text(const std::string& profile, const lp::key& k, const lp::entry& e
 }
 
 void run_liveput(const liveput_args& a) {
-  const parcae::parallel_config c = parse_dxp(a.config);
+  const parcae::parallel_config c = parcae_tool::parse_config("--config", a.config);
   const lp::key k{a.nodes, c.d, c.p, a.add, a.preempt};
   lp::zone_model zones;
   const bool zoned = parse_model(a.model, zones);
@@ -214,24 +199,25 @@ void setup_liveput(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "liveput", "Reachability, expected migration cost and liveput of every target of one key");
   cmd->add_option("--profile", args->profile, "profile name or JSON file")->required();
-  cmd->add_option("--nodes", args->nodes, "instances alive at the start of the interval (N)")
-      ->required()
-      ->check(CLI::Range(1, 1000000));
-  cmd->add_option("--config", args->config, "running configuration DxP (for example 4x8)")
+  parcae_tool::add_integer_option(cmd, "--nodes", args->nodes, 1, 1000000,
+                                  "instances alive at the start of the interval (N)")
       ->required();
-  cmd->add_option("--preempt", args->preempt, "instances preempted in the interval (n_out)")
-      ->required()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--add", args->add, "instances joining in the interval (n_in)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--config", args->config, "running configuration DxP or D,P (for example 4x8)")
+      ->required();
+  parcae_tool::add_integer_option(cmd, "--preempt", args->preempt, 0, 1000000,
+                                  "instances preempted in the interval (n_out)")
+      ->required();
+  parcae_tool::add_integer_option(cmd, "--add", args->add, 0, 1000000,
+                                  "instances joining in the interval (n_in)");
   cmd->add_option("--model", args->model, "preemption model: uniform or zones:W1,W2,...");
   cmd->add_option("--method", args->method, "exact (uniform model) or mc");
-  cmd->add_option("--samples", args->samples, "Monte-Carlo samples")->check(CLI::Range(1, 1 << 30));
-  cmd->add_option("--threads", args->threads, "worker threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", args->seed, "Monte-Carlo seed");
-  cmd->add_option("--interval", args->interval, "interval length in seconds (default 60)")
-      ->check(CLI::PositiveNumber);
+  parcae_tool::add_integer_option(cmd, "--samples", args->samples, 1, 1 << 30,
+                                  "Monte-Carlo samples");
+  parcae_tool::add_integer_option(cmd, "--threads", args->threads, 0, 1024,
+                                  "worker threads (0 = all cores)");
+  parcae_tool::add_seed_option(cmd, "--seed", args->seed, "Monte-Carlo seed");
+  parcae_tool::add_number_option(cmd, "--interval", args->interval, 0.001, 1e9,
+                                 "interval length in seconds (default 60)");
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->add_option("--save", args->save, "write the entry as a liveput table JSON file");
   cmd->add_option("--load", args->load, "read the key from a liveput table JSON file");

@@ -3,7 +3,7 @@
 //
 //   parcae model --profile gpt-1.5b --nodes 32
 //   parcae model --profile my-model.json --nodes 16 --json
-//   parcae model --profile gpt-1.5b --nodes 32 --config 4,8
+//   parcae model --profile gpt-1.5b --nodes 32 --config 4x8     (or 4,8)
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -33,21 +33,6 @@ std::string fixed(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
-}
-
-parcae::parallel_config parse_config(const std::string& text) {
-  const auto comma = text.find(',');
-  try {
-    if (comma == std::string::npos) throw std::invalid_argument("no comma");
-    std::size_t used_d = 0, used_p = 0;
-    const std::string ds = text.substr(0, comma), ps = text.substr(comma + 1);
-    const int d = std::stoi(ds, &used_d);
-    const int p = std::stoi(ps, &used_p);
-    if (used_d != ds.size() || used_p != ps.size()) throw std::invalid_argument("trailing");
-    return {d, p};
-  } catch (const std::exception&) {
-    throw parcae_tool::usage_error("--config '" + text + "' must be D,P (for example 4,8)");
-  }
 }
 
 nlohmann::json estimate_json(const parcae::perf::config_estimate& e,
@@ -81,7 +66,7 @@ void run_model(const model_args& args) {
   }
 
   if (!args.config.empty()) {
-    const parcae::parallel_config c = parse_config(args.config);
+    const parcae::parallel_config c = parcae_tool::parse_config("--config", args.config);
     const auto e = model.estimate(c, args.nodes);  // checks d*p <= GPUs alive
     const auto& mem = model.memory(c.p);
     if (args.json) {
@@ -211,7 +196,8 @@ void setup_model(CLI::App& app) {
       ->required()
       ->check(CLI::Range(1, 1000000));
   cmd->add_flag("--json", args->json, "print JSON instead of tables");
-  cmd->add_option("--config", args->config, "evaluate one configuration D,P only");
+  cmd->add_option("--config", args->config,
+                  "evaluate one configuration only: DxP or D,P (4x8 or 4,8)");
   cmd->add_flag("--analytic", args->analytic_only,
                 "ignore the measured table and use the analytic model everywhere");
   cmd->callback([args] { run_model(*args); });

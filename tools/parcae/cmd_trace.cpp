@@ -20,6 +20,7 @@ namespace {
 struct stats_args {
   std::string file;
   std::string format = "auto";
+  std::string time_unit = "auto";
   double interval = 60.0;
   bool json = false;
 };
@@ -61,6 +62,7 @@ void print_json(const stats_args& args, const parcae::trace::availability_trace&
   out["alive"]["final"] = st.final_alive;
   out["hours"] = hours;
   out["notes"] = st.notes;
+  out["merged_records"] = st.merged;
   std::cout << out.dump(2) << "\n";
 }
 
@@ -78,6 +80,10 @@ void print_text(const stats_args& args, const parcae::trace::availability_trace&
             << " at the end\n";
   std::cout << "added      " << t.added << " instances in " << t.add_events << " events\n";
   std::cout << "removed    " << t.removed << " instances in " << t.remove_events << " events\n";
+  if (st.merged > 0) {
+    std::cout << "merged     " << st.merged
+              << " record(s) at a time that a later record repeats (the last one is kept)\n";
+  }
   std::cout
       << "\n hour  intervals  mean alive  min  max  add events  added  remove events  removed\n";
   for (const auto& h : st.hours) {
@@ -98,7 +104,8 @@ void print_text(const stats_args& args, const parcae::trace::availability_trace&
 void run_stats(const stats_args& args) {
   namespace tr = parcae::trace;
   const tr::trace_format format = tr::parse_format(args.format);
-  const tr::availability_trace trace = tr::read_trace(args.file, format);
+  const tr::availability_trace trace =
+      tr::read_trace(args.file, format, tr::parse_time_unit(args.time_unit));
   tr::binning_params params;
   params.interval_seconds = args.interval;
   const tr::trace_stats st = tr::summarize(trace, params);
@@ -122,6 +129,9 @@ void setup_trace(CLI::App& app) {
       ->required();
   stats->add_option("--format", args->format,
                     "auto|events|counts|replay|series|json (default: auto, detected)");
+  stats->add_option("--time-unit", args->time_unit,
+                    "auto|ms|s|min|h: unit of a count CSV's times (default: auto, from a header "
+                    "or ms; refuses fractional or sub-second times, docs/traces.md)");
   stats->add_option("--interval", args->interval, "interval length in seconds (default 60)");
   stats->add_flag("--json", args->json, "print one JSON object instead of the table");
   stats->callback([args] { run_stats(*args); });

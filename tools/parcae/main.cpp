@@ -22,15 +22,19 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every usage error exits 2, like bad input to a subcommand.
-    return app.exit(e) == 0 ? 0 : 2;
+    // CLI11's messages echo the raw argument: escaped and capped like every other message.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << parcae_tool::printable_message(e.what())
+              << "\nRun with --help for more information.\n";
+    return 2;
   } catch (const parcae::invalid_argument& e) {
-    std::cerr << "parcae: error: " << e.what() << "\n";
+    std::cerr << "parcae: error: " << parcae_tool::printable_message(e.what()) << "\n";
     return 2;
   } catch (const parcae_tool::usage_error& e) {
-    std::cerr << "parcae: error: " << e.what() << "\n";
+    std::cerr << "parcae: error: " << parcae_tool::printable_message(e.what()) << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "parcae: error: " << e.what() << "\n";
+    std::cerr << "parcae: error: " << parcae_tool::printable_message(e.what()) << "\n";
     return 1;
   }
   return 0;

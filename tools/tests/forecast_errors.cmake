@@ -12,7 +12,8 @@ expect_error("exactly one of --series" forecast --series ${WORK_DIR}/ok.txt --tr
 expect_error("cannot open series file" forecast --series ${WORK_DIR}/missing.txt --horizon 3)
 expect_error("holds no values" forecast --series ${WORK_DIR}/empty.txt --horizon 3)
 expect_error("text.txt:3: 'abc' is not a number" forecast --series ${WORK_DIR}/text.txt --horizon 3)
-expect_error("horizon is 0, but must be >= 1" forecast --series ${WORK_DIR}/ok.txt --horizon 0)
+expect_error("--horizon is \"0\", but must be a whole number in [1, 1000000]"
+             forecast --series ${WORK_DIR}/ok.txt --horizon 0)
 expect_error("levels[0] is 120, but must be in (0, 100)"
              forecast --series ${WORK_DIR}/ok.txt --horizon 2 --level 120)
 expect_error("--method: 'foo'" forecast --series ${WORK_DIR}/ok.txt --horizon 2 --method foo)

@@ -3,7 +3,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/common/cli.cmake)
 file(MAKE_DIRECTORY ${WORK_DIR})
 
 set(base liveput --profile gpt-1.5b --nodes 32)
-expect_error("--config '4-8' must be DxP" ${base} --config 4-8 --preempt 1)
+expect_error("--config is \"4-8\", but must be DxP or D,P" ${base} --config 4-8 --preempt 1)
 expect_error("key.d*key.p is 40, but must be <= key.n*gpus_per_instance = 32"
              ${base} --config 5x8 --preempt 1)
 expect_error("key.n_out is 33, but must be in [0, 32]" ${base} --config 4x8 --preempt 33)

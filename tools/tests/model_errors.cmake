@@ -42,7 +42,14 @@ expect_error("fits in no configuration"
 # d*p larger than the GPUs alive.
 expect_error("config.d * config.p is 64, but must be <= the GPUs alive (32)"
              model --profile gpt-1.5b --nodes 32 --config 8,8)
-expect_error("--config '4x8' must be D,P" model --profile gpt-1.5b --nodes 32 --config 4x8)
+# --config takes DxP and D,P (one parser for every subcommand); anything else names the option.
+run_ok(x model --profile gpt-1.5b --nodes 32 --config 4x8)
+run_ok(comma model --profile gpt-1.5b --nodes 32 --config 4,8)
+if(NOT x STREQUAL comma)
+  message(FATAL_ERROR "--config 4x8 and 4,8 differ:\n${x}\n${comma}")
+endif()
+expect_error("--config is \"4-8\", but must be DxP or D,P" model --profile gpt-1.5b --nodes 32
+             --config 4-8)
 
 expect_error("profile is \"no-such-model\", but must be a JSON file or a name"
              model --profile no-such-model --nodes 8)

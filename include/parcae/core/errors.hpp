@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 namespace parcae {
@@ -39,6 +40,35 @@ class cuda_error : public std::runtime_error {
 
 namespace detail {
 
+/// Input text as a message shows it: control characters and non-ASCII bytes escaped (\n, \t,
+/// \r, \xNN), so binary input cannot garble a terminal or a log, and at most `max_bytes` bytes
+/// of the input, then "... (N bytes)". Every message that echoes caller input goes through it
+/// (to_display below for values; the parcae tool for whole messages).
+inline std::string printable(std::string_view text, std::size_t max_bytes = 200) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  const std::size_t n = text.size() < max_bytes ? text.size() : max_bytes;
+  out.reserve(n + 16);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (n < text.size()) out += "... (" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
 template <class T>
 std::string to_display(const T& value) {
   std::ostringstream out;
@@ -47,9 +77,10 @@ std::string to_display(const T& value) {
     out << value;
   } else if constexpr (std::is_same_v<T, bool>) {
     out << (value ? "true" : "false");
-  } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, const char*> ||
-                       std::is_same_v<T, char*>) {
-    out << '"' << value << '"';
+  } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>) {
+    out << '"' << printable(value) << '"';
+  } else if constexpr (std::is_same_v<T, const char*> || std::is_same_v<T, char*>) {
+    out << '"' << printable(value == nullptr ? "" : value) << '"';
   } else {
     out << value;
   }

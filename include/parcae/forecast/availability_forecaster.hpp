@@ -30,11 +30,17 @@
 #include <Eigen/Core>
 
 #include "parcae/core/errors.hpp"
+#include "parcae/core/limits.hpp"
 #include "parcae/forecast/artifact_rules.hpp"
 #include "parcae/forecast/detail/forecaster_models.hpp"
 #include "parcae/trace/bin.hpp"
 
 namespace parcae::forecast {
+
+/// Most values a set of sample paths may hold (n_paths * horizon): 2e7 counts, 240 MB while drawn.
+inline constexpr long long max_path_values = 20'000'000;
+/// Longest horizon a forecast may have.
+inline constexpr int max_horizon = 1'000'000;
 
 struct availability_params {
   availability_model model = availability_model::arima;
@@ -63,9 +69,15 @@ struct availability_params {
   void validate() const {
     constexpr const char* fn = "parcae::forecast::availability_params::validate";
     check_at_least(fn, "horizon", horizon, 1);
+    check_at_most(fn, "horizon", horizon, max_horizon);
     check_nonnegative(fn, "window", window);
     check_nonnegative(fn, "capacity", capacity);
+    check_at_most(fn, "capacity", capacity, parcae::limits::instances);
     check_nonnegative(fn, "n_paths", n_paths);
+    // n_paths x horizon counts (and as many doubles while they are drawn): bounded, so a typo
+    // such as 10,000,000 paths x 1,000 steps is an error instead of std::bad_alloc.
+    check_at_most(fn, "n_paths * horizon", static_cast<long long>(n_paths) * horizon,
+                  max_path_values);
     for (std::size_t i = 0; i < levels.size(); ++i) {
       check_open_interval(fn, "levels[" + std::to_string(i) + "]", levels[i], 0.0, 100.0);
     }
@@ -166,8 +178,15 @@ inline availability_forecast forecast_availability(const std::vector<double>& al
   check_min_size(fn, "alive", alive, 2);
   check_all_finite(fn, "alive", alive);
   check_all_finite(fn, "removed", removed);
+  // Counts beyond limits::instances (3e9 overflowed the int current count) are refused.
+  const double most = parcae::limits::instances;
   for (std::size_t i = 0; i < alive.size(); ++i) {
     check_nonnegative(fn, "alive[" + std::to_string(i) + "]", alive[i]);
+    check_at_most(fn, "alive[" + std::to_string(i) + "]", alive[i], most);
+  }
+  for (std::size_t i = 0; i < removed.size(); ++i) {
+    check_nonnegative(fn, "removed[" + std::to_string(i) + "]", removed[i]);
+    check_at_most(fn, "removed[" + std::to_string(i) + "]", removed[i], most);
   }
   std::vector<double> history = detail_forecaster::window_of(alive, params.window);
   const std::vector<double> removal_history = detail_forecaster::window_of(removed, params.window);

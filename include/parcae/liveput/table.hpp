@@ -7,8 +7,12 @@
 // they use.
 //
 // Thread safety: every member locks the table's mutex, so a planner thread and a prefetching
-// thread can share one table; references returned by get()/find() stay valid until clear()
-// (entries are never moved).
+// (or importing) thread can share one table. An entry is immutable once published: the map holds
+// a shared_ptr<const entry>, and insert() over an existing key publishes a NEW entry and keeps the
+// old one alive (retired, freed by clear()) instead of assigning into it. So references returned
+// by get()/find() stay valid, and unchanged, until clear(), also while another thread inserts
+// or fills; get_shared()/find_shared() hold their entry even across clear(). Before, insert()
+// assigned into the entry a planner was reading outside the lock (issue 15, item 10).
 
 #include <algorithm>
 #include <memory>
@@ -37,17 +41,12 @@ class table {
 
   /// The entry of `k`, estimated now if the table does not have it (lazy fill). Throws
   /// parcae::invalid_argument for an invalid key, or for a missing key without a backend.
-  const entry& get(const key& k) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const auto it = entries_.find(k);
-    if (it != entries_.end()) return it->second;
-    if (!backend_) {
-      throw_invalid("parcae::liveput::table::get", "key", to_string(k),
-                    "in the table (it has no backend to estimate it)");
-    }
-    detail::check_key("parcae::liveput::table::get", k, backend_->gpus_per_instance());
-    std::vector<entry> e = backend_->estimate({k});
-    return entries_.emplace(k, std::move(e.front())).first->second;
+  const entry& get(const key& k) { return *get_shared_locked("parcae::liveput::table::get", k); }
+
+  /// get() as a shared pointer: the entry stays alive while the caller holds it, whatever other
+  /// threads insert or clear (what plan::liveput_provider reads through).
+  std::shared_ptr<const entry> get_shared(const key& k) {
+    return get_shared_locked("parcae::liveput::table::get_shared", k);
   }
 
   /// Estimates every key of `keys` that the table does not have, in one backend call (bulk fill).
@@ -70,7 +69,7 @@ class table {
     }
     std::vector<entry> estimated = backend_->estimate(missing);
     for (std::size_t i = 0; i < missing.size(); ++i) {
-      entries_.emplace(missing[i], std::move(estimated[i]));
+      entries_.emplace(missing[i], std::make_shared<const entry>(std::move(estimated[i])));
     }
     return missing.size();
   }
@@ -79,29 +78,46 @@ class table {
   const entry* find(const key& k) const {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto it = entries_.find(k);
-    return it == entries_.end() ? nullptr : &it->second;
+    return it == entries_.end() ? nullptr : it->second.get();
+  }
+  /// find() as a shared pointer (null when absent).
+  std::shared_ptr<const entry> find_shared(const key& k) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = entries_.find(k);
+    return it == entries_.end() ? nullptr : it->second;
   }
   bool contains(const key& k) const { return find(k) != nullptr; }
 
-  /// Stores `e` under `k`, replacing any entry (import).
+  /// Stores `e` under `k` (import). A key that has an entry gets a new one; the old entry is
+  /// never modified and stays alive until clear(), for readers that hold a reference to it.
   void insert(const key& k, entry e) {
+    auto published = std::make_shared<const entry>(std::move(e));
     std::lock_guard<std::mutex> lock(mutex_);
-    entries_.insert_or_assign(k, std::move(e));
+    auto [it, added] = entries_.try_emplace(k, published);
+    if (!added) {
+      retired_.push_back(std::move(it->second));
+      it->second = std::move(published);
+    }
   }
 
   std::size_t size() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return entries_.size();
   }
+  /// Drops every entry (and the retired ones): references from get()/find() dangle afterwards;
+  /// pointers from get_shared()/find_shared() stay valid.
   void clear() {
     std::lock_guard<std::mutex> lock(mutex_);
     entries_.clear();
+    retired_.clear();
   }
 
   /// A copy of every (key, entry), sorted by key (export).
   std::vector<std::pair<key, entry>> entries() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<std::pair<key, entry>> out(entries_.begin(), entries_.end());
+    std::vector<std::pair<key, entry>> out;
+    out.reserve(entries_.size());
+    for (const auto& [k, e] : entries_) out.emplace_back(k, *e);
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     return out;
@@ -111,9 +127,22 @@ class table {
   const liveput::backend* estimator() const { return backend_.get(); }
 
  private:
+  std::shared_ptr<const entry> get_shared_locked(const char* fn, const key& k) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = entries_.find(k);
+    if (it != entries_.end()) return it->second;
+    if (!backend_) {
+      throw_invalid(fn, "key", to_string(k), "in the table (it has no backend to estimate it)");
+    }
+    detail::check_key(fn, k, backend_->gpus_per_instance());
+    std::vector<entry> e = backend_->estimate({k});
+    return entries_.emplace(k, std::make_shared<const entry>(std::move(e.front()))).first->second;
+  }
+
   std::shared_ptr<liveput::backend> backend_;
   mutable std::mutex mutex_;
-  std::unordered_map<key, entry> entries_;
+  std::unordered_map<key, std::shared_ptr<const entry>> entries_;
+  std::vector<std::shared_ptr<const entry>> retired_;  ///< replaced by insert(), kept until clear()
 };
 
 /// One predicted interval of a horizon: instances joining and preempted.

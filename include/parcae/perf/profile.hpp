@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "parcae/core/errors.hpp"
+#include "parcae/core/limits.hpp"
 #include "parcae/core/macros.hpp"
 #include "parcae/core/parallel_config.hpp"
 #include "parcae/perf/network.hpp"
@@ -206,6 +207,8 @@ struct model_profile {
     check_at_least(function, "profile.optimizer_states", optimizer_states, 0);
     check_positive(function, "profile.gpu_memory_mb", gpu_memory_mb);
     check_at_least(function, "profile.gpus_per_instance", gpus_per_instance, 1);
+    check_at_most(function, "profile.gpus_per_instance", gpus_per_instance,
+                  parcae::limits::gpus_per_instance);
     p2p.validate(function, "profile.p2p");
     check_positive(function, "profile.allreduce_mb_per_ms", allreduce_mb_per_ms);
     restart.validate(function, "profile.restart");

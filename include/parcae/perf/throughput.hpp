@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "parcae/core/errors.hpp"
+#include "parcae/core/limits.hpp"
 #include "parcae/core/parallel_config.hpp"
 #include "parcae/perf/detail/pipeline_schedule.hpp"
 #include "parcae/perf/memory.hpp"
@@ -157,6 +158,7 @@ class throughput_model {
   config_estimate estimate(parallel_config c, int alive_instances) const {
     static constexpr const char* fn = "parcae::perf::throughput_model::estimate";
     check_at_least(fn, "alive_instances", alive_instances, 1);
+    check_at_most(fn, "alive_instances", alive_instances, parcae::limits::instances);
     check_config(fn, c);
     const long long gpus = static_cast<long long>(alive_instances) * profile_.gpus_per_instance;
     if (static_cast<long long>(c.d) * c.p > gpus) {
@@ -172,9 +174,12 @@ class throughput_model {
     return analytic_unchecked(c);
   }
 
-  /// Every configuration with d*p <= gpus and status ok, ordered by p then d.
+  /// Every configuration with d*p <= gpus and status ok, ordered by p then d. gpus must be in
+  /// [1, limits::gpus] (core/limits.hpp), so every d fits an int.
   std::vector<config_estimate> feasible_configs(long long gpus) const {
     check_at_least("parcae::perf::throughput_model::feasible_configs", "gpus", gpus, 1LL);
+    check_at_most("parcae::perf::throughput_model::feasible_configs", "gpus", gpus,
+                  parcae::limits::gpus);
     std::vector<config_estimate> out;
     for (int p = 1; p <= max_p_ && p <= gpus; ++p) {
       for (int d = 1; static_cast<long long>(d) * p <= gpus; ++d) {
@@ -189,6 +194,7 @@ class throughput_model {
   /// smaller p). status no_estimate and config {0,0} when nothing fits.
   config_estimate best(long long gpus) const {
     check_at_least("parcae::perf::throughput_model::best", "gpus", gpus, 1LL);
+    check_at_most("parcae::perf::throughput_model::best", "gpus", gpus, parcae::limits::gpus);
     config_estimate best_e;
     for (const config_estimate& e : feasible_configs(gpus)) {
       if (e.samples_per_s > best_e.samples_per_s ||
@@ -209,7 +215,10 @@ class throughput_model {
  private:
   void check_config(const char* fn, parallel_config c) const {
     check_at_least(fn, "config.d", c.d, 1);
+    check_at_most(fn, "config.d", c.d, static_cast<int>(parcae::limits::gpus));
     check_bounded(fn, "config.p", c.p, 1, max_p_);
+    check_at_most(fn, "config.d * config.p", static_cast<long long>(c.d) * c.p,
+                  parcae::limits::gpus);
   }
 
   config_estimate analytic_unchecked(parallel_config c) const {

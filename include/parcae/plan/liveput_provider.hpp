@@ -77,8 +77,11 @@ class liveput_provider {
       for_each_resume(gpus, f);
       return;
     }
-    const liveput::entry& e = table_->get(liveput::key{n_prev, from.d, from.p, n_in, n_out});
-    for (const liveput::target_estimate& t : e.targets) {
+    // Hold the entry: another thread may insert a new entry for this key (an import) or clear
+    // the table while f runs (liveput/table.hpp, thread safety).
+    const std::shared_ptr<const liveput::entry> e =
+        table_->get_shared(liveput::key{n_prev, from.d, from.p, n_in, n_out});
+    for (const liveput::target_estimate& t : e->targets) {
       if (t.probability > 0.0) f(transition{t.target, t.probability, t.mean_cost_s});
     }
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "parcae/core/errors.hpp"
+#include "parcae/core/limits.hpp"
 #include "parcae/core/parallel_config.hpp"
 
 namespace parcae::plan {
@@ -82,10 +83,14 @@ struct planner_params {
   void validate(const char* function) const {
     check_positive(function, "params.interval_s", interval_s);
     check_at_least(function, "params.gpus_per_instance", gpus_per_instance, 1);
+    check_at_most(function, "params.gpus_per_instance", gpus_per_instance,
+                  parcae::limits::gpus_per_instance);
     check_at_least(function, "params.capacity", capacity, 1);
+    check_at_most(function, "params.capacity", capacity, parcae::limits::instances);
     check_at_least(function, "params.p_min", p_min, 1);
     check_at_least(function, "params.p_max", p_max, p_min);
     check_at_least(function, "params.d_max", d_max, 1);
+    check_at_most(function, "params.d_max", d_max, static_cast<int>(parcae::limits::gpus));
     for (int p : excluded_p) check_at_least(function, "params.excluded_p[]", p, 1);
     for (int d : excluded_d) check_at_least(function, "params.excluded_d[]", d, 1);
   }
@@ -132,12 +137,14 @@ inline std::vector<availability_step> normalized_steps(
 /// Validates the horizon and returns N_0..N_H.
 inline std::vector<int> horizon_counts(const char* function, int n0,
                                        const std::vector<availability_step>& steps) {
-  check_at_least(function, "n0", n0, 0);
+  check_nonnegative(function, "n0", n0);
+  check_at_most(function, "n0", n0, parcae::limits::instances);
   std::vector<int> n(steps.size() + 1);
   n[0] = n0;
   for (std::size_t k = 0; k < steps.size(); ++k) {
     const std::string at = "steps[" + std::to_string(k) + "]";
-    check_at_least(function, at + ".n_in", steps[k].n_in, 0);
+    check_nonnegative(function, at + ".n_in", steps[k].n_in);
+    check_at_most(function, at + ".n_in", steps[k].n_in, parcae::limits::instances - n[k]);
     check_bounded(function, at + ".n_out", steps[k].n_out, 0, n[k]);
     n[k + 1] = n[k] + steps[k].n_in - steps[k].n_out;
   }

@@ -21,6 +21,7 @@ namespace parcae::detail {
 /// Detection looks at the first line that is neither blank nor a '#' comment:
 ///   '{' ... -> json;  '[' ... -> replay;
 ///   "YYYY-MM-DD, HH:MM:SS, count" (3 fields, a date first) -> series;
+///   "YYYY-MM-DD HH:MM:SS, count" (2 fields, a date and time first) -> series;
 ///   3 fields otherwise -> events (its reader then checks the event word);  2 fields -> counts.
 inline trace::trace_format detect(const char* function, std::string_view text,
                                   const std::string& source) {
@@ -35,7 +36,10 @@ inline trace::trace_format detect(const char* function, std::string_view text,
       if (f.size() == 10 && f[4] == '-' && f[7] == '-') return trace::trace_format::series;
       return trace::trace_format::events;
     }
-    if (fields.size() == 2) return trace::trace_format::counts;
+    if (fields.size() == 2) {
+      return is_date_time_field(fields[0]) ? trace::trace_format::series
+                                           : trace::trace_format::counts;
+    }
     throw_at(function, source, line.number, "first record", std::string(t),
              "an event CSV, count CSV, replay JSON-lines, count series or gap/data JSON record");
   }
@@ -43,13 +47,19 @@ inline trace::trace_format detect(const char* function, std::string_view text,
 }
 
 inline trace::availability_trace parse_any(const char* function, std::string_view text,
-                                           trace::trace_format format, const std::string& source) {
+                                           trace::trace_format format, const std::string& source,
+                                           trace::time_unit unit = trace::time_unit::automatic) {
   if (format == trace::trace_format::automatic) format = detect(function, text, source);
+  if (unit != trace::time_unit::automatic && format != trace::trace_format::counts) {
+    throw_invalid(function, "time unit", std::string(trace::unit_name(unit)),
+                  std::string("auto for a trace of format ") + trace::format_name(format) +
+                      " (only a count CSV takes a time unit)");
+  }
   switch (format) {
     case trace::trace_format::events:
       return parse_event_csv(function, text, source);
     case trace::trace_format::counts:
-      return parse_count_csv(function, text, source);
+      return parse_count_csv(function, text, source, unit);
     case trace::trace_format::replay:
       return parse_replay_lines(function, text, source);
     case trace::trace_format::series:
@@ -72,27 +82,32 @@ inline trace_format detect_format(std::string_view text, const std::string& sour
   return parcae::detail::detect("parcae::trace::detect_format", text, source);
 }
 
-/// Parses a trace held in memory, detecting its shape unless `format` says it.
+/// Parses a trace held in memory, detecting its shape unless `format` says it. `unit` is the
+/// time unit of a count CSV (read_counts.hpp); the other shapes have fixed units.
 inline availability_trace parse_trace(std::string_view text,
                                       trace_format format = trace_format::automatic,
-                                      const std::string& source = "<input>") {
-  return parcae::detail::parse_any("parcae::trace::parse_trace", text, format, source);
+                                      const std::string& source = "<input>",
+                                      time_unit unit = time_unit::automatic) {
+  return parcae::detail::parse_any("parcae::trace::parse_trace", text, format, source, unit);
 }
 
 /// Reads a trace from a stream.
 inline availability_trace read_trace(std::istream& in,
                                      trace_format format = trace_format::automatic,
-                                     const std::string& source = "<input>") {
-  return parcae::detail::parse_any("parcae::trace::read_trace", parcae::detail::slurp(in), format,
-                                   source);
+                                     const std::string& source = "<input>",
+                                     time_unit unit = time_unit::automatic) {
+  return parcae::detail::parse_any("parcae::trace::read_trace",
+                                   parcae::detail::slurp("parcae::trace::read_trace", in), format,
+                                   source, unit);
 }
 
 /// Reads a trace file; errors name the path.
 inline availability_trace read_trace(const std::filesystem::path& path,
-                                     trace_format format = trace_format::automatic) {
+                                     trace_format format = trace_format::automatic,
+                                     time_unit unit = time_unit::automatic) {
   const char* function = "parcae::trace::read_trace";
   return parcae::detail::parse_any(function, parcae::detail::slurp_file(function, path.string()),
-                                   format, path.string());
+                                   format, path.string(), unit);
 }
 
 }  // namespace parcae::trace

@@ -79,7 +79,8 @@ inline availability_trace parse_events(std::string_view text,
 
 /// Reads an event CSV from a stream.
 inline availability_trace read_events(std::istream& in, const std::string& source = "<input>") {
-  return parcae::detail::parse_event_csv("parcae::trace::read_events", parcae::detail::slurp(in),
+  return parcae::detail::parse_event_csv("parcae::trace::read_events",
+                                         parcae::detail::slurp("parcae::trace::read_events", in),
                                          source);
 }
 

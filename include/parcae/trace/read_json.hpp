@@ -89,8 +89,8 @@ inline availability_trace parse_json(std::string_view text, const std::string& s
 
 /// Reads a gap/data JSON count series from a stream.
 inline availability_trace read_json(std::istream& in, const std::string& source = "<input>") {
-  return parcae::detail::parse_gap_json("parcae::trace::read_json", parcae::detail::slurp(in),
-                                        source);
+  return parcae::detail::parse_gap_json(
+      "parcae::trace::read_json", parcae::detail::slurp("parcae::trace::read_json", in), source);
 }
 
 /// Reads a gap/data JSON count series file; errors name the path.

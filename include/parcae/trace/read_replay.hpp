@@ -118,7 +118,8 @@ inline availability_trace parse_replay(std::string_view text,
 
 /// Reads replay JSON-lines from a stream.
 inline availability_trace read_replay(std::istream& in, const std::string& source = "<input>") {
-  return parcae::detail::parse_replay_lines("parcae::trace::read_replay", parcae::detail::slurp(in),
+  return parcae::detail::parse_replay_lines("parcae::trace::read_replay",
+                                            parcae::detail::slurp("parcae::trace::read_replay", in),
                                             source);
 }
 

@@ -1,15 +1,18 @@
 #pragma once
 // Shape 4, a timestamped count series, as logged by a poller that counts live instances about
-// once a minute:
+// once a minute, in either of two layouts:
 //
 //   YYYY-MM-DD, HH:MM:SS, count          (UTC; LF or CRLF; no header)
+//   YYYY-MM-DD HH:MM:SS,count            (the same, as GCP exports write it; 'T' also separates)
 //
-// Samples come at irregular gaps and, from merged logs, sometimes out of order or duplicated:
+// Samples come at irregular gaps and, from merged logs or exports, sometimes out of order or
+// with several records at one time:
 // * Out-of-order lines are sorted by time (stable), with one note per line that came after a
 //   later sample. Nothing is dropped.
-// * A duplicate is a line with the same time as another. With the same count it is the same
-//   sample logged twice: kept once, with a note. With a different count the log contradicts
-//   itself and no order can be trusted: an error naming both lines.
+// * Records at the same time are merged: the LAST one in the file is kept (an export appends
+//   the newer count after the older one; a real GCP trace has such pairs). Each dropped record
+//   gets a note ("duplicate ... kept once" when the counts agree, "replaces" when they do not),
+//   and `availability_trace::merged` counts them (printed by `parcae trace stats`).
 // Times become Unix ms; interval 0 starts at the first sample (start_ms). Before it no instance
 // is alive, so the first sample adds its count (trace.hpp). Blank and '#' lines are skipped.
 
@@ -74,6 +77,11 @@ inline std::int64_t parse_date_time(const char* function, const std::string& sou
   return ((days * 24 + h) * 60 + mi) * 60000 + s * 1000;
 }
 
+/// A "YYYY-MM-DD HH:MM:SS" (or "YYYY-MM-DDTHH:MM:SS") field: one date and time.
+inline bool is_date_time_field(std::string_view f) {
+  return f.size() == 19 && f[4] == '-' && f[7] == '-' && (f[10] == ' ' || f[10] == 'T');
+}
+
 inline trace::availability_trace parse_count_series(const char* function, std::string_view text,
                                                     const std::string& source) {
   struct sample {
@@ -90,15 +98,24 @@ inline trace::availability_trace parse_count_series(const char* function, std::s
   for (const auto& line : split_lines(strip_bom(text))) {
     if (is_blank_or_comment(line.text)) continue;
     const auto fields = split_fields(line.text);
-    if (fields.size() != 3) {
+    std::string_view date, time, count_field;
+    if (fields.size() == 3) {
+      date = fields[0];
+      time = fields[1];
+      count_field = fields[2];
+    } else if (fields.size() == 2 && is_date_time_field(fields[0])) {
+      date = fields[0].substr(0, 10);
+      time = fields[0].substr(11);
+      count_field = fields[1];
+    } else {
       throw_at(function, source, line.number, "number of fields", std::to_string(fields.size()),
-               "3 (YYYY-MM-DD, HH:MM:SS, count)");
+               "3 (YYYY-MM-DD, HH:MM:SS, count) or 2 (YYYY-MM-DD HH:MM:SS, count)");
     }
-    const auto t = parse_date_time(function, source, line.number, fields[0], fields[1]);
+    const auto t = parse_date_time(function, source, line.number, date, time);
     const auto count =
-        parse_bounded(function, source, line.number, "count", fields[2], 0, trace::max_instances);
-    samples.push_back({t, static_cast<int>(count), line.number,
-                       std::string(fields[0]) + " " + std::string(fields[1])});
+        parse_bounded(function, source, line.number, "count", count_field, 0, trace::max_instances);
+    samples.push_back(
+        {t, static_cast<int>(count), line.number, std::string(date) + " " + std::string(time)});
     if (samples.size() > 1 && t < samples[latest].time_ms) {
       result.notes.push_back(source + ":" + std::to_string(line.number) + ": sample at " +
                              samples.back().stamp + " is earlier than the one on line " +
@@ -114,21 +131,29 @@ inline trace::availability_trace parse_count_series(const char* function, std::s
   result.start_ms = samples.front().time_ms;
   result.end_ms = samples.front().time_ms;
   int alive = 0;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    const auto& s = samples[i];
-    if (i > 0 && s.time_ms == samples[i - 1].time_ms) {
-      const auto& first = samples[i - 1];
-      if (s.count != first.count) {
-        throw_at(function, source, s.line, "count", std::to_string(s.count),
-                 std::to_string(first.count) + " (line " + std::to_string(first.line) +
-                     " has the same time " + s.stamp + ")");
+  for (std::size_t i = 0; i < samples.size();) {
+    // [i, j): the records at one time, in file order (the sort is stable); the last one counts.
+    std::size_t j = i + 1;
+    while (j < samples.size() && samples[j].time_ms == samples[i].time_ms) ++j;
+    for (std::size_t k = i + 1; k < j; ++k) {
+      const sample& s = samples[k];
+      const sample& before = samples[k - 1];
+      if (s.count == before.count) {
+        result.notes.push_back(source + ":" + std::to_string(s.line) + ": duplicate of line " +
+                               std::to_string(before.line) + " (" + s.stamp + ", count " +
+                               std::to_string(s.count) + "); kept once");
+      } else {
+        result.notes.push_back(source + ":" + std::to_string(s.line) + ": count " +
+                               std::to_string(s.count) + " replaces count " +
+                               std::to_string(before.count) + " of line " +
+                               std::to_string(before.line) + " (same time " + s.stamp +
+                               "); the last record at a time is kept");
       }
-      result.notes.push_back(source + ":" + std::to_string(s.line) + ": duplicate of line " +
-                             std::to_string(first.line) + " (" + s.stamp + ", count " +
-                             std::to_string(s.count) + "); kept once");
-      continue;
     }
-    append_count_sample(result, alive, s.time_ms, s.count, s.line);
+    result.merged += j - i - 1;
+    const sample& last = samples[j - 1];
+    append_count_sample(result, alive, last.time_ms, last.count, last.line);
+    i = j;
   }
   return result;
 }
@@ -145,7 +170,8 @@ inline availability_trace parse_series(std::string_view text,
 
 /// Reads a timestamped count series from a stream.
 inline availability_trace read_series(std::istream& in, const std::string& source = "<input>") {
-  return parcae::detail::parse_count_series("parcae::trace::read_series", parcae::detail::slurp(in),
+  return parcae::detail::parse_count_series("parcae::trace::read_series",
+                                            parcae::detail::slurp("parcae::trace::read_series", in),
                                             source);
 }
 

@@ -42,6 +42,8 @@ struct trace_stats {
   period_stats total;               ///< the whole trace (hour = 0)
   std::vector<period_stats> hours;  ///< one row per hour holding at least one interval start
   std::vector<std::string> notes;   ///< the trace's notes
+  /// Records merged into a later one at the same time (availability_trace::merged).
+  std::size_t merged = 0;
 };
 
 /// Summarises a trace binned with `params` (see bin()).
@@ -53,6 +55,7 @@ inline trace_stats summarize(const availability_trace& trace, const binning_para
   out.duration_seconds = static_cast<double>(trace.end_ms - trace.start_ms) / 1000.0;
   out.interval_seconds = series.interval_seconds;
   out.notes = series.notes;
+  out.merged = trace.merged;
   out.final_alive = series.intervals.back().alive_after();
 
   auto fold_interval = [](period_stats& p, int alive, double& sum) {

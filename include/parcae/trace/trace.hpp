@@ -64,6 +64,61 @@ inline trace_format parse_format(std::string_view name) {
                 "one of auto, events, counts, replay, series, json");
 }
 
+/// The unit of the times of a count CSV (shape 2). `automatic` reads whole numbers as ms, the
+/// artifact's unit, unless a header names the unit (`time_s,count`); it refuses what it cannot
+/// tell apart (fractional times, or whole numbers less than a second apart on average, which
+/// are seconds read as ms). See read_counts.hpp and docs/traces.md "Time units".
+enum class time_unit {
+  automatic,  ///< from a header, else ms when plausible, else an error asking for the unit
+  ms,         ///< milliseconds (whole numbers)
+  s,          ///< seconds (decimals allowed, rounded to the nearest ms)
+  min,        ///< minutes
+  h,          ///< hours
+};
+
+/// The name used on the command line and in messages ("auto", "ms", "s", "min", "h").
+inline const char* unit_name(time_unit unit) {
+  switch (unit) {
+    case time_unit::automatic:
+      return "auto";
+    case time_unit::ms:
+      return "ms";
+    case time_unit::s:
+      return "s";
+    case time_unit::min:
+      return "min";
+    case time_unit::h:
+      return "h";
+  }
+  return "unknown";
+}
+
+/// Inverse of unit_name; throws parcae::invalid_argument for any other word.
+inline time_unit parse_time_unit(std::string_view name) {
+  for (auto u : {time_unit::automatic, time_unit::ms, time_unit::s, time_unit::min, time_unit::h}) {
+    if (name == unit_name(u)) return u;
+  }
+  throw_invalid("parcae::trace::parse_time_unit", "name", std::string(name),
+                "one of auto, ms, s, min, h");
+}
+
+/// Milliseconds per unit (0 for automatic).
+inline std::int64_t unit_ms(time_unit unit) {
+  switch (unit) {
+    case time_unit::ms:
+      return 1;
+    case time_unit::s:
+      return 1000;
+    case time_unit::min:
+      return 60'000;
+    case time_unit::h:
+      return 3'600'000;
+    case time_unit::automatic:
+      break;
+  }
+  return 0;
+}
+
 enum class change_kind { add, remove };
 
 /// One record of a trace: `count` instances added or removed at `time_ms`.
@@ -79,6 +134,9 @@ struct change {
 /// refuse absurd inputs before they cost memory (a timestamp of 1e18 ms would need 1e16 intervals).
 inline constexpr int max_instances = 1'000'000;
 inline constexpr std::int64_t max_time_ms = 1'000'000'000'000'000;  // ~31,700 years
+/// The largest trace file or stream the readers take (1 GiB; the largest real trace is a few MB).
+/// Devices such as /dev/zero are refused before reading.
+inline constexpr std::size_t max_file_bytes = std::size_t{1} << 30;
 
 /// An availability trace in its one in-memory form.
 struct availability_trace {
@@ -95,6 +153,9 @@ struct availability_trace {
   /// Things the reader changed or inferred rather than read verbatim (sorted lines, dropped
   /// duplicate samples). Never an error; printed by `parcae trace stats`.
   std::vector<std::string> notes;
+  /// Count series: records dropped because another record has the same time (the last one in
+  /// the file is kept; each has a note). 0 for the other shapes.
+  std::size_t merged = 0;
 };
 
 }  // namespace parcae::trace

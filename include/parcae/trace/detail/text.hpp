@@ -122,21 +122,52 @@ inline std::int64_t parse_bounded(const char* function, const std::string& sourc
   return value;
 }
 
-/// The whole content of a stream.
-inline std::string slurp(std::istream& in) {
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+/// Appends at most trace::max_file_bytes of a stream to `text`; throws naming `what` when there
+/// is more (a device such as /dev/zero, or a file no trace can need).
+inline void read_capped(const char* function, std::istream& in, const std::string& what,
+                        std::string& text) {
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    const auto n = static_cast<std::size_t>(in.gcount());
+    if (text.size() + n > trace::max_file_bytes) {
+      throw_invalid(function, what,
+                    "longer than " + std::to_string(trace::max_file_bytes) + " bytes",
+                    "at most " + std::to_string(trace::max_file_bytes) + " bytes (max_file_bytes)");
+    }
+    text.append(buffer, n);
+  }
 }
 
-/// The whole content of a file; throws invalid_argument naming the path when it cannot be read.
+/// The whole content of a stream (at most trace::max_file_bytes).
+inline std::string slurp(const char* function, std::istream& in) {
+  std::string text;
+  read_capped(function, in, "input", text);
+  return text;
+}
+
+/// The whole content of a file; throws invalid_argument naming the path when it cannot be read,
+/// is not a regular file or a pipe (a directory, /dev/zero), or is longer than max_file_bytes.
 inline std::string slurp_file(const char* function, const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw_invalid(function, "path", path, "a readable file");
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status))
+    throw_invalid(function, "path", path, "a readable file, not a directory");
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status) &&
+      !std::filesystem::is_fifo(status)) {
+    throw_invalid(function, "path", path, "a regular file or a pipe, not a device or socket");
+  }
+  if (!ec && std::filesystem::is_regular_file(status)) {
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > trace::max_file_bytes) {
+      throw_invalid(function, "path", path,
+                    "a file of at most " + std::to_string(trace::max_file_bytes) +
+                        " bytes (it has " + std::to_string(size) + ")");
+    }
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_invalid(function, "path", path, "a readable file");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  read_capped(function, in, "file " + path, text);
   if (in.bad()) throw_invalid(function, "path", path, "a readable file");
   return text;
 }
