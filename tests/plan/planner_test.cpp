@@ -188,6 +188,36 @@ struct counting_provider {
 };
 }  // namespace
 
+TEST_CASE("dp: with a value after the horizon it still equals brute force (random landscapes)") {
+  std::uint64_t h = 11;
+  for (int trial = 0; trial < 40; ++trial) {
+    h = parcae_test::mix(h);
+    random_provider prov;
+    prov.seed = h;
+    prov.cost_scale = trial % 2 ? 0.5 : 2.0;
+    const int n0 = 2 + static_cast<int>(h % 10);
+    const int H = 1 + static_cast<int>((h >> 8) % 3);
+    std::vector<availability_step> steps;
+    int n = n0;
+    for (int k = 0; k < H; ++k) {
+      const std::uint64_t e = parcae_test::mix(h + static_cast<std::uint64_t>(k));
+      const int out = static_cast<int>(e % static_cast<std::uint64_t>(n + 1)) / 2;
+      const int in = static_cast<int>((e >> 16) % static_cast<std::uint64_t>(12 - n + out + 1));
+      steps.push_back({in, out});
+      n += in - out;
+    }
+    planner_params params = small_params(1, 8);
+    params.terminal_s = 30.0 * (1 + trial % 7);  // some shorter than a migration, some longer
+    plan_state init;
+    if (n0 >= 2 && trial % 3 != 0) init = {{1, 2}, trial % 2 ? 45.0 : 0.0};
+    const auto dp = parcae::plan::plan_dp(prov, params, n0, init, steps);
+    const auto bf = parcae::plan::plan_brute_force(prov, params, n0, init, steps);
+    INFO("trial " << trial);
+    CHECK(dp.expected_samples == doctest::Approx(bf.expected_samples).epsilon(1e-12));
+    CHECK(dp.first() == bf.first.target);
+  }
+}
+
 TEST_CASE("dp: steps with the same (N, n_in, n_out) ask the provider once per configuration") {
   counting_provider prov;
   prov.inner.seed = 11;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "parcae/perf/builtin_profiles.hpp"
+#include "parcae/plan/brute_force.hpp"
 #include "parcae/sim/harness.hpp"
 #include "parcae/trace/read.hpp"
 
@@ -188,12 +189,14 @@ TEST_CASE("sim: recycle reroutes a lost replica and restarts when a stage has no
   CHECK(r.timeline[2].config == c);
   CHECK(r.timeline[2].empty_slots == 1);
   CHECK(r.timeline[2].cost_s == doctest::Approx(j.regroup_s(c)));
-  const double scale = sim::recycle_policy::scale(c, c.d - 1, j);
+  const double scale = sim::recycle_policy::scale(c, c.d - 1, j, c.size() - 1);
   CHECK(scale < 1.0);
   CHECK(r.timeline[3].samples == doctest::Approx(j.throughput(c) * scale * 60.0));
   // Hand-checked scale: m = 128 / (1 * d) micro-batches, p - 1 bubbles.
   const double m = 128.0 / c.d;
-  CHECK(scale == doctest::Approx((m + c.p - 1) / std::max(m + c.p - 1, m * c.d / (c.d - 1))));
+  CHECK(scale ==
+        doctest::Approx(std::min((m + c.p - 1) / std::max(m + c.p - 1, m * c.d / (c.d - 1)),
+                                 double(c.size() - 1) / c.size())));
   if (c.d == 2) {
     // Minute 4: stage 0 lost its last replica: a checkpoint restart on the 14 left.
     CHECK(std::string(r.timeline[4].kind) == "restart");
@@ -233,4 +236,44 @@ TEST_CASE("sim: a controller policy on a job built for another interval is refus
       sim::simulate(t, pol, j),
       doctest::Contains("parcae::sim::controller_policy::reset: job.interval_s() is 120"),
       parcae::invalid_argument);
+}
+
+TEST_CASE("plan: the value after the horizon breaks the horizon's lock-in") {
+  // 16 quiet instances running a slower configuration than the best: within a 2-interval
+  // horizon the migration does not pay back; valued for a day after it, it does.
+  const plan::job j(perf::builtin::gpt_1_5b(), cluster(16));
+  const parallel_config best = j.best(16);
+  parallel_config slow;
+  for (const auto& c : j.candidates()) {
+    if (c.config != best && c.config.size() <= 16 && c.throughput >= 0.95 * j.throughput(best) &&
+        c.throughput < j.throughput(best) && (slow.paused() || c.throughput > j.throughput(slow))) {
+      slow = c.config;
+    }
+  }
+  REQUIRE(!slow.paused());
+  const std::vector<plan::availability_step> quiet(2);
+  j.provider().prefill(16, slow, quiet, j.planner());
+  std::vector<plan::transition> out;
+  j.provider().transitions(16, slow, 0, 0, out);
+  double cost = -1.0;
+  for (const auto& t : out) {
+    if (t.target == best) cost = t.cost_s;
+  }
+  REQUIRE(cost > 0.0);
+  plan::planner_params pp = j.planner();
+  plan::dp_planner<plan::liveput_provider> dp(j.provider(), pp);
+  const auto short_sighted = dp.plan(16, {slow, 0.0}, quiet);
+  const double gain_s = (j.throughput(best) - j.throughput(slow)) * 2 * 60.0;
+  if (gain_s < j.throughput(best) * cost) CHECK(short_sighted.first() == slow);
+  dp.set_terminal_s(86400.0);
+  const auto far_sighted = dp.plan(16, {slow, 0.0}, quiet);
+  CHECK(far_sighted.first() == best);
+  // The value counts the day after the horizon at the last configuration's throughput.
+  CHECK(far_sighted.expected_samples >
+        short_sighted.expected_samples + j.throughput(slow) * 86000.0);
+  // And the brute force agrees with the DP, value and first action.
+  pp.terminal_s = 86400.0;
+  const auto bf = plan::plan_brute_force(j.provider(), pp, 16, {slow, 0.0}, quiet);
+  CHECK(bf.expected_samples == doctest::Approx(far_sighted.expected_samples).epsilon(1e-12));
+  CHECK(bf.first.target == far_sighted.first());
 }

@@ -48,6 +48,7 @@ struct sim_args {
   double hours_from = -1, hours_to = -1;
   double spot_price = 0.91, on_demand_price = 3.06;
   bool quiet = false;
+  double terminal_s = -1.0, terminal_prior = 60.0;
 };
 
 std::string fixed(double v, int digits) {
@@ -253,6 +254,8 @@ void run_sim(const sim_args& a) {
   hp.parcae.window = a.window > 0 ? a.window : std::max(3, a.horizon);
   hp.parcae.seed = a.seed;
   hp.parcae.sample_paths = a.paths;
+  hp.parcae.terminal_s = a.terminal_s;
+  hp.parcae.terminal_prior_intervals = a.terminal_prior;
   if (a.accounting == "expected") {
     hp.parcae.accounting = sim::accounting::expected;
   } else if (a.accounting != "realized") {
@@ -491,6 +494,13 @@ void setup_sim(CLI::App& app) {
         }
       },
       "replay only hours [FROM,TO) of the trace, e.g. 5.5,6.5");
+  parcae_tool::add_number_option(cmd, "--terminal", args->terminal_s, -1.0, 1e9,
+                                 "seconds valued after the horizon at the plan's last "
+                                 "configuration's throughput; -1 (default): adaptive, the mean "
+                                 "time between preemptions seen so far");
+  parcae_tool::add_number_option(cmd, "--terminal-prior", args->terminal_prior, 0.0, 1e9,
+                                 "intervals of quiet the adaptive --terminal assumes before it has "
+                                 "seen the trace (default 60)");
   cmd->add_flag("--quiet", args->quiet, "no progress on stderr");
   cmd->callback([args] { run_sim(*args); });
 }

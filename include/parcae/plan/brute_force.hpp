@@ -69,7 +69,9 @@ struct brute_force_search {
   double best(int k, plan_state s) {
     if (k >= static_cast<int>(steps.size())) {
       ++sequences;
-      return 0.0;
+      return s.config.paused()
+                 ? 0.0
+                 : params.terminal_value(provider.throughput(s.config), s.remaining_s);
     }
     double v = 0.0;
     bool first = true;

@@ -80,6 +80,11 @@ class dp_planner {
   }
 
   const planner_params& params() const { return params_; }
+  /// Changes the value after the horizon (planner_params::terminal_s) for the next plans.
+  void set_terminal_s(double terminal_s) {
+    check_bounded("parcae::plan::dp_planner::set_terminal_s", "terminal_s", terminal_s, 0.0, 1e9);
+    params_.terminal_s = terminal_s;
+  }
 
   /// Plans H = steps.size() intervals from `initial` with n0 instances alive now.
   plan_result plan(int n0, plan_state initial, const std::vector<availability_step>& steps) {
@@ -172,7 +177,10 @@ class dp_planner {
                          restart_[static_cast<std::size_t>(i)]);
     }
     const std::size_t cells = static_cast<std::size_t>(horizon_ + 1) * static_cast<std::size_t>(C);
-    w_run_.assign(cells, 0.0);  // row H: terminal value 0
+    w_run_.assign(cells, 0.0);
+    for (int i = 1; i < C; ++i) {  // row H: the value after the horizon (planner_params)
+      w_run_[at(horizon_, i)] = params_.terminal_value(tput_[static_cast<std::size_t>(i)], 0.0);
+    }
     m_mig_.assign(cells, 0.0);
     zc_begin_.assign(cells, 0);
     zc_end_.assign(cells, 0);
@@ -303,7 +311,7 @@ class dp_planner {
 
   /// W_k(c, migrating rem): exact, by following the zero-cost ("keep finishing") chain.
   double migrating_value(int k, int ci, double rem) const {
-    if (k >= horizon_) return 0.0;
+    if (k >= horizon_) return params_.terminal_value(tput_[static_cast<std::size_t>(ci)], rem);
     double best = m_mig_[at(k, ci)];
     for (std::size_t z = zc_begin_[at(k, ci)]; z < zc_end_[at(k, ci)]; ++z) {
       best = std::max(best, value_of(k, zc_[z].t, zc_[z].prob, rem));

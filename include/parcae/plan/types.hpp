@@ -79,6 +79,12 @@ struct planner_params {
   int d_max = 1 << 20;          ///< largest data-parallel degree
   std::vector<int> excluded_p;  ///< depths the model cannot be split into (artifact ignore_pp)
   std::vector<int> excluded_d;  ///< data-parallel degrees not allowed (artifact ignore_dp)
+  /// Value beyond the horizon: the configuration after step H trains at its throughput for this
+  /// many more seconds (less the migration still running), so a migration whose gain pays back
+  /// only after the horizon is not refused for that alone (a receding horizon otherwise re-plans
+  /// the same H intervals forever and never takes it). 0: nothing after the horizon counts (the
+  /// artifact's DP).
+  double terminal_s = 0.0;
 
   void validate(const char* function) const {
     check_positive(function, "params.interval_s", interval_s);
@@ -93,6 +99,13 @@ struct planner_params {
     check_at_most(function, "params.d_max", d_max, static_cast<int>(parcae::limits::gpus));
     for (int p : excluded_p) check_at_least(function, "params.excluded_p[]", p, 1);
     for (int d : excluded_d) check_at_least(function, "params.excluded_d[]", d, 1);
+    check_bounded(function, "params.terminal_s", terminal_s, 0.0, 1e9);
+  }
+
+  /// Samples a configuration of throughput `tput` still trains after the horizon, when
+  /// `remaining_s` of migration are left at its end.
+  double terminal_value(double tput, double remaining_s) const {
+    return tput * std::max(0.0, terminal_s - remaining_s);
   }
   void validate() const { validate("parcae::plan::planner_params::validate"); }
 

@@ -105,9 +105,24 @@ struct controller_options {
   /// bounded history keeps each decision's time constant. Forecasters read a window of 12 to a
   /// few hundred intervals, far below the default.
   int history_limit = 4096;
+  /// Value after the horizon (plan::planner_params::terminal_s): the plan's last configuration
+  /// keeps training for this many seconds. < 0 (default): adaptive, the expected quiet time beyond
+  /// the horizon: the mean time between preemption events in the history, interval * (intervals +
+  /// terminal_prior_intervals) / (intervals with a preemption + 1), less the horizon's H
+  /// intervals, in [0, terminal_cap_s]: on a cluster that has been quiet
+  /// for days a migration that pays back in a day is worth it; on a churning one the next
+  /// preemption re-plans soon anyway. The prior stands for the intervals a job has not seen yet
+  /// (a fresh job is not assumed to churn). 0: nothing after the horizon counts (the artifact's
+  /// DP).
+  double terminal_s = -1.0;
+  double terminal_cap_s = 86400.0;         ///< bound of the adaptive terminal_s
+  double terminal_prior_intervals = 60.0;  ///< see terminal_s
 
   void validate(const char* function) const {
     check_bounded(function, "params.horizon", horizon, 1, 10000);
+    check_bounded(function, "params.terminal_s", terminal_s, -1.0, 1e9);
+    check_bounded(function, "params.terminal_cap_s", terminal_cap_s, 0.0, 1e9);
+    check_bounded(function, "params.terminal_prior_intervals", terminal_prior_intervals, 0.0, 1e9);
     check_bounded(function, "params.sample_paths", sample_paths, 1, 100000);
     check_bounded(function, "params.history_limit", history_limit, 1, 1 << 24);
   }
@@ -347,6 +362,19 @@ class controller {
     }
   }
 
+  /// The value after the horizon for the next plan (controller_options::terminal_s).
+  double terminal_s() const {
+    if (params_.terminal_s >= 0.0) return params_.terminal_s;
+    std::size_t events = 0;
+    for (const interval_record& r : history_) events += r.n_out > 0 ? 1 : 0;
+    const double mean_gap = params_.planner.interval_s *
+                            (double(history_.size()) + params_.terminal_prior_intervals) /
+                            double(events + 1);
+    // The horizon already covers H intervals of the expected quiet; the rest lies beyond it.
+    const double tail = mean_gap - params_.planner.interval_s * params_.horizon;
+    return std::clamp(tail, 0.0, params_.terminal_cap_s);
+  }
+
   /// The artifact's optimize() shrink (see notice_reaction::shrink).
   parallel_config shrunk(parallel_config c, int n) const {
     const plan::planner_params& pp = params_.planner;
@@ -421,6 +449,7 @@ class controller {
     point.insert(point.begin(), first);
 
     const plan::plan_state initial{config_, remaining_s_};
+    planner_.set_terminal_s(terminal_s());
     decision dec;
     dec.cause = cause;
     dec.previous = config_;

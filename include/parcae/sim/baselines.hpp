@@ -215,7 +215,9 @@ struct recycle_params {
 /// decoupled backward pass and staggered schedule put the extra work into the bubbles first
 /// (the paper's mechanism). So the iteration stretches to max(m + p - 1, m*d/r_min) slots and
 /// the throughput scales by (m + p - 1) / max(m + p - 1, m*d/r_min), with m = global_batch /
-/// (micro_batch * d). This is ReCycle's best case: the bubbles absorb the rerouted work
+/// (micro_batch * d), and never above the surviving share of the slots (no schedule makes the
+/// survivors more productive per GPU than the healthy configuration, whose T(d,p) already
+/// includes its bubbles). This is ReCycle's best case: the bubbles absorb the rerouted work
 /// perfectly, with no memory limit on the extra activations.
 class recycle_policy final : public policy {
  public:
@@ -267,7 +269,7 @@ class recycle_policy final : public policy {
     d.slots_lost = s.slots_lost;
     const parallel_config best = j.best(v.n_after);
     const int r_min = c.paused() ? 0 : *std::min_element(s.replicas.begin(), s.replicas.end());
-    const double degraded = r_min > 0 ? j.throughput(c) * scale(c, r_min, j) : 0.0;
+    const double degraded = r_min > 0 ? j.throughput(c) * scale(c, r_min, j, in_job) : 0.0;
     if (c.paused() || r_min == 0) {
       // Nothing runs, or a stage has no peer left: restart from the checkpoint.
       d.config = best;
@@ -296,7 +298,7 @@ class recycle_policy final : public policy {
     // Keep the configuration; reroute around the lost slots.
     d.config = c;
     d.empty_slots = c.d * c.p - in_job;
-    d.throughput_scale = scale(c, r_min, j);
+    d.throughput_scale = scale(c, r_min, j, in_job);
     if (s.slots_lost > 0) {
       d.cost_s = params_.failover_s >= 0.0 ? params_.failover_s : j.regroup_s(c);
       d.concurrent_s = j.restart_only_s(c, perf::restart_kind::no_op);
@@ -307,13 +309,18 @@ class recycle_policy final : public policy {
 
   /// The degraded throughput's scale (see the class comment) for d replicas reduced to r_min on
   /// the most-hit stage.
-  static double scale(parallel_config c, int r_min, const job& j) {
+  static double scale(parallel_config c, int r_min, const job& j, int surviving_slots = -1) {
     if (c.paused() || r_min >= c.d) return 1.0;
     const perf::model_profile& prof = j.profile();
     const double m =
         std::max(1.0, double(prof.global_batch) / (double(prof.micro_batch) * double(c.d)));
     const double slots = m + c.p - 1.0;
-    return slots / std::max(slots, m * double(c.d) / double(r_min));
+    const double bubbles = slots / std::max(slots, m * double(c.d) / double(r_min));
+    // No schedule makes the surviving GPUs more productive than the healthy configuration's:
+    // T(d,p) already includes its bubbles, so a stage's survivors absorbing the lost work at best
+    // keep the per-GPU throughput (ReCycle's best case; it also keeps ideal an upper bound).
+    const double share = surviving_slots >= 0 ? double(surviving_slots) / double(c.size()) : 1.0;
+    return std::min(bubbles, share);
   }
 
  private:

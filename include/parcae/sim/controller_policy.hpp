@@ -25,11 +25,11 @@
 //            and its joins as on_instances_added (spares until the next decision).
 //
 // Accounting of the executed step. `realized` (default): the cost of the live migration that the
-// trace's actual preemptions require, from the controller's own placement of the stages
-// (perf::migration_cost_ms on the survivors). `expected`: the liveput table's expected cost for
-// the executed key, as the artifact's optimize() does (§5.2); the controller then also plans its
-// first step from the key. Starting, or resuming from a pause, is a checkpoint restart (without
-// the checkpoint at the start of the trace).
+// trace's actual preemptions require (perf::migration_cost_ms on the survivors of the simulator's
+// placement, which is the controller's own: both place by runtime::assign). `expected`: the liveput
+// table's expected cost for the executed key, as the artifact's optimize() does (§5.2); the
+// controller then also plans its first step from the key. Starting, or resuming from a pause, is a
+// checkpoint restart (without the checkpoint at the start of the trace).
 
 #include <algorithm>
 #include <cmath>
@@ -78,6 +78,9 @@ struct parcae_params {
   /// With first_step = forecast: what a preemption that hits a stage does. notice_reaction::shrink
   /// with model = arima is the artifact's predict.
   runtime::notice_reaction reaction = runtime::notice_reaction::replan;
+  /// Value after the horizon (runtime::controller_options::terminal_s; < 0: adaptive).
+  double terminal_s = -1.0;
+  double terminal_prior_intervals = 60.0;  ///< runtime::controller_options
 
   void validate() const {
     const char* f = "parcae::sim::parcae_params::validate";
@@ -137,13 +140,14 @@ class controller_policy final : public policy {
     o.sample_paths = params_.sample_paths;
     o.reaction = params_.reaction;
     o.observed_first_step = params_.accounting == sim::accounting::realized;
+    o.terminal_s = params_.terminal_s;
+    o.terminal_prior_intervals = params_.terminal_prior_intervals;
     runtime::hooks h;
     h.reconfigure = [](const runtime::decision&) {};  // the policy reads the placements back
     next_ = 0;
     controller_ =
         std::make_unique<runtime::controller>(j, o, make_forecaster(j, trace), std::move(h));
     alive_.clear();
-    running_.clear();
   }
 
   decision decide(const interval_view& v, const job& j) override {
@@ -164,7 +168,6 @@ class controller_policy final : public policy {
     }
     const int n_start = static_cast<int>(alive_.size());
     for (auto id : preempted) alive_.erase(id);
-    const survivor_summary s = survivors(v.current, preempted, joined.size(), j);
     alive_.insert(joined.begin(), joined.end());
     const std::vector<runtime::instance_id> alive(alive_.begin(), alive_.end());
 
@@ -179,8 +182,6 @@ class controller_policy final : public policy {
     }
     decision d;
     d.config = controller_->current_config();
-    d.slots_lost = s.slots_lost;
-    running_ = controller_->placements();
     // Forecast mode: the configuration of the next interval is decided now, before its events.
     if (!notice) controller_->on_interval(alive, joined, preempted);
     if (d.config.paused()) return d;
@@ -197,7 +198,7 @@ class controller_policy final : public policy {
       }
       d.kind = d.cost_s > 0.0 ? "migration" : "none";
     } else {
-      const perf::migration_result r = live_migration(j, s, d.config);
+      const perf::migration_result r = live_migration(j, v.survivors, d.config);
       if (r.type == perf::migration_type::infeasible) {
         // Cannot happen for a controller target (it fits the instances left); a checkpoint
         // restart keeps the accounting defined if a custom profile ever allows it.
@@ -225,34 +226,10 @@ class controller_policy final : public policy {
     return runtime::availability_source(ap);
   }
 
-  /// What the interval's preemptions left of the configuration `c` that ran, from the
-  /// controller's placement of its stages (running_). alive_ holds the survivors.
-  survivor_summary survivors(parallel_config c, const std::vector<runtime::instance_id>& lost,
-                             std::size_t joined, const job& j) const {
-    survivor_summary s;
-    s.old_config = c;
-    s.joined_gpus = static_cast<int>(joined) * j.gpus_per_instance();
-    if (c.paused()) return s;
-    s.replicas.assign(static_cast<std::size_t>(c.p), 0);
-    int in_job = 0;
-    for (const runtime::placement& pl : running_) {
-      if (pl.spare()) continue;
-      if (std::find(lost.begin(), lost.end(), pl.instance) != lost.end()) {
-        ++s.slots_lost;
-        continue;
-      }
-      ++s.replicas[static_cast<std::size_t>(pl.stage)];
-      ++in_job;
-    }
-    s.free_gpus = static_cast<int>(alive_.size()) * j.gpus_per_instance() - in_job;
-    return s;
-  }
-
   parcae_params params_;
   std::unique_ptr<runtime::controller> controller_;
   std::size_t next_ = 0;  ///< the interval after the one being decided (truth_forecaster)
   std::set<runtime::instance_id> alive_;
-  std::vector<runtime::placement> running_;  ///< placements of the configuration that ran
   std::vector<plan::transition> buf_;
 };
 

@@ -16,18 +16,19 @@
 // so a migration longer than an interval spills into the next one. A paused job (config {0,0})
 // trains nothing and carries nothing.
 //
-// Placement of instances (needed to know which stage a preempted instance held): the instances
-// are kept in a slot order; with g GPUs per instance, GPU slot j = i*g + k of the i-th instance
-// runs pipeline j / P, stage j % P when j < D*P, and is a spare otherwise (the artifact's
-// numbering, §1.2, and perf/migration.hpp's). After each interval the survivors keep their
-// relative order and the instances that joined are appended. The trace's names are arbitrary
-// labels, so this is as good a placement as any, and it is the same for every policy.
+// Placement of instances (needed to know which stage a preempted instance held): every policy's
+// configuration is placed on the alive instances by the runtime's own rule (runtime::assign,
+// runtime/assignment.hpp: a survivor keeps the stage it holds, new slots go to spares first), from
+// the placement of the previous interval. So the parcae policies, whose runtime::controller places
+// its stages by the same rule, are accounted on exactly the placement the controller chose, and
+// every baseline on the placement a launcher using that rule would have.
 //
 // Instance-hours: trace events fall on interval boundaries in the bundled traces (1-minute
 // resolution), so interval k is paid for the N' instances alive after its events.
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@
 #include "parcae/core/parallel_config.hpp"
 #include "parcae/perf/migration.hpp"
 #include "parcae/plan/job.hpp"
+#include "parcae/runtime/assignment.hpp"
 #include "parcae/sim/events.hpp"
 
 namespace parcae::sim {
@@ -85,7 +87,7 @@ struct interval_view {
   int n_after = 0;                          ///< instances left: the decision must fit them
   parallel_config current;                  ///< configuration of interval k-1 ({0,0}: none)
   double remaining_s = 0.0;                 ///< migration time still to go from earlier intervals
-  survivor_summary survivors;               ///< what the events left of `current` (slot order)
+  survivor_summary survivors;               ///< what the events left of `current`
   const event_trace* trace = nullptr;       ///< the whole trace (oracle policies read the future)
   const interval_events* events = nullptr;  ///< the interval's events with instance ids
 };
@@ -98,7 +100,7 @@ struct decision {
   double throughput_scale = 1.0;  ///< multiplies T(d,p) (redundancy overheads); in (0, 1]
   const char* kind = "none";      ///< what the cost is for (shown in the timeline)
   /// Stage slots of the running configuration the events took, when the policy places its
-  /// instances itself (the controller's placements); -1: the simulator's slot order.
+  /// instances itself (recycle); -1: from the simulator's placement.
   int slots_lost = -1;
   /// Stage slots of `config` left empty because their work is rerouted to peers (ReCycle); the
   /// configuration then needs that many GPUs less, and throughput_scale says what it costs.
@@ -156,33 +158,40 @@ struct policy_result {
 
 namespace detail {
 
-/// Survivor summary of `c` for the instances at `removed_pos` (positions in the slot order).
-inline survivor_summary summarize(parallel_config c, int n_before, int g,
-                                  const std::vector<int>& removed_pos, int n_in) {
+/// What the events left of configuration `c` placed as `placed`: `lost` are the instances
+/// preempted, `survivors` the instances still alive that were alive before, `joined` the number
+/// of instances that joined (and stayed).
+inline survivor_summary summarize(parallel_config c, const std::vector<runtime::placement>& placed,
+                                  const std::set<runtime::instance_id>& lost, int survivors,
+                                  int joined, int g) {
   survivor_summary s;
   s.old_config = c;
-  s.joined_gpus = n_in * g;
-  const int slots = c.paused() ? 0 : c.d * c.p;
-  if (!c.paused()) s.replicas.assign(static_cast<std::size_t>(c.p), c.d);
-  std::vector<char> lost(static_cast<std::size_t>(slots), 0);
-  for (int pos : removed_pos) {
-    for (int k = 0; k < g; ++k) {
-      const int j = pos * g + k;
-      if (j >= slots) continue;
-      --s.replicas[static_cast<std::size_t>(j % c.p)];
-      lost[static_cast<std::size_t>(j)] = 1;
-      ++s.slots_lost;
-    }
+  s.joined_gpus = joined * g;
+  if (c.paused()) {
+    s.free_gpus = survivors * g;
+    return s;
   }
-  for (int j = 0; j < slots && !s.neighbours_lost; ++j) {
-    if (!lost[static_cast<std::size_t>(j)]) continue;
+  s.replicas.assign(static_cast<std::size_t>(c.p), 0);
+  // (pipeline, stage) slots lost, for the neighbour test.
+  std::vector<char> gone(static_cast<std::size_t>(c.size()), 0);
+  int in_job = 0;
+  for (const runtime::placement& pl : placed) {
+    if (pl.spare()) continue;
+    if (lost.count(pl.instance)) {
+      ++s.slots_lost;
+      gone[static_cast<std::size_t>(pl.pipeline * c.p + pl.stage)] = 1;
+      continue;
+    }
+    ++s.replicas[static_cast<std::size_t>(pl.stage)];
+    ++in_job;
+  }
+  for (int j = 0; j < c.size() && !s.neighbours_lost; ++j) {
+    if (!gone[static_cast<std::size_t>(j)]) continue;
     const int pipe = j / c.p, stage = j % c.p;
     const int prev = pipe * c.p + (stage + c.p - 1) % c.p;
-    s.neighbours_lost = c.p == 1 || lost[static_cast<std::size_t>(prev)];
+    s.neighbours_lost = c.p == 1 || gone[static_cast<std::size_t>(prev)];
   }
-  int in_job = 0;
-  for (int r : s.replicas) in_job += r;
-  s.free_gpus = (n_before - static_cast<int>(removed_pos.size())) * g - in_job;
+  s.free_gpus = survivors * g - in_job;
   return s;
 }
 
@@ -206,8 +215,9 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
   const double dt = trace.interval_s;
   const int g = j.gpus_per_instance();
   const double price = fixed > 0 ? params.on_demand_price_per_hour : params.spot_price_per_hour;
-  std::vector<int> order;  // alive instance ids in slot order
-  std::vector<int> removed_pos;
+  std::set<runtime::instance_id> alive;    // instances alive (trace ids)
+  std::vector<runtime::placement> placed;  // placement of `current` (runtime::assign)
+  std::set<runtime::instance_id> lost;
   parallel_config current;
   double remaining = 0.0, cumulative = 0.0;
   if (params.keep_timeline) out.timeline.reserve(trace.size());
@@ -220,29 +230,36 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
     v.events = fixed > 0 ? nullptr : &ev;
     v.current = current;
     v.remaining_s = remaining;
-    removed_pos.clear();
+    lost.clear();
+    int joined = 0;
     if (fixed > 0) {
       v.n_before = k == 0 ? 0 : fixed;
       v.n_in = k == 0 ? fixed : 0;
       v.n_after = fixed;
+      joined = v.n_in;
+      if (k == 0) {
+        for (int i = 0; i < fixed; ++i) alive.insert(static_cast<runtime::instance_id>(i));
+      }
     } else {
       v.n_before = ev.alive;
       v.n_in = ev.added;
       v.n_out = ev.removed;
       v.n_after = ev.alive_after();
       for (int id : ev.removed_ids) {
-        const auto it = std::find(order.begin(), order.end(), id);
-        if (it != order.end()) removed_pos.push_back(static_cast<int>(it - order.begin()));
+        if (alive.erase(static_cast<runtime::instance_id>(id))) {
+          lost.insert(static_cast<runtime::instance_id>(id));
+        }
       }
-    }
-    int joined = v.n_in;
-    if (fixed == 0) {
       // Instances that joined and left within the interval bring nothing.
       for (int id : ev.added_ids) {
-        joined -= std::count(ev.removed_ids.begin(), ev.removed_ids.end(), id) > 0 ? 1 : 0;
+        if (std::find(ev.removed_ids.begin(), ev.removed_ids.end(), id) == ev.removed_ids.end()) {
+          alive.insert(static_cast<runtime::instance_id>(id));
+          ++joined;
+        }
       }
     }
-    v.survivors = detail::summarize(current, v.n_before, g, removed_pos, joined);
+    v.survivors = detail::summarize(current, placed, lost, static_cast<int>(alive.size()) - joined,
+                                    joined, g);
     const decision d = pol.decide(v, j);
     const std::string at = "policy '" + out.name + "' at interval " + std::to_string(k);
     if (!j.runnable(d.config)) {
@@ -301,23 +318,25 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
     out.slots_preempted += row.slots_lost;
     out.instance_hours += v.n_after * dt / 3600.0;
     if (params.keep_timeline) out.timeline.push_back(row);
-    // Advance the placement: survivors keep their order, joiners are appended.
-    if (fixed > 0) {
-      if (k == 0) order.assign(static_cast<std::size_t>(fixed), 0);
-    } else {
-      std::vector<char> gone(order.size(), 0);
-      for (int pos : removed_pos) gone[static_cast<std::size_t>(pos)] = 1;
-      std::vector<int> next;
-      next.reserve(order.size() + ev.added_ids.size());
-      for (std::size_t i = 0; i < order.size(); ++i) {
-        if (!gone[i]) next.push_back(order[i]);
+    // The placement of the new configuration, by the runtime's rule; a configuration run with
+    // empty slots (rerouted work) keeps the survivors where they were, newcomers as spares.
+    const std::vector<runtime::instance_id> usable(alive.begin(), alive.end());
+    if (d.empty_slots > 0) {
+      std::set<runtime::instance_id> placed_ids;
+      std::vector<runtime::placement> kept;
+      for (const runtime::placement& pl : placed) {
+        if (lost.count(pl.instance)) continue;
+        kept.push_back(pl);
+        placed_ids.insert(pl.instance);
       }
-      for (int id : ev.added_ids) {
-        if (std::find(ev.removed_ids.begin(), ev.removed_ids.end(), id) == ev.removed_ids.end()) {
-          next.push_back(id);
+      for (runtime::instance_id id : usable) {
+        for (int gpu = 0; gpu < g && !placed_ids.count(id); ++gpu) {
+          kept.push_back(runtime::placement{id, gpu, -1, -1, 0, 0});
         }
       }
-      order.swap(next);
+      placed = std::move(kept);
+    } else {
+      placed = runtime::assign(placed, current, usable, g, d.config, j.n_layers()).placements;
     }
     current = d.config;
   }
