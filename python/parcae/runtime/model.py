@@ -73,9 +73,14 @@ class adam_state:
         self.params = [layer.weight, layer.bias]
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
+        # The data position as this layer saw it: (count, sum, sum of squares) of the sample
+        # indices whose gradients it was updated with. Part of the state (sent, checkpointed,
+        # rolled back with it), so "no sample trained twice or skipped" is checked on the model
+        # itself: every layer must end with the sums of 0 .. steps * B - 1. Exact in float64.
+        self.seen = torch.zeros(3, dtype=DTYPE)
 
     def tensors(self) -> List[torch.Tensor]:
-        return [p.data for p in self.params] + self.exp_avg + self.exp_avg_sq
+        return [p.data for p in self.params] + self.exp_avg + self.exp_avg_sq + [self.seen]
 
     def flat(self) -> torch.Tensor:
         return torch.cat([t.reshape(-1) for t in self.tensors()])
@@ -90,8 +95,11 @@ class adam_state:
     def numel(self) -> int:
         return sum(t.numel() for t in self.tensors())
 
-    def step(self, spec: model_spec, step: int, beta1=0.9, beta2=0.999, eps=1e-8) -> None:
-        """Adam step number ``step`` (1-based), as torch.optim.Adam computes it."""
+    def step(self, spec: model_spec, step: int, seen: torch.Tensor, beta1=0.9, beta2=0.999,
+             eps=1e-8) -> None:
+        """Adam step number ``step`` (1-based), as torch.optim.Adam computes it; ``seen`` adds
+        the step's samples to the data position (see ``seen_of``)."""
+        self.seen += seen
         with torch.no_grad():
             for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq):
                 g = p.grad if p.grad is not None else torch.zeros_like(p)
@@ -104,6 +112,15 @@ class adam_state:
                 p.grad = None
 
 
+def seen_of(indices: List[int]) -> torch.Tensor:
+    t = torch.tensor([float(i) for i in indices], dtype=DTYPE)
+    return torch.stack([torch.tensor(float(len(indices)), dtype=DTYPE), t.sum(), (t * t).sum()])
+
+
+def expected_seen(spec: model_spec, steps: int) -> torch.Tensor:
+    return seen_of(list(range(steps * spec.global_batch)))
+
+
 def layer_states(spec: model_spec) -> Dict[int, adam_state]:
     return {i: adam_state(build_layer(spec, i)) for i in range(spec.n_layers)}
 
@@ -113,10 +130,11 @@ def train_reference(spec: model_spec, steps: int) -> Dict[int, adam_state]:
     step s trains samples [s * B, (s + 1) * B)."""
     states = layer_states(spec)
     for s in range(steps):
-        x, y = batch(spec, list(range(s * spec.global_batch, (s + 1) * spec.global_batch)))
+        idx = list(range(s * spec.global_batch, (s + 1) * spec.global_batch))
+        x, y = batch(spec, idx)
         for i in range(spec.n_layers):
             x = forward_layer(spec, i, states[i].layer, x)
         loss_fn(spec, x, y).backward()
         for i in range(spec.n_layers):
-            states[i].step(spec, s + 1)
+            states[i].step(spec, s + 1, seen_of(idx))
     return states
