@@ -25,7 +25,7 @@ import time
 from typing import Callable, Dict, List, Optional
 
 from . import store
-from .policy import table_policy
+from .policy import scripted_policy, table_policy
 
 
 def participants(dec: dict) -> List[int]:
@@ -36,7 +36,7 @@ def participants(dec: dict) -> List[int]:
 
 class controller:
     def __init__(self, endpoint: str, job: str, decide: Callable[[dict], dict],
-                 settle_timeout_s: float = 60.0, debounce_s: float = 0.3,
+                 settle_timeout_s: float = 60.0, debounce_s: float = 0.8,
                  log: Optional[Callable[[str], None]] = None):
         self.client = store.connect(endpoint)
         self.keys = store.job_keys(job)
@@ -111,7 +111,7 @@ class controller:
             else None
         event = {"cause": "preemption_notice" if draining else "interval", "alive": alive,
                  "noticed": noticed, "previous": state["previous"], "holdings": holdings,
-                 "n_layers": self.n_layers}
+                 "n_layers": self.n_layers, "sequence": seq + 1}
         dec = self.decide(event)
         dec["sequence"] = seq + 1
         dec["t_decided"] = time.time()
@@ -152,8 +152,12 @@ class controller:
                     return
                 self.step()
                 if self.changed.wait(0.5):
-                    time.sleep(self.debounce_s)  # let simultaneous changes arrive together
+                    # Decide once the membership has been quiet for debounce_s (at most 4x that):
+                    # leases of instances lost together expire up to a refresh period apart.
+                    quiet_until = time.monotonic() + 4 * self.debounce_s
                     self.changed.clear()
+                    while self.changed.wait(self.debounce_s) and time.monotonic() < quiet_until:
+                        self.changed.clear()
         finally:
             cancel()
 
@@ -162,12 +166,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--etcd", required=True)
     ap.add_argument("--job", required=True)
-    ap.add_argument("--configs", required=True,
-                    help='JSON map: instances -> [d, p], e.g. \'{"8": [2, 4], "4": [1, 4]}\'')
+    how = ap.add_mutually_exclusive_group(required=True)
+    how.add_argument("--configs",
+                     help='JSON map: instances -> [d, p], e.g. \'{"8": [2, 4], "4": [1, 4]}\'')
+    how.add_argument("--targets", help="JSON list of [d, p], one per decision (scripted_policy)")
     ap.add_argument("--timeout", type=float, default=None)
     args = ap.parse_args(argv)
-    configs = {int(k): tuple(v) for k, v in json.loads(args.configs).items()}
-    controller(args.etcd, args.job, table_policy(configs)).run(args.timeout)
+    if args.targets:
+        decide = scripted_policy([tuple(t) for t in json.loads(args.targets)])
+    else:
+        decide = table_policy({int(k): tuple(v) for k, v in json.loads(args.configs).items()})
+    controller(args.etcd, args.job, decide).run(args.timeout)
     return 0
 
 

@@ -51,10 +51,12 @@ class local_job:
              "--instance", str(instance), "--run-dir", self.run_dir, "--ttl", str(self.ttl)],
             f"worker-{instance:06d}.out")
 
-    def start_controller(self, configs: Dict[int, tuple]) -> None:
+    def start_controller(self, configs: Optional[Dict[int, tuple]] = None,
+                         targets: Optional[List[tuple]] = None) -> None:
+        how = ["--targets", json.dumps([list(t) for t in targets])] if targets is not None else \
+            ["--configs", json.dumps({str(k): list(v) for k, v in configs.items()})]
         self.controller = self._spawn(
-            ["parcae.runtime.controller", "--etcd", self.endpoint, "--job", self.job,
-             "--configs", json.dumps({str(k): list(v) for k, v in configs.items()})],
+            ["parcae.runtime.controller", "--etcd", self.endpoint, "--job", self.job] + how,
             "controller.out")
 
     def signal_worker(self, instance: int, sig: int) -> None:

@@ -66,9 +66,10 @@ def plan_migration(event: dict, d: int, p: int) -> dict:
         return 0 if h is None else max(0, min(h[1], rng[1]) - max(h[0], rng[0]))
 
     # Each slot takes the free instance that already holds most of its layers (survivors stay on
-    # their stage: intra-stage and inter-stage keep every surviving replica where it is).
+    # their stage: intra-stage and inter-stage keep every surviving replica where it is); a slot
+    # nobody holds takes an instance that holds nothing before one that holds another stage.
     for slot in sorted(slots, key=lambda s: (s[1], s[0])):
-        best = max(free, key=lambda inst: (overlap(inst, parts[slot[1]]), -inst))
+        best = max(free, key=lambda inst: (overlap(inst, parts[slot[1]]), inst not in held, -inst))
         assigned[slot] = best
         free.remove(best)
 
@@ -137,6 +138,18 @@ def table_policy(configs: Dict[int, Tuple[int, int]]) -> Callable[[dict], dict]:
         if not keys:
             raise ValueError(f"table_policy: no configuration for {n} instances")
         d, p = configs[max(keys)]
+        return plan_migration(event, d, p)
+
+    return decide
+
+
+def scripted_policy(targets: Sequence[Tuple[int, int]]) -> Callable[[dict], dict]:
+    """``decide`` that runs ``targets[k - 1]`` at decision k (the last one after the list):
+    a trace with a known sequence of migrations, for tests. Keyed by the decision number the
+    controller passes in the event, so a restarted controller continues the script."""
+
+    def decide(event: dict) -> dict:
+        d, p = targets[min(event["sequence"], len(targets)) - 1]
         return plan_migration(event, d, p)
 
     return decide

@@ -265,8 +265,10 @@ class worker:
             self.layers, self.snapshot = {}, None  # what was half-received is not a state
             self.ack(seq, ok=False, error=repr(e), t_recv=t_recv, t_ready=time.time())
             return "leave" if self.notice.is_set() else "failed"
-        if me is None:
-            return "leave"  # a drained sender under notice: sent its state, goes
+        if me is None:  # a sender only: a drained one (under notice) goes, a spare waits
+            self.layers, self.snapshot = {}, None
+            self._teardown()
+            return "leave" if self.notice.is_set() else "spare"
         return "train"
 
     def _teardown(self) -> None:
