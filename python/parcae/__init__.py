@@ -3,7 +3,9 @@
 The C++ library does the work (``parcae._core``, pybind11); this package adds keyword defaults,
 the profile search that includes the profiles shipped inside the package, and launcher adapters
 (``parcae.launchers``) that turn a parcae configuration into Megatron-LM, DeepSpeed and torchrun
-settings without importing those frameworks. See docs/python.md.
+settings without importing those frameworks. The decision loop: :class:`Job` (one job setup),
+:class:`Controller` (the runtime controller with Python hooks), :func:`plan` (a plan over a
+horizon) and :func:`simulate` (policies over a trace). See docs/python.md.
 
 Bad arguments raise :class:`parcae.InvalidArgument`, a subclass of :class:`ValueError`, with the
 library's message (``"parcae::perf::load_profile(my.json): model.layers[1].forward_ms is -1, but
@@ -17,29 +19,50 @@ from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Tuple, Uni
 
 from . import _core, launchers
 from ._core import (
+    Config,
+    Controller,
+    Decision,
     Forecast,
     Intervals,
     InvalidArgument,
+    Job,
+    LayerFetch,
     LiveputEntry,
+    Placement,
+    Plan,
+    PlanStep,
     Profile,
     TargetEstimate,
     Trace,
+    TraceReplay,
     detect_format,
     parse_trace,
     read_trace,
 )
+from .sim import POLICIES, SimResult, simulate
 
 if TYPE_CHECKING:  # numpy is imported by the binding only when an array is made
     import numpy as np
 
 __all__ = [
+    "Config",
+    "Controller",
+    "Decision",
     "Forecast",
     "Intervals",
     "InvalidArgument",
+    "Job",
+    "LayerFetch",
     "LiveputEntry",
+    "POLICIES",
+    "Placement",
+    "Plan",
+    "PlanStep",
     "Profile",
+    "SimResult",
     "TargetEstimate",
     "Trace",
+    "TraceReplay",
     "detect_format",
     "forecast",
     "launchers",
@@ -47,9 +70,11 @@ __all__ = [
     "load_profile",
     "parse_profile",
     "parse_trace",
+    "plan",
     "profile_dirs",
     "read_trace",
     "shipped_profiles",
+    "simulate",
 ]
 
 __version__ = "0.1.0"
@@ -159,3 +184,25 @@ def liveput(
         interval_seconds,
         None if zones is None else [float(w) for w in zones],
     )
+
+
+def plan(
+    job: Job,
+    n_now: int,
+    steps: Union[int, Sequence[Tuple[int, int]]],
+    initial: Union[Config, Tuple[int, int]] = (0, 0),
+    remaining_s: float = 0.0,
+) -> Plan:
+    """The liveput-optimal plan over a horizon (plan/dp_planner.hpp, the controller's DP) on the
+    job's liveput table.
+
+    ``n_now`` instances are alive now and ``initial`` runs on them (``(0, 0)``: paused;
+    ``remaining_s`` > 0: still migrating). ``steps`` is the availability forecast, one
+    ``(n_in, n_out)`` pair per interval, or a number of intervals in which nothing changes.
+    ``Plan.first`` is the configuration to run now. The GIL is released while it plans.
+    """
+    if isinstance(steps, int):
+        steps = [(0, 0)] * steps
+    if not isinstance(initial, Config):
+        initial = Config(tuple(initial))
+    return _core._plan(job, n_now, list(steps), initial, float(remaining_s))

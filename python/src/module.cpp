@@ -1,7 +1,8 @@
-// parcae._core: the pybind11 binding of the header-only library (docs/python.md). One translation
-// unit, so that building the module costs one compilation of the heavy headers (Eigen, Boost.Math,
-// LBFGS++). The Pythonic layer (keyword defaults, profile search in the package, launcher adapters)
-// is in python/parcae/*.py; this file converts types and releases the GIL around long C++ work.
+// parcae._core: the pybind11 binding of the header-only library (docs/python.md). This unit binds
+// profiles, traces, forecasting and liveput; runtime.cpp the job, the controller and the planner;
+// sim.cpp the simulator (three units, so that an edit to one area recompiles one). The Pythonic
+// layer (keyword defaults, profile search in the package, launcher adapters) is in
+// python/parcae/*.py; this file converts types and releases the GIL around long C++ work.
 //
 // Errors: parcae::invalid_argument becomes parcae.InvalidArgument, a subclass of ValueError, with
 // the library's message unchanged; other C++ exceptions follow pybind11's standard translation.
@@ -17,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "common.hpp"
 #include "parcae/core/errors.hpp"
 #include "parcae/forecast/availability_forecaster.hpp"
 #include "parcae/liveput/cpu_backend.hpp"
@@ -27,24 +29,19 @@
 #include "parcae/trace/bin.hpp"
 #include "parcae/trace/read.hpp"
 
-namespace py = pybind11;
+namespace parcae_py {
+
+std::shared_ptr<profile_handle> resolve_profile(const py::object& profile) {
+  if (py::isinstance<profile_handle>(profile))
+    return profile.cast<std::shared_ptr<profile_handle>>();
+  return py::module_::import("parcae")
+      .attr("load_profile")(profile)
+      .cast<std::shared_ptr<profile_handle>>();
+}
 
 namespace {
 
 // ---- profiles ---------------------------------------------------------------------------------
-
-/// A profile and its throughput model, built on first use and shared by copies.
-struct profile_handle {
-  parcae::perf::model_profile profile;
-  std::shared_ptr<const parcae::perf::throughput_model> model_;
-
-  explicit profile_handle(parcae::perf::model_profile p) : profile(std::move(p)) {}
-
-  const parcae::perf::throughput_model& model() {
-    if (!model_) model_ = std::make_shared<const parcae::perf::throughput_model>(profile);
-    return *model_;
-  }
-};
 
 py::dict estimate_dict(const parcae::perf::config_estimate& e) {
   py::dict out;
@@ -58,6 +55,8 @@ py::dict estimate_dict(const parcae::perf::config_estimate& e) {
   out["recompute"] = e.recompute;
   return out;
 }
+
+}  // namespace
 
 void bind_profiles(py::module_& m) {
   py::class_<profile_handle, std::shared_ptr<profile_handle>>(
@@ -132,6 +131,8 @@ void bind_profiles(py::module_& m) {
 
 // ---- traces -----------------------------------------------------------------------------------
 
+namespace {
+
 template <class T>
 py::array_t<T> to_numpy(const std::vector<T>& v) {
   py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
@@ -147,6 +148,8 @@ py::array_t<double> to_numpy(const Eigen::MatrixXd& x) {
   }
   return out;
 }
+
+}  // namespace
 
 void bind_traces(py::module_& m) {
   using parcae::trace::availability_trace;
@@ -198,6 +201,14 @@ void bind_traces(py::module_& m) {
             return to_numpy(v);
           },
           "instances added (> 0) or removed (< 0) by each change, numpy int32")
+      .def_property_readonly(
+          "nodes",
+          [](const availability_trace& t) {
+            py::list out;
+            for (const auto& c : t.changes) out.append(py::cast(c.nodes));
+            return out;
+          },
+          "the instance names of each change (lists; empty when the trace is not named)")
       .def(
           "bin",
           [](const availability_trace& t, double interval_seconds, std::int64_t max_intervals) {
@@ -243,6 +254,8 @@ void bind_traces(py::module_& m) {
 }
 
 // ---- forecasting ------------------------------------------------------------------------------
+
+namespace {
 
 struct forecast_result {
   parcae::forecast::fitted_model model;
@@ -328,6 +341,8 @@ py::array_t<double> rows_to_numpy(const std::vector<std::vector<double>>& rows, 
   }
   return out;
 }
+
+}  // namespace
 
 void bind_forecast(py::module_& m) {
   py::class_<forecast_result>(m, "Forecast",
@@ -488,13 +503,16 @@ void bind_liveput(py::module_& m) {
       py::arg("interval_seconds"), py::arg("zones"));
 }
 
-}  // namespace
+}  // namespace parcae_py
 
 PYBIND11_MODULE(_core, m) {
+  using namespace parcae_py;
   m.doc() = "parcae's C++ core (pybind11). Use the `parcae` package, not this module.";
   py::register_exception<parcae::invalid_argument>(m, "InvalidArgument", PyExc_ValueError);
   bind_profiles(m);
   bind_traces(m);
   bind_forecast(m);
   bind_liveput(m);
+  bind_runtime(m);
+  bind_sim(m);
 }

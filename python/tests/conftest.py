@@ -24,3 +24,19 @@ def cli() -> str:
     if not os.access(path, os.X_OK):
         pytest.skip(f"no parcae CLI at {path} (set PARCAE_CLI)")
     return path
+
+
+@pytest.fixture(scope="session")
+def example_binary():
+    """A built C++ example of the same build: <build>/examples/example_NAME, the build found from
+    $PARCAE_CLI (<build>/tools/parcae) or <root>/build."""
+
+    def find(name: str) -> str:
+        cli = os.environ.get("PARCAE_CLI", os.path.join(ROOT, "build", "tools", "parcae"))
+        build = os.path.dirname(os.path.dirname(os.path.abspath(cli)))
+        path = os.path.join(build, "examples", "example_" + name)
+        if not os.access(path, os.X_OK):
+            pytest.skip(f"no example binary at {path} (build the example_{name} target)")
+        return path
+
+    return find

@@ -1,0 +1,326 @@
+"""parcae.Job and parcae.Controller: the C++ runtime controller with Python hooks.
+
+The replay of examples/launcher_embedding.cpp is reproduced here and must print the example's
+decisions line for line; hooks that raise propagate; a hook that calls back into its controller
+raises instead of deadlocking; several Python threads drive one controller.
+"""
+
+import subprocess
+import threading
+
+import pytest
+
+import parcae
+
+
+@pytest.fixture(scope="module")
+def small_job():
+    # 16 instances keep the liveput table small; the exact estimator has no Monte-Carlo noise.
+    return parcae.Job("gpt-1.5b", capacity=16, liveput="exact")
+
+
+def test_job_exposes_the_job_setup(small_job):
+    assert small_job.capacity == 16 and small_job.interval_s == 60.0
+    assert small_job.gpus_per_instance == 1 and small_job.n_layers > 0
+    assert 1 <= small_job.p_min <= small_job.p_max
+    best = small_job.best(16)
+    assert best.d * best.p <= 16 and small_job.throughput(best) > 0
+    assert all(small_job.throughput(c) <= small_job.throughput(best) + 1e-9
+               for c, _ in small_job.candidates if c.d * c.p <= 16)
+    assert small_job.best(0) == (0, 0) and small_job.best(0).paused
+    assert "gpt-1.5b" in repr(small_job) and small_job.profile.name == "gpt-1.5b"
+
+
+def test_job_bad_input_raises_value_error_with_the_library_message():
+    with pytest.raises(parcae.InvalidArgument,
+                       match=r"^parcae::plan::job::job: params.capacity is 0, but must be"):
+        parcae.Job("gpt-1.5b", capacity=0)
+    with pytest.raises(ValueError, match="params.interval_s is -1"):
+        parcae.Job("gpt-1.5b", capacity=8, interval_s=-1)
+    with pytest.raises(parcae.InvalidArgument, match=r'parcae.Job: liveput is "fast"'):
+        parcae.Job("gpt-1.5b", capacity=8, liveput="fast")
+
+
+def test_config_behaves_like_a_pair():
+    c = parcae.Config(4, 8)
+    assert c == (4, 8) and tuple(c) == (4, 8) and c[0] == 4 and c[-1] == 8 and c.size == 32
+    assert hash(c) == hash((4, 8)) and repr(c) == "Config(d=4, p=8)"
+    assert parcae.Config((2, 3)) == parcae.Config(2, 3) != parcae.Config(3, 2)
+
+
+def test_a_decision_is_a_plain_value_with_placements_and_plan(small_job):
+    got = []
+    ctl = parcae.Controller(small_job, horizon=4, forecaster="naive", reconfigure=got.append)
+    ids = list(range(10, 22))  # 12 instances
+    ctl.on_instances_added(ids)
+    ctl.on_interval(ids, ids, [])
+    assert len(got) == 1
+    d = got[0]
+    assert d.sequence == 1 and d.cause == "interval" and d.kind == "resume"
+    assert d.previous == (0, 0) and d.target == ctl.current_config() and not d.target.paused
+    assert d.deadline_s is None
+    assert len(d.placements) == 12 and sorted(p.instance for p in d.placements) == ids
+    placed = [p for p in d.placements if not p.spare]
+    assert len(placed) == d.target.d * d.target.p
+    assert {(p.pipeline, p.stage) for p in placed} == {
+        (i, j) for i in range(d.target.d) for j in range(d.target.p)}
+    assert all(f.from_checkpoint for f in d.fetches)  # a resume reloads the checkpoint
+    assert len(d.plan) == 4 and d.plan[0].config == d.target and d.expected_samples > 0
+    assert d.expected_cost_s >= small_job.checkpoint_s
+    assert repr(d).startswith("Decision(sequence=1, cause='interval', previous=Config(d=0, p=0)")
+    doc = d.to_dict()
+    assert doc["target"] == tuple(d.target) and len(doc["placements"]) == 12
+    assert doc["plan"][0]["config"] == tuple(d.target)
+    assert ctl.placements() == d.placements and ctl.last_decision().sequence == 1
+    assert ctl.history() == [(0, 12, 0)] and ctl.decisions() == 1
+    # The adapters take a decision as it is.
+    args = parcae.launchers.megatron_args(d, global_batch_size=128, micro_batch_size=1)
+    assert args.pipeline_model_parallel_size == d.target.p
+    # A quiet interval changes nothing: no reconfigure call, kind none.
+    ctl.on_interval(ids)
+    assert len(got) == 1 and ctl.last_decision().kind == "none"
+    assert ctl.last_decision().sequence == 2
+
+
+def test_notice_and_log(small_job):
+    lines, got = [], []
+    ctl = parcae.Controller(small_job, horizon=3, forecaster="naive", reconfigure=got.append,
+                            log=lines.append)
+    ids = list(range(8))
+    ctl.on_instances_added(ids)
+    ctl.on_interval(ids, ids, [])
+    worker = next(p.instance for p in got[-1].placements if not p.spare)
+    ctl.on_preemption_notice([worker], 25.0)
+    d = ctl.last_decision()
+    assert d.cause == "preemption_notice" and d.deadline_s == 25.0
+    assert worker not in [p.instance for p in d.placements]
+    assert lines[0].startswith("added 8 instance(s)") and any("preemption notice" in s
+                                                             for s in lines)
+    assert ctl.params["reaction"] == "replan" and ctl.params["horizon"] == 3
+
+
+def test_bad_events_raise_the_library_message(small_job):
+    ctl = parcae.Controller(small_job, forecaster="naive")
+    with pytest.raises(parcae.InvalidArgument, match=r"^parcae::runtime::controller::on_interval: "
+                                                     r"alive has duplicate ids"):
+        ctl.on_interval([1, 1])
+    with pytest.raises(parcae.InvalidArgument, match="preempted id is 2, but must be absent"):
+        ctl.on_interval([1, 2], [], [2])
+    with pytest.raises(ValueError, match="deadline_s is -1"):
+        ctl.on_preemption_notice([1], -1.0)
+    with pytest.raises(parcae.InvalidArgument, match='reaction is "later"'):
+        parcae.Controller(small_job, reaction="later")
+    with pytest.raises(parcae.InvalidArgument, match='forecaster is "oracle"'):
+        parcae.Controller(small_job, forecaster="oracle")
+    with pytest.raises(parcae.InvalidArgument, match="params.horizon is 0"):
+        parcae.Controller(small_job, horizon=0)
+    with pytest.raises(TypeError):
+        ctl.on_interval([-1])
+
+
+def test_a_hook_that_raises_propagates_and_the_decision_stands(small_job):
+    class Boom(Exception):
+        pass
+
+    def reconfigure(decision):
+        raise Boom(f"launcher failed on decision {decision.sequence}")
+
+    ctl = parcae.Controller(small_job, horizon=2, forecaster="naive", reconfigure=reconfigure)
+    ids = list(range(6))
+    ctl.on_instances_added(ids)
+    with pytest.raises(Boom, match="decision 1"):
+        ctl.on_interval(ids, ids, [])
+    # runtime/controller.hpp: the state already holds the new decision, and the lock is free.
+    assert ctl.last_decision().sequence == 1 and ctl.current_config() == ctl.last_decision().target
+
+    def bad_log(line):
+        raise KeyError(line)
+
+    ctl2 = parcae.Controller(small_job, forecaster="naive", log=bad_log)
+    with pytest.raises(KeyError, match="added 2"):
+        ctl2.on_instances_added([1, 2])
+
+
+def test_a_hook_calling_back_into_the_controller_raises_instead_of_deadlocking(small_job):
+    seen = []
+
+    def reconfigure(decision):
+        try:
+            ctl.current_config()
+        except RuntimeError as e:
+            seen.append(str(e))
+        ctl.on_interval(ids)  # raises RuntimeError out of the hook
+
+    ids = list(range(8))
+    ctl = parcae.Controller(small_job, horizon=2, forecaster="naive", reconfigure=reconfigure)
+    ctl.on_instances_added(ids)
+    with pytest.raises(RuntimeError, match=r"^parcae::runtime::controller::on_interval: called "
+                                           r"from inside a controller hook \(re-entrant call\)"):
+        ctl.on_interval(ids, ids, [])
+    assert seen and "current_config: called from inside a controller hook" in seen[0]
+    assert ctl.decisions() == 1  # usable again afterwards
+    ctl.on_interval(ids)
+    assert ctl.decisions() == 2
+
+
+def test_a_python_forecaster_is_called_with_the_history(small_job):
+    calls = []
+
+    def forecaster(history, horizon, paths):
+        calls.append((list(history), horizon, paths))
+        return [(0, 1)] * horizon  # one preemption per interval ahead
+
+    ctl = parcae.Controller(small_job, horizon=5, forecaster=forecaster)
+    ids = list(range(12))
+    ctl.on_instances_added(ids)
+    ctl.on_interval(ids, ids, [])
+    ctl.on_interval(ids[1:], [], [0])
+    assert calls[0] == ([(0, 12, 0)], 4, 0) and calls[1][0] == [(0, 12, 0), (12, 0, 1)]
+    assert [s.n_out for s in ctl.last_decision().plan] == [1, 1, 1, 1, 1]
+    assert ctl.params["forecaster"] == "callable"
+
+    def bad(history, horizon, paths):
+        return [(0, 1, 2)]
+
+    ctl = parcae.Controller(small_job, horizon=3, forecaster=bad)
+    with pytest.raises(parcae.InvalidArgument, match=r"the returned forecast\[0\] is \(0, 1, 2\)"):
+        ctl.on_interval([1, 2], [1, 2], [])
+
+    def dict_forecaster(history, horizon, paths):
+        return {"point": [(0, 0)] * horizon, "paths": [[(0, 0)] * horizon] * paths}
+
+    ctl = parcae.Controller(small_job, horizon=3, planner="stochastic", sample_paths=3,
+                            forecaster=dict_forecaster)
+    ctl.on_interval(ids, ids, [])
+    assert not ctl.current_config().paused
+
+
+def test_several_python_threads_drive_one_controller(small_job):
+    sequences = []
+
+    def reconfigure(decision):
+        sequences.append(decision.sequence)
+        sum(range(2000))  # some Python work while other threads wait for the controller
+
+    ctl = parcae.Controller(small_job, horizon=3, forecaster="naive", reconfigure=reconfigure,
+                            log=lambda line: None)
+    everyone = list(range(16))
+    ctl.on_instances_added(everyone)
+    ctl.on_interval(everyone, everyone, [])
+    errors = []
+
+    def worker(t):
+        try:
+            for k in range(12):
+                alive = everyone[: 6 + (3 * t + k) % 11]
+                ctl.on_interval(alive)
+                ctl.current_config()
+                ctl.placements()
+                # Other threads decide in between: check the decision against its own placements
+                # (one per GPU of every usable instance).
+                d = ctl.last_decision()
+                assert d.target.size <= len(d.placements)
+                if k % 4 == 3:
+                    ctl.on_preemption_notice([alive[-1]], 10.0)
+                    ctl.on_instances_added([alive[-1]])
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    assert not any(th.is_alive() for th in threads), "controller deadlocked"
+    assert not errors, errors
+    # Hooks run under the controller's lock: decisions arrive in order, never twice.
+    assert sequences == sorted(set(sequences))
+    assert ctl.decisions() >= 1 + 4 * 12 and sequences[-1] <= ctl.decisions()
+
+
+def test_plan_over_a_horizon(small_job):
+    quiet = parcae.plan(small_job, 12, 6)
+    assert len(quiet) == 6 and quiet.status == "ok" and not quiet.first.paused
+    assert quiet.first.size <= 12 and quiet.expected_samples > 0
+    assert [s.n_after for s in quiet.steps] == [12] * 6
+    # A forecast that loses instances: the plan never exceeds what is left.
+    shrinking = parcae.plan(small_job, 12, [(0, 2)] * 5, initial=quiet.first)
+    assert all(s.config.size <= s.n_after for s in shrinking.steps)
+    # 2 instances are left at the end: below gpt-1.5b's shallowest pipeline, so it pauses.
+    assert shrinking.steps[-1].n_after == 2 and shrinking.steps[-1].config.paused
+    assert shrinking.status == "paused" and repr(shrinking).startswith("Plan(status='paused'")
+    with pytest.raises(parcae.InvalidArgument, match=r"steps\[0\].n_out is 13"):
+        parcae.plan(small_job, 12, [(0, 13)])
+    with pytest.raises(parcae.InvalidArgument, match=r"steps\[0\] is \(1,\)"):
+        parcae.plan(small_job, 12, [(1,)])
+
+
+# ---- examples/launcher_embedding.cpp, decision by decision --------------------------------------
+
+
+def launcher_embedding_replay(p3_events):
+    """examples/launcher_embedding.cpp in Python: same job, forecaster, trace segment and loop;
+    returns the lines it prints."""
+    trace = parcae.read_trace(p3_events, "events")
+    times, deltas, nodes = trace.times_ms, trace.deltas, trace.nodes
+    job = parcae.Job("gpt-1.5b", capacity=32, interval_s=60.0, samples=2000)
+    out = []
+    state = {"minute": 0, "reconfigurations": 0, "infeasible": 0, "usable": 0}
+
+    def reconfigure(d):
+        state["reconfigurations"] += 1
+        placed = sum(0 if p.spare else 1 for p in d.placements)
+        if placed != d.target.size or len(d.placements) > state["usable"]:
+            state["infeasible"] += 1
+        cause = "interval" if d.cause == "interval" else "preemption notice"
+        prev, tgt = f"({d.previous.d},{d.previous.p})", f"({d.target.d},{d.target.p})"
+        out.append(f"min {state['minute']:2d}  #{d.sequence:<3d} {cause:<17s} {prev:<7s} -> "
+                   f"{tgt:<7s} {d.kind:<11s} cost {d.expected_cost_s:5.1f} s  {placed:2d} GPUs "
+                   f"placed, {len(d.fetches):2d} fetches")
+
+    ctl = parcae.Controller(job, horizon=6, forecaster="arima", window=12,
+                            reconfigure=reconfigure)
+    ids, alive = {}, set()
+    nxt, first, last = 0, 330, 390
+    for minute in range(last):
+        state["minute"] = minute
+        end_ms = (minute + 1) * 60000
+        if minute < first:
+            while nxt < len(times) and times[nxt] < end_ms:
+                for name in nodes[nxt]:
+                    i = ids.setdefault(name, len(ids))
+                    (alive.add if deltas[nxt] > 0 else alive.discard)(i)
+                nxt += 1
+            continue
+        if minute == first:
+            ctl.on_instances_added(sorted(alive))
+        joined, preempted = [], []
+        while nxt < len(times) and times[nxt] < end_ms:
+            for name in nodes[nxt]:
+                i = ids.setdefault(name, len(ids))
+                if deltas[nxt] > 0:
+                    alive.add(i)
+                    joined.append(i)
+                    ctl.on_instances_added([i])
+                elif i in alive:
+                    alive.discard(i)
+                    preempted.append(i)
+            nxt += 1
+        state["usable"] = len(alive)
+        if preempted:
+            ctl.on_preemption_notice(preempted, 25.0)
+        joined = [i for i in joined if i in alive]
+        ctl.on_interval(sorted(alive), joined, preempted)
+    c = ctl.current_config()
+    out.append(f"replayed {last - first} intervals: {state['reconfigurations']} "
+               f"reconfigurations, {state['infeasible']} infeasible, final ({c.d},{c.p}), "
+               f"{job.table_size} keys")
+    return out
+
+
+def test_controller_replay_equals_the_cpp_launcher_example(p3_events, example_binary):
+    binary = example_binary("launcher_embedding")
+    ours = launcher_embedding_replay(p3_events)
+    theirs = subprocess.run([binary], check=True, capture_output=True, text=True).stdout
+    assert ours == theirs.splitlines()
+    assert len(ours) > 10 and "0 infeasible" in ours[-1]
