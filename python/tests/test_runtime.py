@@ -15,7 +15,7 @@ pytest.importorskip("etcd3")
 if shutil.which("etcd") is None:
     pytest.skip("no etcd binary (Debian etcd-server)", allow_module_level=True)
 
-from parcae.runtime.launch import local_job  # noqa: E402
+from parcae.runtime.launch import local_job, migration_report  # noqa: E402
 from parcae.runtime.model import expected_seen, model_spec, train_reference  # noqa: E402
 
 STEPS = 400
@@ -154,3 +154,17 @@ def test_no_sample_trained_twice_or_skipped(run):
         covered = sorted(i for a, b in set(ranges) for i in range(a, b))
         B = spec.global_batch
         assert covered == list(range((s - 1) * B, s * B)), s
+
+
+def test_migration_report(run):
+    """Each migration is timed from the decision to the last participant ready (docs/runtime.md);
+    printed with pytest -s."""
+    job, _ = run
+    rows = migration_report(job)
+    assert [r["kind"] for r in rows] == KINDS
+    for r in rows:
+        assert 0 < r["measured_s"] < 30
+        print(f"{r['sequence']} {r['kind']:12s} {r['target']} measured {r['measured_s']:.3f} s "
+              f"(group {r['group_s']:.3f} s, transfer {r['transfer_s']:.4f} s, "
+              f"{r['sent_bytes']} B)")
+    assert rows[2]["sent_bytes"] > 0 and rows[3]["sent_bytes"] > 0

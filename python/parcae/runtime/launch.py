@@ -115,3 +115,24 @@ class local_job:
             except subprocess.TimeoutExpired:
                 pass
         self.etcd.stop()
+
+
+def migration_report(job: local_job) -> List[dict]:
+    """Per decision: kind, target, the measured migration (decision written -> last participant
+    ready to train; and its parts: process group, step agreement, transfers), bytes sent."""
+    rows = []
+    for dec in job.decisions():
+        acks = [a for a in job.acks(dec["sequence"]).values() if "t_ready" in a]
+        if not acks:
+            continue
+        ready = max(a["t_ready"] for a in acks)
+        rows.append({
+            "sequence": dec["sequence"], "kind": dec["kind"],
+            "target": (dec["target"]["d"], dec["target"]["p"]),
+            "measured_s": ready - dec["t_decided"],
+            "group_s": max(a.get("t_group", a["t_ready"]) - a["t_recv"] for a in acks),
+            "transfer_s": max(a.get("t_transfer", a["t_ready"]) - a.get("t_agree", a["t_recv"])
+                              for a in acks),
+            "sent_bytes": sum(a.get("sent_bytes", 0) for a in acks),
+            "expected_cost_s": dec.get("expected_cost_s", 0.0)})
+    return rows

@@ -153,3 +153,46 @@ def scripted_policy(targets: Sequence[Tuple[int, int]]) -> Callable[[dict], dict
         return plan_migration(event, d, p)
 
     return decide
+
+
+def parcae_policy(job, **controller_kwargs) -> Callable[[dict], dict]:
+    """``decide`` backed by the C++ decision loop: a ``parcae.Controller(job, ...)`` (liveput
+    planner) is told what the runtime saw (joins, preemptions, notices) and its decision
+    (``Decision.to_dict()``, the fields of decision.hpp) is what the workers execute. The job's
+    profile must have the runtime model's layer count (e.g. one measured by
+    ``parcae.torch_profile`` on the same layers).
+
+    Limits: the Controller's availability history lives in this process, so a restarted runtime
+    controller replans from a fresh history (the decisions and placements survive in etcd). When
+    the Controller keeps the configuration (no reconfigure call), the runtime still needs one
+    decision to regroup the survivors: the current (d, p) is re-planned by ``plan_migration``.
+    """
+    import parcae
+
+    got: List[object] = []
+    ctl = parcae.Controller(job, reconfigure=got.append, **controller_kwargs)
+    known: List[int] = []
+
+    def decide(event: dict) -> dict:
+        alive = sorted(event["alive"])
+        noticed = sorted(event.get("noticed", []))
+        joined = [i for i in alive if i not in known]
+        gone = [i for i in known if i not in alive and i not in noticed]
+        got.clear()
+        if joined:
+            ctl.on_instances_added(joined)
+        if noticed and event.get("cause") == "preemption_notice":
+            ctl.on_preemption_notice(noticed, 0.0)
+        ctl.on_interval(alive, joined, gone)
+        known[:] = alive
+        if not got:
+            d, p = tuple(ctl.current_config())
+            return plan_migration(event, d, p)
+        dec = got[-1].to_dict()
+        dec["target"] = {"d": dec["target"][0], "p": dec["target"][1]} \
+            if not isinstance(dec["target"], dict) else dec["target"]
+        dec["previous"] = {"d": dec["previous"][0], "p": dec["previous"][1]} \
+            if not isinstance(dec["previous"], dict) else dec["previous"]
+        return dec
+
+    return decide

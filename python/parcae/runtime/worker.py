@@ -177,7 +177,10 @@ class worker:
         self.log_file.flush()
 
     def ack(self, seq: int, **fields) -> None:
+        if getattr(self, "_ack", (None, {}))[0] == seq:  # keep the execution's timings
+            fields = {**self._ack[1], **fields}
         fields["instance"] = self.instance
+        self._ack = (seq, fields)
         self.client.put(self.keys.ack(seq, self.instance), json.dumps(fields))
 
     # --- main loop ------------------------------------------------------------------------
