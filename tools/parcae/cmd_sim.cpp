@@ -68,16 +68,6 @@ std::string grouped(double v) {
   return out;
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 /// Cuts hours [from, to) out of a trace (the replay segments of traces README §1.4): the
 /// instances alive at `from` become additions at time 0.
 parcae::trace::availability_trace cut_hours(const parcae::trace::availability_trace& t,
@@ -287,7 +277,7 @@ void run_sim(const sim_args& a) {
   } else {
     throw parcae_tool::usage_error("--forecaster must be naive, arima, ets or drift");
   }
-  const std::vector<std::string> names = sim::expand_policy_names(split_list(a.policies));
+  const std::vector<std::string> names = sim::expand_policy_names(parcae_tool::split_list(a.policies));
   const auto t0 = std::chrono::steady_clock::now();
   auto progress = [&](const std::string& name, std::size_t i, std::size_t n) {
     if (a.quiet) return;

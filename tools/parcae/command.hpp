@@ -11,6 +11,7 @@
 // usage_error (exit 2) naming the option.
 #include <algorithm>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -38,6 +39,17 @@ struct command_registration {
     command_registry().push_back({std::move(name), order, std::move(setup)});
   }
 };
+
+/// The non-empty items of a comma-separated list ("a,b,,c" -> a, b, c).
+inline std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
 
 /// A seed: a whole number in [0, UINT64_MAX] ("-1" and "1e23" are errors, not UINT64_MAX).
 inline CLI::Option* add_seed_option(CLI::App* cmd, const std::string& name, std::uint64_t& target,
