@@ -224,6 +224,13 @@ void run_sim(const sim_args& a) {
     if (a.hours_from < 0 || a.hours_to <= a.hours_from) {
       throw parcae_tool::usage_error("--hours FROM,TO must have 0 <= FROM < TO");
     }
+    // A segment beyond the trace would replay a made-up constant cluster: refuse it.
+    const double length_h = static_cast<double>(tr.end_ms - tr.start_ms) / 3600000.0;
+    if (a.hours_to > length_h + 1e-9) {
+      throw parcae_tool::usage_error("--hours TO is " + fixed(a.hours_to, 3) +
+                                     ", but must be at most the trace's length, " +
+                                     fixed(length_h, 3) + " h");
+    }
     tr = cut_hours(tr, a.hours_from, a.hours_to);
   }
   const sim::event_trace ev = sim::make_event_trace(tr, bp, a.seed);
@@ -235,6 +242,19 @@ void run_sim(const sim_args& a) {
   jp.liveput.seed = a.seed;
   jp.liveput.samples = a.mc_samples;
   const plan::job job(profile, jp);
+  // Say plainly when nothing can train, instead of a table of nan% and free dollars.
+  if (job.best(jp.capacity).paused()) {
+    int min_gpus = 0;
+    for (const auto& c : job.candidates()) {
+      min_gpus = min_gpus == 0 ? c.config.size() : std::min(min_gpus, c.config.size());
+    }
+    throw parcae_tool::usage_error(
+        "no configuration of profile " + profile.name + " fits the trace's largest cluster, " +
+        std::to_string(jp.capacity) + " instances x " + std::to_string(job.gpus_per_instance()) +
+        " GPU(s)" +
+        (min_gpus > 0 ? "; the smallest needs " + std::to_string(min_gpus) + " GPUs"
+                      : "; no configuration of the profile fits in memory or has a throughput"));
+  }
 
   sim::harness_params hp;
   hp.sim.spot_price_per_hour = a.spot_price;
@@ -277,7 +297,8 @@ void run_sim(const sim_args& a) {
   } else {
     throw parcae_tool::usage_error("--forecaster must be naive, arima, ets or drift");
   }
-  const std::vector<std::string> names = sim::expand_policy_names(parcae_tool::split_list(a.policies));
+  const std::vector<std::string> names =
+      sim::expand_policy_names(parcae_tool::split_list(a.policies));
   const auto t0 = std::chrono::steady_clock::now();
   auto progress = [&](const std::string& name, std::size_t i, std::size_t n) {
     if (a.quiet) return;
@@ -389,7 +410,8 @@ void run_sim(const sim_args& a) {
            {"paused_seconds", r.paused_seconds},
            {"instance_hours", r.instance_hours},
            {"cost_usd", r.cost_usd},
-           {"usd_per_million_samples", r.samples > 0 ? r.usd_per_million_samples() : 0.0},
+           {"usd_per_million_samples",
+            r.samples > 0 ? nlohmann::json(r.usd_per_million_samples()) : nlohmann::json()},
            {"slots_preempted", r.slots_preempted},
            {"on_demand", r.on_demand}});
     }
@@ -474,14 +496,13 @@ void setup_sim(CLI::App& app) {
   cmd->add_option_function<std::string>(
       "--hours",
       [args](const std::string& v) {
-        const auto c = v.find(',');
-        try {
-          if (c == std::string::npos) throw std::invalid_argument("no comma");
-          args->hours_from = std::stod(v.substr(0, c));
-          args->hours_to = std::stod(v.substr(c + 1));
-        } catch (const std::exception&) {
-          throw parcae_tool::usage_error("--hours '" + v + "' must be FROM,TO (hours)");
+        const std::vector<std::string> parts = parcae_tool::split_list(v);
+        if (parts.size() != 2 || std::count(v.begin(), v.end(), ',') != 1) {
+          throw parcae_tool::usage_error("--hours is \"" + parcae_tool::printable_message(v) +
+                                         "\", but must be FROM,TO (two numbers of hours)");
         }
+        args->hours_from = parcae_tool::parse_number("--hours FROM", parts[0], 0.0, 1e6);
+        args->hours_to = parcae_tool::parse_number("--hours TO", parts[1], 0.0, 1e6);
       },
       "replay only hours [FROM,TO) of the trace, e.g. 5.5,6.5");
   parcae_tool::add_number_option(cmd, "--terminal", args->terminal_s, -1.0, 1e9,

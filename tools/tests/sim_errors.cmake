@@ -12,6 +12,14 @@ expect_error("must be a readable file" --trace ${WORK_DIR}/missing.csv --profile
 expect_error("profile" --trace ${trace} --profile no-such-model)
 expect_error("--accounting must be" --trace ${trace} --profile gpt-1.5b --accounting guess)
 expect_error("--hours" --trace ${trace} --profile gpt-1.5b --hours 3)
+expect_error("--hours TO is 200.000, but must be at most the trace's length" --trace ${trace}
+             --profile gpt-1.5b --hours 100,200)
+expect_error("--hours FROM" --trace ${trace} --profile gpt-1.5b --hours nan,1)
+expect_error("must be FROM,TO" --trace ${trace} --profile gpt-1.5b --hours 1,2,3)
+# A cluster too small for the model: said plainly, no table of nan%.
+file(WRITE ${WORK_DIR}/two.csv "0,add,a\n0,add,b\n60000,remove,a\n")
+expect_error("no configuration of profile gpt-6.7b fits the trace's largest cluster, 2 instances"
+             --trace ${WORK_DIR}/two.csv --profile gpt-6.7b)
 expect_error("--forecaster must be" --trace ${trace} --profile gpt-1.5b --forecaster oracle)
 expect_error("--first-step must be" --trace ${trace} --profile gpt-1.5b --first-step peek)
 expect_error("--reaction must be" --trace ${trace} --profile gpt-1.5b --reaction guess)
