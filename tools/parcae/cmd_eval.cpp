@@ -160,11 +160,13 @@ std::string ratio_text(double x) {
 
 void run_eval(const eval_args& a) {
   const std::vector<std::string> files = trace_files(a.traces);
-  const std::vector<std::string> profiles =
-      a.profiles == "all" ? parcae::perf::shipped_profile_names() : parcae_tool::split_list(a.profiles);
+  const std::vector<std::string> profiles = a.profiles == "all"
+                                                ? parcae::perf::shipped_profile_names()
+                                                : parcae_tool::split_list(a.profiles);
   if (profiles.empty()) throw parcae_tool::usage_error("--profiles names no profile");
   for (const auto& p : profiles) parcae::perf::load_profile(p);  // fail before the runs
-  std::vector<std::string> names = parcae::sim::expand_policy_names(parcae_tool::split_list(a.policies));
+  std::vector<std::string> names =
+      parcae::sim::expand_policy_names(parcae_tool::split_list(a.policies));
   for (const char* needed :
        {"reactive", "reactive-live", "recycle", "parcae-truth", "parcae-predict"}) {
     if (std::find(names.begin(), names.end(), needed) == names.end()) names.push_back(needed);

@@ -18,8 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "parcae/command.hpp"
-#include "parcae/plan/job.hpp"
 #include "parcae/perf/profile_json.hpp"
+#include "parcae/plan/job.hpp"
 #include "parcae/runtime/availability_source.hpp"
 #include "parcae/runtime/controller.hpp"
 #include "parcae/runtime/trace_replay.hpp"
