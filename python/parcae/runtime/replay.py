@@ -4,7 +4,7 @@
 
 What it does (docs/runtime.md, "Trace-driven run"):
 
-1. **Trace.** A window of a bundled event trace (default: p3, minutes 34..74), downscaled to at
+1. **Trace.** A window of a bundled event trace (default: p3, minutes 41..70), downscaled to at
    most 16 instances by keeping the odd-numbered nodes (node1, node3, ...: half of the instances,
    each with its own real add/remove times), written as a named event CSV whose interval is
    ``interval_s`` wall seconds instead of a minute (``compressed_trace``).
@@ -52,20 +52,43 @@ def _default_trace() -> str:
 
 
 def runtime_spec(**overrides):
-    """The model of the trace-driven run: 8 layers, global batch 48 in micro-batches of 4 (12
+    """The model of the trace-driven run: 8 layers of width 64, global batch 48 in micro-batches of 4 (12
     micro-batches: every d <= 4 gets equal shares, so T(d, p)'s ceil(12 / d) micro-batches are
-    the samples the runtime trains), 1 ms of emulated device time per sample and layer."""
+    the samples the runtime trains), 2 ms of emulated device time per sample and layer."""
     from .model import model_spec
 
-    kw = dict(n_layers=8, width=32, global_batch=48, micro_batch=4, device_ms=1.0)
+    kw = dict(n_layers=8, width=64, global_batch=48, micro_batch=4, device_ms=2.0)
     kw.update(overrides)
     return model_spec(**kw)
 
 
-# The emulated device's memory: the model's states and stash need >= 3 stages (p_min = 3), as a
-# model too large for one GPU does; without it a tiny model is always all-data-parallel and the
-# run would have no pipeline decisions to check.
-GPU_MEMORY_MB = 0.05
+def device_memory_mb(doc: dict, p_min: int = 3) -> float:
+    """The emulated device's memory: between the least with which depth ``p_min`` runs without
+    activation recomputation and the least with which depth ``p_min - 1`` fits at all (both
+    found by bisection on the library's own memory rule, perf/memory.hpp, through the binding),
+    so every depth >= p_min runs as the runtime runs it (no recomputation) and smaller depths
+    do not fit, as for a model too large for one GPU. Without it a tiny model is always
+    all-data-parallel and the run would have no pipeline decisions to check."""
+    import parcae
+
+    def least(ok) -> float:
+        lo, hi = 0.0, 1024.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+        return hi
+
+    def estimate(mem, p):
+        d = dict(doc, cluster=dict(doc["cluster"], gpu_memory_mb=mem))
+        return parcae.parse_profile(json.dumps(d), "device_memory_mb").throughput(1, p)
+
+    runs = least(lambda m: estimate(m, p_min)["status"] == "ok" and
+                 not estimate(m, p_min)["recompute"])
+    fits = least(lambda m: estimate(m, p_min - 1)["status"] == "ok")
+    if runs >= fits:
+        raise ValueError(f"device_memory_mb: depth {p_min} needs {runs} MiB without "
+                         f"recomputation, but depth {p_min - 1} fits in {fits} MiB")
+    return (runs + fits) / 2
 
 
 def read_events(path: str) -> List[Tuple[int, str, str]]:
@@ -133,18 +156,99 @@ def instance_ids(window: dict) -> Dict[str, int]:
     return ids
 
 
-def _profile_main(spec_json: str, out: str) -> None:
+def _profile_main(spec_json: str, out: str, quick: str = "") -> None:
     from parcae.torch_profile import profile
 
     from .model import batch, layer_modules, model_spec
 
     spec = model_spec(**json.loads(spec_json))
     x, _ = batch(spec, list(range(spec.micro_batch)))
-    profile(layer_modules(spec), x, name="runtime-mlp", global_batch=spec.global_batch,
-            gpu_memory_mb=GPU_MEMORY_MB, out=out)
+    # quick (tests only): a fixed loopback-like p2p curve and no rebuild measurement, which
+    # spawn processes for tens of seconds; the layers are still measured.
+    p2p = {"bytes": [4, 1 << 24], "micros": [100.0, 10000.0], "rendezvous_ms": 100.0,
+           "group_ms": 20.0} if quick else None
+    doc = profile(layer_modules(spec), x, name="runtime-mlp", global_batch=spec.global_batch,
+                  p2p=p2p, repeats=5 if quick else 10)
+    doc["cluster"]["gpu_memory_mb"] = device_memory_mb(doc)
+    # The runtime rebuilds its whole world at every migration (worker.execute), joins included
+    # (a joining worker is already running: see run()), so the measured rebuild is the
+    # communicator term of every kind, per GPU, and there is no separate add-only rendezvous.
+    if quick:
+        with open(out, "w") as f:
+            json.dump(doc, f, indent=1)
+        return
+    rb = measure_rebuild()
+    doc["restart"]["comm"] = {"kind": "per_gpu", "init_ms": rb["init_ms"],
+                              "add_ms_per_unit": rb["per_rank_ms"],
+                              "remove_ms_per_unit": rb["per_rank_ms"]}
+    doc["restart"]["rendezvous_ms"] = 0.0
+    doc["restart"]["source"] += (f"; comm: gloo world + per-stage groups of n processes "
+                                 f"(parcae.runtime.replay.measure_rebuild, n, ms: "
+                                 f"{list(zip(rb['sizes'], [round(v) for v in rb['ms']]))})")
+    doc["cluster"]["source"] = "emulated device: depth >= 3 fits without recomputation " \
+                               "(parcae.runtime.replay.device_memory_mb)"
+    with open(out, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
 
 
-def measure_profile(spec, out: str) -> dict:
+def _rebuild_worker(rank: int, n: int, p: int, path: str, out: str) -> None:
+    import gc
+
+    import torch.distributed as dist
+
+    from .worker import GLOO_TIMEOUT
+
+    t0 = time.perf_counter()
+    dist.init_process_group("gloo", store=dist.FileStore(path, n), rank=rank, world_size=n,
+                            timeout=GLOO_TIMEOUT)
+    d = n // p
+    for j in range(p):  # the runtime's groups (worker._make_groups): one per stage, the trainers
+        dist.new_group([i * p + j for i in range(d)])
+    dist.new_group(list(range(d * p)))
+    took = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    dist.destroy_process_group()
+    gc.collect()
+    took += time.perf_counter() - t1
+    if rank == 0:
+        with open(out, "w") as f:
+            json.dump({"ms": took * 1e3}, f)
+
+
+def measure_rebuild(sizes=(3, 6, 9, 12), p: int = 3, repeats: int = 2) -> dict:
+    """What every migration of this runtime pays whatever its kind: a new gloo world of the
+    participants (FileStore rendezvous, full mesh) plus one group per stage and one of the
+    trainers, then tearing it down; measured for worlds of ``sizes`` processes on this host and
+    fitted as init + n * per_rank (least squares). The profiler's own figure (two processes,
+    one group) is far below it: the world is rebuilt over every participant."""
+    import tempfile
+
+    import torch.multiprocessing as mp
+
+    xs, ys = [], []
+    ctx = mp.get_context("spawn")
+    for n in sizes:
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory(prefix="parcae-rebuild-") as tmp:
+                out = os.path.join(tmp, "out.json")
+                procs = [ctx.Process(target=_rebuild_worker,
+                                     args=(r, n, p, os.path.join(tmp, "store"), out))
+                         for r in range(n)]
+                for q in procs:
+                    q.start()
+                for q in procs:
+                    q.join(120)
+                with open(out) as f:
+                    ys.append(json.load(f)["ms"])
+                xs.append(n)
+    mx, my = statistics.mean(xs), statistics.mean(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    return {"sizes": xs, "ms": ys, "init_ms": max(my - slope * mx, 0.0),
+            "per_rank_ms": max(slope, 0.0)}
+
+
+def measure_profile(spec, out: str, quick: bool = False) -> dict:
     """Part 1's profiler on the runtime's layers, in a fresh process (it spawns two gloo
     processes for the p2p curve, which needs a __main__ it can re-import)."""
     import subprocess
@@ -153,8 +257,9 @@ def measure_profile(spec, out: str) -> dict:
                PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     subprocess.run([sys.executable, "-c",
                     "import sys; from parcae.runtime.replay import _profile_main; "
-                    "_profile_main(sys.argv[1], sys.argv[2])",
-                    json.dumps(spec.to_dict()), out], check=True, env=env, timeout=300)
+                    "_profile_main(sys.argv[1], sys.argv[2], sys.argv[3])",
+                    json.dumps(spec.to_dict()), out, "quick" if quick else ""], check=True,
+                   env=env, timeout=300)
     with open(out) as f:
         return json.load(f)
 
@@ -237,6 +342,8 @@ def run(window: dict, out_dir: str, policy: str, profile_path: str, spec, *, int
                   "log": [e for e in job.worker_log() if e["ev"] in ("step", "exec", "restart",
                                                                     "exec_failed",
                                                                     "step_failed")]}
+        with open(os.path.join(out_dir, "record.json"), "w") as f:
+            json.dump(record, f)
     finally:
         job.close()
     return record
@@ -274,11 +381,17 @@ def analyse(record: dict, sim_row: dict, spec) -> dict:
     decisions = record["decisions"]
     for i, dec in enumerate(decisions):
         seq = dec["sequence"]
-        acks = [a for a in record["acks"][seq].values() if "t_ready" in a]
+        trainers = {pl["instance"] for pl in dec["placements"] if pl["pipeline"] >= 0}
+        senders = {f["source"] for f in dec["fetches"] if not f["from_checkpoint"]}
+        # Only participants: a worker that joins later executes old decisions as a spare.
+        acks = [a for i, a in record["acks"][seq].items()
+                if "t_ready" in a and int(i) in trainers | senders]
         # Training under the previous decision goes on until the step in which the workers saw
         # this one: the migration starts when they stopped (or when it was decided, if later).
+        execs = [e["t"] for e in record["log"] if e["ev"] == "exec" and e["seq"] == seq]
+        first_exec = min(execs, default=dec["t_decided"])
         prev_steps = [e["t"] for e in record["log"] if e["ev"] == "step" and
-                      e["seq"] == seq - 1 and e["t"] <= dec["t_decided"] + 30]
+                      e["seq"] < seq and e["t"] <= first_exec]
         start = max([dec["t_decided"]] + prev_steps)
         ready = max((a["t_ready"] for a in acks), default=None)
         k = dec.get("interval", -1)
@@ -338,8 +451,8 @@ def format_report(res: dict) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--trace", default=None, help="default: the bundled p3 trace")
-    ap.add_argument("--start-min", type=int, default=34)
-    ap.add_argument("--minutes", type=int, default=40)
+    ap.add_argument("--start-min", type=int, default=41)
+    ap.add_argument("--minutes", type=int, default=30)
     ap.add_argument("--keep", default="odd", choices=["odd", "all"])
     ap.add_argument("--interval", type=float, default=5.0, help="wall seconds per trace minute")
     ap.add_argument("--policies", default="parcae,reactive")
