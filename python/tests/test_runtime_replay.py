@@ -1,4 +1,4 @@
-"""The trace-driven replay (parcae.runtime.replay) on a tiny trace: 6 workers, 7 intervals of
+"""The trace-driven replay (parcae.runtime.replay) on a tiny trace: 6 workers, 6 intervals of
 3 s, preemptions with notice, a join, a preemption without notice, driven by the parcae
 Controller binding. Checks what the benchmark's table rests on; the full run (p3 window, 16
 workers, reactive baseline) is `python3 -m parcae.runtime.replay`, docs/runtime.md."""
@@ -23,8 +23,7 @@ WINDOW = {"initial": [f"node{i}" for i in range(1, 7)], "source": "test", "start
                         {"added": ["node7"], "removed": []},   # join (a warm worker)
                         {"added": [], "removed": ["node4"]},   # no notice (SIGKILL)
                         {"added": [], "removed": []},
-                        {"added": [], "removed": ["node7"]},   # notice
-                        {"added": [], "removed": []}]}
+                        {"added": [], "removed": ["node7"]}]}  # notice; the trace ends here
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The controller process: watches the membership in etcd and writes one decision per change.
+"""The controller process: watches the membership in etcd and writes the decisions.
 
     python3 -m parcae.runtime.controller --etcd 127.0.0.1:2379 --job J --configs '{"8": [2, 4]}'
 
@@ -8,6 +8,11 @@ knows is in etcd (store.py): the last decision and the membership it was made fo
 the same transaction as the decision, guarded by the state key's revision, so a controller killed
 at any point and started again continues with the next sequence number and never writes a
 decision twice or loses one.
+
+With a clock (``keys.clock``: ``{"t0", "interval_s"}``, written by a launcher such as
+replay.py) the controller decides at every interval boundary, also when nothing changed (the
+parcae Controller plans proactively at on_interval), and between boundaries only when a stage
+holder is lost without notice; without one, at every membership change.
 
 Before deciding, the controller waits for the previous decision to settle (every participant
 that is still alive acknowledged it): a launcher never has two migrations in flight, and when a

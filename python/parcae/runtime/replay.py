@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import sys
 import time
@@ -199,6 +200,13 @@ def _rebuild_worker(rank: int, n: int, p: int, path: str, out: str) -> None:
 
     from .worker import GLOO_TIMEOUT
 
+    # All ranks up first (a first world and a barrier): spawned processes start seconds apart,
+    # while the runtime's workers are all running when a decision comes.
+    dist.init_process_group("gloo", store=dist.FileStore(path + ".up", n), rank=rank,
+                            world_size=n, timeout=GLOO_TIMEOUT)
+    dist.barrier()
+    dist.destroy_process_group()
+    gc.collect()
     t0 = time.perf_counter()
     dist.init_process_group("gloo", store=dist.FileStore(path, n), rank=rank, world_size=n,
                             timeout=GLOO_TIMEOUT)
@@ -462,6 +470,8 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", default=None, help="reuse a measured profile JSON")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
+    # SIGTERM ends the run through run()'s cleanup (every process it started is ended).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.makedirs(args.out, exist_ok=True)
     spec = runtime_spec()
     window = trace_window(args.trace or _default_trace(), args.start_min, args.minutes, args.keep)
