@@ -189,6 +189,8 @@ class worker:
             while True:
                 if self.client.get(self.keys.done)[0] is not None:
                     return
+                if self.notice.is_set() and not self.layers:
+                    return  # a spare (or not yet placed) under notice has nothing to hand over
                 try:
                     dec = self.decisions.get(timeout=0.5)
                 except queue.Empty:
@@ -437,8 +439,14 @@ def main(argv=None) -> int:
     ap.add_argument("--instance", type=int, required=True)
     ap.add_argument("--run-dir", required=True)
     ap.add_argument("--ttl", type=int, default=2)
+    ap.add_argument("--wait-start", action="store_true",
+                    help="register only after SIGUSR1 (a launcher's warm pool: the instance's "
+                         "boot and imports are not part of the trace's join)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
+    if args.wait_start:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+        signal.sigwait({signal.SIGUSR1})
     w = worker(args.etcd, args.job, args.instance, args.run_dir, args.ttl)
     w.run()
     return 0
