@@ -172,88 +172,24 @@ def _profile_main(spec_json: str, out: str, quick: str = "") -> None:
                   p2p=p2p, repeats=5 if quick else 10)
     doc["cluster"]["gpu_memory_mb"] = device_memory_mb(doc)
     # The runtime rebuilds its whole world at every migration (worker.execute), joins included
-    # (a joining worker is already running: see run()), so the measured rebuild is the
-    # communicator term of every kind, per GPU, and there is no separate add-only rendezvous.
+    # (a joining worker is already running: see run()), so the communicator term of every kind
+    # is that rebuild, measured in running processes as a migration does it (runtime.calibrate).
     if quick:
         with open(out, "w") as f:
             json.dump(doc, f, indent=1)
         return
+    from .calibrate import apply_terms, measure_rebuild
+
     rb = measure_rebuild()
-    doc["restart"]["comm"] = {"kind": "per_gpu", "init_ms": rb["init_ms"],
-                              "add_ms_per_unit": rb["per_rank_ms"],
-                              "remove_ms_per_unit": rb["per_rank_ms"]}
-    doc["restart"]["rendezvous_ms"] = 0.0
-    doc["restart"]["source"] += (f"; comm: gloo world + per-stage groups of n processes "
-                                 f"(parcae.runtime.replay.measure_rebuild, n, ms: "
-                                 f"{list(zip(rb['sizes'], [round(v) for v in rb['ms']]))})")
+    doc = apply_terms(doc, rb["fits"]["per_gpu"],
+                      "rebuild in a pool of running processes (parcae.runtime.calibrate)")
     doc["cluster"]["source"] = "emulated device: depth >= 3 fits without recomputation " \
                                "(parcae.runtime.replay.device_memory_mb)"
     with open(out, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-
-
-def _rebuild_worker(rank: int, n: int, p: int, path: str, out: str) -> None:
-    import gc
-
-    import torch.distributed as dist
-
-    from .worker import GLOO_TIMEOUT
-
-    # All ranks up first (a first world and a barrier): spawned processes start seconds apart,
-    # while the runtime's workers are all running when a decision comes.
-    dist.init_process_group("gloo", store=dist.FileStore(path + ".up", n), rank=rank,
-                            world_size=n, timeout=GLOO_TIMEOUT)
-    dist.barrier()
-    dist.destroy_process_group()
-    gc.collect()
-    t0 = time.perf_counter()
-    dist.init_process_group("gloo", store=dist.FileStore(path, n), rank=rank, world_size=n,
-                            timeout=GLOO_TIMEOUT)
-    d = n // p
-    for j in range(p):  # the runtime's groups (worker._make_groups): one per stage, the trainers
-        dist.new_group([i * p + j for i in range(d)])
-    dist.new_group(list(range(d * p)))
-    took = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    dist.destroy_process_group()
-    gc.collect()
-    took += time.perf_counter() - t1
-    if rank == 0:
-        with open(out, "w") as f:
-            json.dump({"ms": took * 1e3}, f)
-
-
-def measure_rebuild(sizes=(3, 6, 9, 12), p: int = 3, repeats: int = 2) -> dict:
-    """What every migration of this runtime pays whatever its kind: a new gloo world of the
-    participants (FileStore rendezvous, full mesh) plus one group per stage and one of the
-    trainers, then tearing it down; measured for worlds of ``sizes`` processes on this host and
-    fitted as init + n * per_rank (least squares). The profiler's own figure (two processes,
-    one group) is far below it: the world is rebuilt over every participant."""
-    import tempfile
-
-    import torch.multiprocessing as mp
-
-    xs, ys = [], []
-    ctx = mp.get_context("spawn")
-    for n in sizes:
-        for _ in range(repeats):
-            with tempfile.TemporaryDirectory(prefix="parcae-rebuild-") as tmp:
-                out = os.path.join(tmp, "out.json")
-                procs = [ctx.Process(target=_rebuild_worker,
-                                     args=(r, n, p, os.path.join(tmp, "store"), out))
-                         for r in range(n)]
-                for q in procs:
-                    q.start()
-                for q in procs:
-                    q.join(120)
-                with open(out) as f:
-                    ys.append(json.load(f)["ms"])
-                xs.append(n)
-    mx, my = statistics.mean(xs), statistics.mean(ys)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-    return {"sizes": xs, "ms": ys, "init_ms": max(my - slope * mx, 0.0),
-            "per_rank_ms": max(slope, 0.0)}
+    with open(os.path.splitext(out)[0] + ".calibration.json", "w") as f:
+        json.dump(rb, f, indent=1)
 
 
 def measure_profile(spec, out: str, quick: bool = False) -> dict:
@@ -267,7 +203,7 @@ def measure_profile(spec, out: str, quick: bool = False) -> dict:
                     "import sys; from parcae.runtime.replay import _profile_main; "
                     "_profile_main(sys.argv[1], sys.argv[2], sys.argv[3])",
                     json.dumps(spec.to_dict()), out, "quick" if quick else ""], check=True,
-                   env=env, timeout=300)
+                   env=env, timeout=900)
     with open(out) as f:
         return json.load(f)
 

@@ -232,6 +232,7 @@ class worker:
         trainers = sorted(pl["instance"] for pl in dec["placements"] if pl["pipeline"] >= 0)
         world = sorted(set(trainers) | senders)
         self._teardown()
+        t_torn = time.time()  # the teardown is the cost model's proc_ms (runtime.calibrate)
         if self.instance not in world:
             # A spare: its old state would be stale after the next step; the controller never
             # names a spare as a source.
@@ -262,8 +263,8 @@ class worker:
                      sent=sent, pipeline=me["pipeline"] if me else -1,
                      stage=me["stage"] if me else -1)
             self.ack(seq, ok=True, role="train" if me else "send", step=self.step,
-                     t_recv=t_recv, t_group=t_group, t_agree=t_agree, t_transfer=t_transfer,
-                     t_ready=t_ready, sent_bytes=sum(v["bytes"] for v in sent.values()))
+                     t_recv=t_recv, t_torn=t_torn, t_group=t_group, t_agree=t_agree,
+                     t_transfer=t_transfer, t_ready=t_ready, sent_bytes=sum(v["bytes"] for v in sent.values()))
         except Exception as e:  # a peer died during the migration: the controller re-plans
             self._teardown()
             self.log(ev="exec_failed", seq=seq, error=repr(e))
