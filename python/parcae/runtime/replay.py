@@ -105,13 +105,14 @@ def read_events(path: str) -> List[Tuple[int, str, str]]:
 def trace_window(path: str, start_min: int, minutes: int, keep: str = "odd") -> dict:
     """Instances alive at ``start_min`` (minute resolution, as the trace is) and the adds and
     removes of each of the next ``minutes`` minutes, for the nodes ``keep`` selects ("odd":
-    node1, node3, ...; "all")."""
+    node1, node3, ...; "even": node0, node2, ..., the other half, for a run independent of an
+    "odd" one; "all")."""
 
     def kept(name: str) -> bool:
         if keep == "all":
             return True
         digits = "".join(ch for ch in name if ch.isdigit())
-        return bool(digits) and int(digits) % 2 == 1
+        return bool(digits) and int(digits) % 2 == (1 if keep == "odd" else 0)
 
     alive: List[str] = []
     intervals = [{"added": [], "removed": []} for _ in range(minutes)]
@@ -397,7 +398,7 @@ def main(argv=None) -> int:
     ap.add_argument("--trace", default=None, help="default: the bundled p3 trace")
     ap.add_argument("--start-min", type=int, default=41)
     ap.add_argument("--minutes", type=int, default=30)
-    ap.add_argument("--keep", default="odd", choices=["odd", "all"])
+    ap.add_argument("--keep", default="odd", choices=["odd", "even", "all"])
     ap.add_argument("--interval", type=float, default=5.0, help="wall seconds per trace minute")
     ap.add_argument("--policies", default="parcae,reactive")
     ap.add_argument("--horizon", type=int, default=6)
