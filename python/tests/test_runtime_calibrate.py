@@ -80,3 +80,22 @@ def test_apply_terms_gives_a_profile_the_library_reads():
                                       "remove_ms_per_unit": pytest.approx(35.0)}
     assert out["restart"]["rendezvous_ms"] == 0.0
     parcae.parse_profile(json.dumps(out), "calibrated")
+
+
+def test_recheck_swaps_only_the_rebuild_terms():
+    """A migration predicted 1.0 s with G + proc = 600 ms, measured 0.8 s: with terms whose
+    G + proc is 400 ms at the same (d, p) the prediction is 0.8 s (ratio 1)."""
+    def doc(init, unit, proc):
+        return {"restart": {"rendezvous_ms": 0.0, "proc_ms": proc,
+                            "comm": {"kind": "per_gpu", "init_ms": init,
+                                     "add_ms_per_unit": unit, "remove_ms_per_unit": unit}}}
+
+    ran, new = doc(0.0, 50.0, 0.0), doc(100.0, 20.0, 60.0)  # at (4, 3): 600 ms, 400 ms
+    migrations = [{"kind": "inter_stage", "target": [4, 3], "predicted_s": 1.0,
+                   "measured_s": 0.8},
+                  {"kind": "none", "target": [4, 3], "predicted_s": 0.0, "measured_s": 0.1}]
+    out = calibrate.recheck(migrations, ran, new)
+    assert list(out) == ["inter_stage"]
+    assert out["inter_stage"]["median_ratio"] == pytest.approx(1.0)
+    assert calibrate.recheck(migrations, ran, ran)["inter_stage"]["median_ratio"] == \
+        pytest.approx(1.25)

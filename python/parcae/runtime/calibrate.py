@@ -145,6 +145,35 @@ def record_samples(record: dict) -> List[dict]:
     return out
 
 
+def rebuild_ms(restart: dict, d: int, p: int) -> float:
+    """G(d, p) + proc_ms of a profile's ``restart`` terms (the add and remove forms are equal
+    here; see apply_terms)."""
+    c = restart["comm"]
+    return c["init_ms"] + units(c["kind"], d, p) * c["remove_ms_per_unit"] + restart["proc_ms"]
+
+
+def recheck(migrations: Iterable[dict], ran_with: dict, terms: dict) -> Dict[str, dict]:
+    """Per kind, the median and worst predicted / measured ratio of a replay's ``migrations``
+    (replay.analyse) had the cost model used the restart terms of profile ``terms`` instead of
+    those of ``ran_with``, the profile the run was predicted with. Exact for this runtime's
+    kinds: every kind's cost holds G(d, p) + proc_ms once (perf/migration.hpp), rendezvous_ms is
+    0 in both, and the other terms (state, checkpoint, build) come from the same layers."""
+    for doc in (ran_with, terms):
+        if doc["restart"].get("rendezvous_ms", 0.0) or doc["restart"]["comm"][
+                "add_ms_per_unit"] != doc["restart"]["comm"]["remove_ms_per_unit"]:
+            raise ValueError("recheck: needs rendezvous_ms = 0 and add = remove per unit")
+    ratios: Dict[str, List[float]] = {}
+    for m in migrations:
+        if not m.get("measured_s") or m.get("predicted_s") is None or m["kind"] == "none":
+            continue
+        d, p = m["target"]
+        pred = m["predicted_s"] + (rebuild_ms(terms["restart"], d, p) -
+                                   rebuild_ms(ran_with["restart"], d, p)) / 1e3
+        ratios.setdefault(m["kind"], []).append(pred / m["measured_s"])
+    return {k: {"n": len(r), "median_ratio": statistics.median(r),
+                "worst_ratio": max(r, key=lambda x: abs(x - 1.0))} for k, r in ratios.items()}
+
+
 # --- measured in a pool of running processes -------------------------------------------------
 
 # (d, p) rounds of `measure`: depths 2..4 so that the fit can tell d*p from d+p+1+d*p.
@@ -283,7 +312,26 @@ def main(argv=None) -> int:
         q.add_argument("--profile", required=True, help="the profile whose terms are replaced")
         q.add_argument("--out", required=True)
         q.add_argument("--kind", default="per_gpu", choices=["per_gpu", "per_group"])
+    c = sub.add_parser("check", help="a replay's per-kind ratios under another profile's terms")
+    c.add_argument("report", help="report.json of a replay run (its profile.json beside it, or "
+                   "--ran-with)")
+    c.add_argument("--terms", required=True, help="the profile whose restart terms are checked")
+    c.add_argument("--ran-with", default=None, help="the profile the run was predicted with")
     args = ap.parse_args(argv)
+    if args.cmd == "check":
+        with open(args.report) as fh:
+            rep = json.load(fh)
+        ran = args.ran_with or rep["args"].get("profile") or os.path.join(
+            os.path.dirname(args.report), "profile.json")
+        with open(ran) as fh:
+            ran_with = json.load(fh)
+        with open(args.terms) as fh:
+            terms = json.load(fh)
+        for policy, res in rep["results"].items():
+            for k, v in sorted(recheck(res["migrations"], ran_with, terms).items()):
+                print(f"{policy} {k}: {v['n']} migrations, median predicted/measured "
+                      f"{v['median_ratio']:.2f}, worst {v['worst_ratio']:.2f}")
+        return 0
     with open(args.profile) as fh:
         doc = json.load(fh)
     if args.cmd == "measure":
@@ -299,8 +347,9 @@ def main(argv=None) -> int:
             print(json.dumps(s))
         res = {"samples": samples}
         fit = fit_terms(samples, args.kind)
-        how = "fitted on the acks of " + ", ".join(os.path.basename(os.path.dirname(
-            os.path.abspath(p))) or p for p in args.records) + " (parcae.runtime.calibrate fit)"
+        how = "fitted on the acks of " + ", ".join(
+            os.path.join(*os.path.abspath(p).split(os.sep)[-3:-1]) for p in args.records) + \
+            " (parcae.runtime.calibrate fit)"
     print(json.dumps(fit))
     with open(args.out, "w") as fh:
         json.dump(apply_terms(doc, fit, how), fh, indent=1)
