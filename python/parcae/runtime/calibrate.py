@@ -3,6 +3,7 @@ the acks of a replay run (docs/runtime.md, "Calibrating the cost model").
 
     python3 -m parcae.runtime.calibrate measure --profile IN.json --out OUT.json
     python3 -m parcae.runtime.calibrate fit RECORD.json [RECORD.json ...] --profile IN --out OUT
+    python3 -m parcae.runtime.calibrate check RUN/report.json --terms PROFILE.json
 
 What a migration of this runtime costs, whatever its kind (worker.execute): every participant
 drops its process groups (``destroy_process_group`` + ``gc.collect``), joins a new gloo world of
@@ -29,6 +30,8 @@ exactly what a removal does.
   ``record.json``): measured migration minus its state part (agree + transfer, or checkpoint
   load), from the acks' timestamps. Check it on another run: a fit checked on its own data proves
   nothing.
+* ``check``: a replay run's per-kind predicted / measured ratios had its cost model used another
+  profile's restart terms (``recheck``), for checking terms on a run they were not fitted on.
 """
 
 from __future__ import annotations

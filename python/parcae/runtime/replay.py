@@ -10,7 +10,9 @@ What it does (docs/runtime.md, "Trace-driven run"):
    ``interval_s`` wall seconds instead of a minute (``compressed_trace``).
 2. **Profile.** ``parcae.torch_profile.profile`` on the runtime's own layers
    (``model.layer_modules``, emulated device time included), so the cost model describes the
-   model the workers train (``measure_profile``).
+   model the workers train (``measure_profile``); its restart terms are this runtime's rebuild,
+   measured in a pool of running processes (``calibrate.measure_rebuild``), or pass
+   ``--profile`` with terms fitted on an earlier run's acks (``calibrate fit``).
 3. **Prediction.** ``parcae.simulate`` of the compressed trace with a ``parcae.Job`` of that
    profile (interval = ``interval_s``): the per-interval configuration, migration kind and cost,
    and samples of ``parcae-predict`` and ``reactive``.
