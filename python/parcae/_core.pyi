@@ -198,10 +198,12 @@ class Decision:
     expected_samples: float
     plan: List[PlanStep]
     keys_filled: int
+    empty_slots: int
+    throughput_scale: float
     @property
     def cause(self) -> str: ...  # "interval" | "preemption_notice"
     @property
-    def kind(self) -> str: ...  # none, intra_stage, inter_stage, pipeline, restart, pause, resume
+    def kind(self) -> str: ...  # none, intra_stage, inter_stage, pipeline, restart, pause, resume, reroute
     @property
     def deadline_s(self) -> Optional[float]: ...
     def to_dict(self) -> Dict[str, Any]: ...
@@ -238,7 +240,8 @@ class Job:
 class Controller:
     def __init__(self, job: Job, *, horizon: int = 12, reaction: str = "replan",
                  planner: str = "dp", sample_paths: int = 16, observed_first_step: bool = True,
-                 history_limit: int = 4096, forecaster: Union[str, ForecasterFn] = "arima",
+                 history_limit: int = 4096, reroute: bool = True,
+                 forecaster: Union[str, ForecasterFn] = "arima",
                  window: int = 12, min_history: int = 8, seed: int = 0,
                  reconfigure: Optional[Callable[[Decision], Any]] = None,
                  log: Optional[Callable[[str], Any]] = None) -> None: ...

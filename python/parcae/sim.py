@@ -104,6 +104,7 @@ def simulate(
     spot_price: float = 0.91,
     on_demand_price: float = 3.06,
     timeline: bool = False,
+    reroute: bool = True,
     progress: Optional[Callable[[str, int, int], None]] = None,
 ) -> SimResult:
     """Replays ``trace`` through ``policies`` (``"all"``, a name of :data:`POLICIES`, a
@@ -117,7 +118,7 @@ def simulate(
     ``--first-step`` (``notice``/``forecast``), ``--reaction`` (``replan``,
     ``replan-when-undercut``, ``shrink``; the CLI's names are accepted too), ``--window`` (0:
     max(3, horizon)), ``--on-demand``, ``--paths``, ``--mc-samples``, ``--spot-price``,
-    ``--on-demand-price``. ``progress(name, i, n)`` is called before each policy.
+    ``--on-demand-price``, ``reroute`` (``--reroute on|off``). ``progress(name, i, n)`` is called before each policy.
     The GIL is released while the policies run.
     """
     if not isinstance(trace, _core.Trace):
@@ -143,6 +144,7 @@ def simulate(
             spot_price,
             on_demand_price,
             timeline,
+            reroute,
             progress,
         )
     )

@@ -281,6 +281,9 @@ void bind_values(py::module_& m) {
           "seconds until the noticed instances go (None for an interval decision)")
       .def_readonly("plan", &rt::decision::plan)
       .def_readonly("keys_filled", &rt::decision::keys_filled)
+      .def_readonly("empty_slots", &rt::decision::empty_slots,
+                    "slots of target left empty, their micro-batches rerouted (kind reroute)")
+      .def_readonly("throughput_scale", &rt::decision::throughput_scale)
       .def(
           "to_dict",
           [](const rt::decision& d) {
@@ -316,6 +319,8 @@ void bind_values(py::module_& m) {
             for (const auto& s : d.plan) plan.append(step_dict(s));
             out["plan"] = plan;
             out["keys_filled"] = d.keys_filled;
+            out["empty_slots"] = d.empty_slots;
+            out["throughput_scale"] = d.throughput_scale;
             return out;
           },
           "The decision as nested dicts and lists (JSON-ready).")
@@ -415,8 +420,9 @@ void bind_controller(py::module_& m) {
       "reconfigure hook, on the reporting thread, in order.")
       .def(py::init([](std::shared_ptr<pl::job> job, int horizon, const std::string& reaction,
                        const std::string& planner, int sample_paths, bool observed_first_step,
-                       int history_limit, const py::object& forecaster, int window, int min_history,
-                       std::uint64_t seed, const py::object& reconfigure, const py::object& log) {
+                       int history_limit, bool reroute, const py::object& forecaster, int window,
+                       int min_history, std::uint64_t seed, const py::object& reconfigure,
+                       const py::object& log) {
              const char* fn = "parcae.Controller";
              if (!job) parcae::throw_invalid_message(fn, "job is None, but must be a parcae.Job");
              rt::controller_options o;
@@ -432,6 +438,7 @@ void bind_controller(py::module_& m) {
              o.sample_paths = sample_paths;
              o.observed_first_step = observed_first_step;
              o.history_limit = history_limit;
+             o.reroute = reroute;
 
              auto out = std::make_unique<py_controller>();
              out->job = job;
@@ -501,8 +508,9 @@ void bind_controller(py::module_& m) {
            py::arg("job"), py::kw_only(), py::arg("horizon") = 12, py::arg("reaction") = "replan",
            py::arg("planner") = "dp", py::arg("sample_paths") = 16,
            py::arg("observed_first_step") = true, py::arg("history_limit") = 4096,
-           py::arg("forecaster") = "arima", py::arg("window") = 12, py::arg("min_history") = 8,
-           py::arg("seed") = 0, py::arg("reconfigure") = py::none(), py::arg("log") = py::none())
+           py::arg("reroute") = true, py::arg("forecaster") = "arima", py::arg("window") = 12,
+           py::arg("min_history") = 8, py::arg("seed") = 0, py::arg("reconfigure") = py::none(),
+           py::arg("log") = py::none())
       .def(
           "on_interval",
           [](py_controller& c, const std::vector<rt::instance_id>& alive,
@@ -569,6 +577,7 @@ void bind_controller(py::module_& m) {
                                d["reaction"] = rt::to_string(p.reaction);
                                d["observed_first_step"] = p.observed_first_step;
                                d["history_limit"] = p.history_limit;
+                               d["reroute"] = p.reroute;
                                d["forecaster"] = c.forecaster;
                                d["interval_s"] = p.planner.interval_s;
                                d["capacity"] = p.planner.capacity;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "parcae/perf/builtin_profiles.hpp"
+#include "parcae/perf/profile_json.hpp"
 #include "parcae/plan/job.hpp"
 #include "parcae/runtime/controller.hpp"
 
@@ -135,4 +136,85 @@ TEST_CASE("controller options are validated") {
   o.horizon = -1;
   CHECK_THROWS_WITH_AS(controller(gpt_job(), o, nullptr, h),
                        doctest::Contains("params.horizon is -1"), parcae::invalid_argument);
+}
+
+TEST_CASE("controller: reroute keeps a configuration that lost a slot while that trains more") {
+  // ResNet-152: 64 micro-batches per iteration over few stages, so a stage's survivors absorb a
+  // lost replica's share almost for free (perf/rerouting.hpp), while the even depths leave one of
+  // 15 GPUs idle after a migration.
+  parcae::plan::job_params jp;
+  jp.capacity = 32;
+  const parcae::plan::job j(
+      parcae::perf::load_profile_file(std::string(PARCAE_SOURCE_DIR) + "/profiles/resnet152.json"),
+      jp);
+  const double interval = j.interval_s();
+  // Without rerouting: the plan's answer to losing one slot of the starting configuration.
+  parallel_config start, planned;
+  instance_id gone = 0;
+  {
+    std::vector<decision> got;
+    controller_options o;
+    o.reroute = false;
+    controller c(j, o, nullptr, recorder(got));
+    c.on_interval(range(0, 16), range(0, 16), {});
+    start = c.current_config();
+    REQUIRE(start.d >= 2);
+    REQUIRE(start.size() == 16);
+    gone = holder(got.back(), 0);
+    std::vector<instance_id> alive = range(0, 16);
+    alive.erase(alive.begin() + static_cast<std::ptrdiff_t>(gone));
+    c.on_interval(alive, {}, {gone});
+    planned = c.current_config();
+    CHECK(planned != start);
+    CHECK(c.empty_slots() == 0);
+  }
+  const parcae::perf::reroute_model model = j.reroute();
+  const double scale = model.scale(start, start.d - 1, start.size() - 1);
+  // Even one interval of the rerouted configuration, failover included, trains more than a full
+  // one of the plan's target (the rule compares the span until the forecast's next preemption: here,
+  // with the persistence forecaster, the whole horizon).
+  REQUIRE(j.throughput(start) * scale * (interval - model.failover_s(start)) >
+          j.throughput(planned) * interval);
+
+  std::vector<decision> got;
+  controller c(j, controller_options{}, nullptr, recorder(got));
+  c.on_interval(range(0, 16), range(0, 16), {});
+  REQUIRE(c.current_config() == start);
+  const std::vector<parcae::runtime::placement> before = got.back().placements;
+  std::vector<instance_id> alive = range(0, 16);
+  alive.erase(alive.begin() + static_cast<std::ptrdiff_t>(gone));
+  c.on_interval(alive, {}, {gone});
+  REQUIRE(got.size() == 2);
+  const decision& d = got.back();
+  CHECK(d.kind == migration_kind::reroute);
+  CHECK(d.target == start);
+  CHECK(d.empty_slots == 1);
+  CHECK(d.throughput_scale == doctest::Approx(scale));
+  CHECK(d.expected_cost_s == doctest::Approx(model.failover_s(start)));
+  CHECK(d.fetches.empty());
+  CHECK(c.empty_slots() == 1);
+  // The survivors keep their stages; the preempted instance is gone.
+  REQUIRE(d.placements.size() == 15);
+  for (const auto& pl : d.placements) {
+    CHECK(pl.instance != gone);
+    for (const auto& old : before) {
+      if (old.instance == pl.instance)
+        CHECK((old.pipeline == pl.pipeline && old.stage == pl.stage));
+    }
+  }
+  // A quiet interval: it keeps running rerouted, nothing to do.
+  c.on_interval(alive, {}, {});
+  CHECK(got.size() == 2);
+  CHECK(c.last_decision().kind == migration_kind::none);
+  CHECK(c.empty_slots() == 1);
+  CHECK(c.current_config() == start);
+  // A newcomer fills the empty slot: the whole configuration again.
+  alive.push_back(100);
+  c.on_interval(alive, {100}, {});
+  REQUIRE(got.size() == 3);
+  CHECK(got.back().target == start);
+  CHECK(got.back().kind == migration_kind::inter_stage);
+  CHECK(got.back().empty_slots == 0);
+  CHECK(c.empty_slots() == 0);
+  CHECK(c.throughput_scale() == 1.0);
 }

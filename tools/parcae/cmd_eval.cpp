@@ -47,6 +47,7 @@ struct eval_args {
   std::string json;
   bool quiet = false;
   double terminal_s = -1.0, terminal_prior = 60.0;
+  bool reroute = true;
 };
 
 /// The baselines every ratio is taken against, and the parcae policies compared.
@@ -140,6 +141,7 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
     hp.parcae.seed = a.seed;
     hp.parcae.terminal_s = a.terminal_s;
     hp.parcae.terminal_prior_intervals = a.terminal_prior;
+    hp.parcae.reroute = a.reroute;
     hp.sim.keep_timeline = false;
     const sim::harness_result h = sim::run_harness(ev, job, names, hp);
     r.ideal = h.ideal_samples;
@@ -299,6 +301,10 @@ void setup_eval(CLI::App& app) {
   cmd->add_option("--json", args->json, "write every run and the summary as JSON");
   parcae_tool::add_number_option(cmd, "--terminal", args->terminal_s, -1.0, 1e9,
                                  "value after the horizon in seconds (-1: adaptive; parcae sim)");
+  parcae_tool::add_switch_option(cmd, "--reroute", args->reroute,
+                                 "parcae keeps a configuration that lost slots running, their "
+                                 "micro-batches rerouted to the stage's peers, while that trains "
+                                 "more than migrating (default on; ReCycle's mechanism)");
   parcae_tool::add_number_option(cmd, "--terminal-prior", args->terminal_prior, 0.0, 1e9,
                                  "prior intervals of the adaptive --terminal (parcae sim)");
   cmd->add_flag("--quiet", args->quiet, "no progress on stderr");

@@ -49,6 +49,7 @@ struct sim_args {
   double spot_price = 0.91, on_demand_price = 3.06;
   bool quiet = false;
   double terminal_s = -1.0, terminal_prior = 60.0;
+  bool reroute = true;
 };
 
 std::string fixed(double v, int digits) {
@@ -266,6 +267,7 @@ void run_sim(const sim_args& a) {
   hp.parcae.sample_paths = a.paths;
   hp.parcae.terminal_s = a.terminal_s;
   hp.parcae.terminal_prior_intervals = a.terminal_prior;
+  hp.parcae.reroute = a.reroute;
   if (a.accounting == "expected") {
     hp.parcae.accounting = sim::accounting::expected;
   } else if (a.accounting != "realized") {
@@ -396,6 +398,7 @@ void run_sim(const sim_args& a) {
     doc["reaction"] = a.reaction;
     doc["forecaster"] = a.forecaster;
     doc["window"] = hp.parcae.window;
+    doc["reroute"] = a.reroute;
     doc["ideal_samples"] = hr.ideal_samples;
     doc["policies"] = nlohmann::json::array();
     for (const auto& e : hr.policies) {
@@ -424,14 +427,14 @@ void run_sim(const sim_args& a) {
     std::ofstream out(a.csv);
     if (!out) throw parcae_tool::usage_error("--csv '" + a.csv + "' cannot be written");
     out << "policy,interval,instances,n_in,n_out,d,p,kind,cost_s,lost_s,samples,cumulative,"
-           "remaining_s,slots_lost\n";
+           "remaining_s,slots_lost,empty_slots\n";
     for (const auto& e : hr.policies) {
       for (const auto& row : e.result.timeline) {
         out << e.result.name << "," << row.index << "," << row.instances << "," << row.n_in << ","
             << row.n_out << "," << row.config.d << "," << row.config.p << "," << row.kind << ","
             << fixed(row.cost_s, 3) << "," << fixed(row.lost_s, 3) << "," << fixed(row.samples, 3)
             << "," << fixed(row.cumulative, 3) << "," << fixed(row.remaining_s, 3) << ","
-            << row.slots_lost << "\n";
+            << row.slots_lost << "," << row.empty_slots << "\n";
       }
     }
   }
@@ -509,6 +512,10 @@ void setup_sim(CLI::App& app) {
                                  "seconds valued after the horizon at the plan's last "
                                  "configuration's throughput; -1 (default): adaptive, the mean "
                                  "time between preemptions seen so far");
+  parcae_tool::add_switch_option(cmd, "--reroute", args->reroute,
+                                 "parcae keeps a configuration that lost slots running, their "
+                                 "micro-batches rerouted to the stage's peers, while that trains "
+                                 "more than migrating (default on; ReCycle's mechanism)");
   parcae_tool::add_number_option(cmd, "--terminal-prior", args->terminal_prior, 0.0, 1e9,
                                  "intervals of quiet the adaptive --terminal assumes before it has "
                                  "seen the trace (default 60)");

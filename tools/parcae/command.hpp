@@ -87,6 +87,23 @@ inline CLI::Option* add_number_option(CLI::App* cmd, const std::string& name, do
       ->type_name("NUMBER");
 }
 
+/// "on" or "off".
+inline CLI::Option* add_switch_option(CLI::App* cmd, const std::string& name, bool& target,
+                                      const std::string& description) {
+  return cmd
+      ->add_option_function<std::string>(
+          name,
+          [&target, name](const std::string& s) {
+            if (s != "on" && s != "off") {
+              throw usage_error(name + " is \"" + printable_message(s) +
+                                "\", but must be on or off");
+            }
+            target = s == "on";
+          },
+          description)
+      ->type_name("on|off");
+}
+
 /// A configuration "DxP" or "D,P" (parse_config).
 inline CLI::Option* add_config_option(CLI::App* cmd, const std::string& name,
                                       parcae::parallel_config& target,

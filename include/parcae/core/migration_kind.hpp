@@ -2,8 +2,7 @@
 // How a job gets from one configuration to the next (Parcae §3.1): the one vocabulary of the cost
 // model (perf/migration.hpp), the controller's decisions (runtime/decision.hpp) and the
 // simulator's timeline. The first six values are the cost function's results and keep their
-// numbers (they are stored by the GPU backend); pause and resume are the controller's.
-
+// numbers (they are stored by the GPU backend); pause, resume and reroute are the controller's.
 
 namespace parcae {
 
@@ -15,7 +14,10 @@ enum class migration_kind : int {
   restart = 4,      ///< some layers have no surviving copy: they come from the checkpoint
   infeasible = 5,   ///< the target does not fit what is left (cost model only)
   pause = 6,        ///< nothing fits (or pausing is best): stop training, keep the instances
-  resume = 7        ///< training restarts after a pause, from the checkpoint
+  resume = 7,       ///< training restarts after a pause, from the checkpoint
+  /// the configuration keeps running with empty slots: their micro-batches are rerouted to the
+  /// same stage's surviving data-parallel peers (ReCycle; perf/rerouting.hpp); no state moves
+  reroute = 8
 };
 
 inline const char* to_string(migration_kind k) {
@@ -36,6 +38,8 @@ inline const char* to_string(migration_kind k) {
       return "pause";
     case migration_kind::resume:
       return "resume";
+    case migration_kind::reroute:
+      return "reroute";
   }
   return "?";
 }

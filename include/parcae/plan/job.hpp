@@ -44,6 +44,7 @@
 #include "parcae/liveput/table.hpp"
 #include "parcae/perf/migration.hpp"
 #include "parcae/perf/profile.hpp"
+#include "parcae/perf/rerouting.hpp"
 #include "parcae/perf/throughput.hpp"
 #include "parcae/plan/candidates.hpp"
 #include "parcae/plan/liveput_provider.hpp"
@@ -211,10 +212,10 @@ class job {
   }
   /// Communicator rebuild plus process restart, G(d,p,remove) + proc: the intra-stage
   /// migration's cost (Bamboo's failover, ReCycle's reroute).
-  double regroup_s(parallel_config c) const {
-    if (c.paused()) return 0.0;
-    return (restart_table_->comm.cost_ms(c.d, c.p, false) + restart_table_->proc_ms) / 1000.0;
-  }
+  double regroup_s(parallel_config c) const { return reroute().failover_s(c); }
+  /// Running `c` with empty slots whose micro-batches are rerouted to their stage's peers
+  /// (perf/rerouting.hpp): its throughput scale and failover cost, from the profile.
+  perf::reroute_model reroute() const { return perf::reroute_model::of(profile()); }
 
  private:
   void build_restart_costs() {

@@ -44,11 +44,13 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "parcae/core/errors.hpp"
 #include "parcae/core/parallel_config.hpp"
 #include "parcae/perf/partition.hpp"
+#include "parcae/perf/rerouting.hpp"
 #include "parcae/plan/dp_planner.hpp"
 #include "parcae/plan/job.hpp"
 #include "parcae/plan/stochastic_planner.hpp"
@@ -117,6 +119,13 @@ struct controller_options {
   double terminal_s = -1.0;
   double terminal_cap_s = 86400.0;         ///< bound of the adaptive terminal_s
   double terminal_prior_intervals = 60.0;  ///< see terminal_s
+  /// Rerouting (ReCycle; perf/rerouting.hpp): when preemptions leave the running configuration
+  /// too few instances but every stage a replica, keep it running with the lost slots'
+  /// micro-batches rerouted to their stage's peers, for as long as that trains more in an
+  /// interval than the plan's first step would (the plan's migration then happens one interval
+  /// later at the same cost; see decide()). It uses GPU counts no (d, p) has. Needs a launcher
+  /// that can reroute micro-batches (decision kind reroute); false: never.
+  bool reroute = true;
 
   void validate(const char* function) const {
     check_bounded(function, "params.horizon", horizon, 1, 10000);
@@ -131,6 +140,8 @@ struct controller_options {
 struct controller_params : controller_options {
   plan::planner_params planner;  ///< interval, GPUs per instance, capacity, pipeline bounds
   int n_layers = 0;              ///< layers of the model (placement partition); required
+  /// Throughput and cost of rerouting (the job's profile); default: unavailable (no reroute).
+  perf::reroute_model rerouting;
 
   void validate(const char* function) const {
     controller_options::validate(function);
@@ -245,6 +256,16 @@ class controller {
     guard g(*this, "parcae::runtime::controller::current_config");
     return config_;
   }
+  /// Slots of the running configuration left empty, their work rerouted (controller_options::
+  /// reroute), and its throughput relative to T(d,p); 0 and 1 when it runs whole.
+  int empty_slots() const {
+    guard g(*this, "parcae::runtime::controller::empty_slots");
+    return empty_slots_;
+  }
+  double throughput_scale() const {
+    guard g(*this, "parcae::runtime::controller::throughput_scale");
+    return throughput_scale_;
+  }
   std::vector<placement> placements() const {
     guard g(*this, "parcae::runtime::controller::placements");
     return placements_;
@@ -287,6 +308,7 @@ class controller {
     static_cast<controller_options&>(p) = o;
     p.planner = j.planner();
     p.n_layers = j.n_layers();
+    p.rerouting = j.reroute();
     return p;
   }
 
@@ -448,7 +470,7 @@ class controller {
     std::vector<plan::availability_step> point = sanitize_path(fc.point, n1, rest, cap);
     point.insert(point.begin(), first);
 
-    const plan::plan_state initial{config_, remaining_s_};
+    plan::plan_state initial{config_, remaining_s_};
     planner_.set_terminal_s(terminal_s());
     decision dec;
     dec.cause = cause;
@@ -469,6 +491,11 @@ class controller {
     std::vector<plan::transition> observed;
     const bool use_observed =
         params_.observed_first_step && observed_first_step(prev, cur, observed);
+    // Running rerouted (reroute()), the configuration has more slots than instances: the planner
+    // only takes whole ones. The observed transitions carry everything step 1 needs from the
+    // survivors, so plan from "paused" (which adds no stay-put option; the running one does not
+    // fit anyway).
+    if (use_observed && empty_slots_ > 0) initial = plan::plan_state{};
     // Every liveput key the plan(s) will read, estimated in one batch before the DP runs (families
     // (N, D, P, n_out) shared, the estimator's threads used) rather than one key at a time from
     // inside it. The values are the same either way; only the latency differs. With an observed
@@ -496,7 +523,100 @@ class controller {
       dec.plan = std::move(r.steps);
     }
     dec.target = step.config;
+    if (use_observed && reroute(dec, step, point, cur, usable)) return;
     commit(std::move(dec), step, std::move(usable));
+  }
+
+  /// Keeps the running configuration with its empty slots' micro-batches rerouted
+  /// (controller_options::reroute) instead of the plan's first step, when it does not fit the
+  /// usable instances, every stage has a surviving replica, and it trains more than the plan's
+  /// target until the forecast's next preemption (the steps after step 1 in `point` that lose
+  /// no instance):
+  /// rerouted, the failover once and the degraded rate; planned, the target's full rate (its
+  /// migration is not charged: the plan pays it now or later, so leaving it out favours the
+  /// plan). Re-checked at every decision, so the job stays rerouted while it wins (as ReCycle
+  /// does) and moves when joins or further losses make the plan better. True: committed.
+  bool reroute(decision& dec, const plan::plan_step& step,
+               const std::vector<plan::availability_step>& point, const std::set<instance_id>& cur,
+               std::vector<instance_id>& usable) {
+    const int g = params_.planner.gpus_per_instance;
+    const int n1 = static_cast<int>(usable.size());
+    if (!params_.reroute || !params_.rerouting.available() || config_.paused() ||
+        remaining_s_ > 0.0 || params_.planner.fits(config_, n1)) {
+      return false;
+    }
+    std::vector<int> replicas(static_cast<std::size_t>(config_.p), 0);
+    std::vector<placement> kept;
+    std::set<std::pair<instance_id, int>> taken;
+    int lost = 0;
+    for (const placement& pl : placements_) {
+      if (pl.spare()) continue;
+      if (!cur.count(pl.instance)) {
+        ++lost;
+        continue;
+      }
+      ++replicas[static_cast<std::size_t>(pl.stage)];
+      kept.push_back(pl);
+      taken.insert({pl.instance, pl.gpu});
+    }
+    const int r_min = *std::min_element(replicas.begin(), replicas.end());
+    const int running = static_cast<int>(kept.size());
+    if (r_min == 0) return false;
+    const double scale = params_.rerouting.scale(config_, r_min, running);
+    const double cost = lost > 0 ? params_.rerouting.failover_s(config_) : 0.0;
+    const double interval = params_.planner.interval_s;
+    std::size_t span = 1;
+    // Joins do not end it (a newcomer can fill an empty slot); the next preemption does.
+    while (span < point.size() && point[span].n_out == 0) ++span;
+    const double rate = provider_.throughput(config_) * scale;
+    const double planned = provider_.throughput(step.config) * interval * double(span);
+    if (!(rate * (interval * double(span) - cost) > planned)) return false;
+    const double rerouted = rate * std::max(0.0, interval - cost);
+
+    // The survivors stay where they are; every other usable GPU is a spare.
+    for (instance_id id : usable) {
+      for (int k = 0; k < g; ++k) {
+        if (!taken.count({id, k})) kept.push_back(placement{id, k, -1, -1, 0, 0});
+      }
+    }
+    std::sort(kept.begin(), kept.end(), [](const placement& a, const placement& b) {
+      return std::tie(a.instance, a.gpu) < std::tie(b.instance, b.gpu);
+    });
+    plan::plan_step kept_step = step;
+    kept_step.config = config_;
+    kept_step.cost_s = cost;
+    kept_step.remaining_s = std::max(0.0, cost - interval);
+    kept_step.samples = rerouted;
+    kept_step.prob = 1.0;
+    // The plan's later steps, one interval later: an estimate of the value from here.
+    dec.expected_samples = dec.expected_samples - step.samples + rerouted;
+    dec.plan = {kept_step};
+    dec.target = config_;
+    dec.kind = lost > 0 ? migration_kind::reroute : migration_kind::none;
+    dec.placements = std::move(kept);
+    dec.fetches.clear();
+    dec.empty_slots = config_.size() - running;
+    dec.throughput_scale = scale;
+    dec.expected_cost_s = cost;
+    dec.expected_remaining_s = kept_step.remaining_s;
+    dec.sequence = ++sequence_;
+    const int n_prev = static_cast<int>(usable_.size());
+    remaining_s_ = kept_step.remaining_s;
+    empty_slots_ = dec.empty_slots;
+    throughput_scale_ = scale;
+    placements_ = dec.placements;
+    usable_ = std::move(usable);
+    std::ostringstream line;
+    line << "decision " << dec.sequence << " ("
+         << (dec.cause == trigger::interval ? "interval" : "preemption notice") << "): " << n_prev
+         << " -> " << n1 << " usable, " << to_string(config_) << " kept with " << dec.empty_slots
+         << " slot(s) rerouted (throughput x" << scale << ") " << to_string(dec.kind) << ", cost "
+         << cost << " s; the plan's " << to_string(step.config) << " would train " << planned
+         << " samples in the " << span << " interval(s) until the forecast's next preemption";
+    log(line.str());
+    last_ = std::move(dec);
+    if (last_.kind != migration_kind::none) hooks_.reconfigure(last_);
+    return true;
   }
 
   /// Places the decision's target, records it as the running configuration, logs it and calls
@@ -523,6 +643,8 @@ class controller {
     const int n_prev = static_cast<int>(usable_.size());
     config_ = dec.target;
     remaining_s_ = dec.target.paused() ? 0.0 : step.remaining_s;
+    empty_slots_ = 0;
+    throughput_scale_ = 1.0;
     placements_ = dec.placements;
     usable_ = std::move(usable);
 
@@ -550,6 +672,8 @@ class controller {
   std::vector<instance_id> usable_;  ///< usable instances at the last decision
   parallel_config config_;
   double remaining_s_ = 0.0;
+  int empty_slots_ = 0;            ///< of config_, rerouted (see reroute())
+  double throughput_scale_ = 1.0;  ///< of config_ while rerouted
   std::vector<placement> placements_;
   std::vector<interval_record> history_;
   std::uint64_t sequence_ = 0;

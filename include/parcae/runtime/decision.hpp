@@ -59,7 +59,12 @@ struct decision {
   /// Every GPU of every usable alive instance, sorted by (instance, gpu). Instances under a
   /// preemption notice are not listed (they are being drained).
   std::vector<placement> placements;
-  std::vector<layer_fetch> fetches;   ///< what each GPU must receive, in placement order
+  std::vector<layer_fetch> fetches;  ///< what each GPU must receive, in placement order
+  /// Slots of `target` left empty, their micro-batches rerouted to the same stage's surviving
+  /// peers (kind reroute, or none while a rerouted configuration keeps running); the placements
+  /// then list the survivors where they were and every other GPU as a spare.
+  int empty_slots = 0;
+  double throughput_scale = 1.0;      ///< the target's throughput relative to T(d,p) (rerouting)
   double expected_cost_s = 0.0;       ///< planner's migration time charged in this interval
   double expected_remaining_s = 0.0;  ///< > 0: the planner expects it to run into the next one
   double expected_samples = 0.0;      ///< value of the whole plan (samples over the horizon)

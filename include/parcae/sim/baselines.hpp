@@ -34,15 +34,40 @@ inline perf::restart_kind event_kind(const interval_view& v) {
 }  // namespace detail
 
 /// Throughput-optimal configuration every interval, no cost: the upper bound of every policy
-/// that runs on the trace's instances.
+/// that runs whole configurations on the trace's instances (the artifact's ideal, pinned by the
+/// tests). With `rerouting`, also every candidate run with empty slots (perf/rerouting.hpp),
+/// spread evenly over its stages: the upper bound of rerouting policies too (recycle, parcae's
+/// controller with reroute on), which can use GPU counts no (d, p) has.
 class ideal_policy final : public policy {
  public:
-  std::string name() const override { return "ideal"; }
+  explicit ideal_policy(bool rerouting = false) : rerouting_(rerouting) {}
+  std::string name() const override { return rerouting_ ? "ideal-rerouting" : "ideal"; }
   choice decide(const interval_view& v, const job& j) override {
     choice d;
     d.config = j.best(v.n_after);
+    if (!rerouting_) return d;
+    const perf::reroute_model reroute = j.reroute();
+    const long long gpus = static_cast<long long>(v.n_after) * j.gpus_per_instance();
+    double best = j.throughput(d.config);
+    for (const liveput::target_info& c : j.candidates()) {
+      const long long empty = static_cast<long long>(c.config.size()) - gpus;
+      if (empty <= 0) continue;
+      // Even spread: the most-hit stage loses ceil(empty / p) of its d replicas.
+      const long long r_min = c.config.d - (empty + c.config.p - 1) / c.config.p;
+      if (r_min < 1) continue;
+      const double scale = reroute.scale(c.config, static_cast<int>(r_min), static_cast<int>(gpus));
+      if (c.throughput * scale > best) {
+        best = c.throughput * scale;
+        d.config = c.config;
+        d.empty_slots = static_cast<int>(empty);
+        d.throughput_scale = scale;
+      }
+    }
     return d;
   }
+
+ private:
+  bool rerouting_ = false;
 };
 
 /// Reactive, throughput-optimal, checkpoint-restart (artifact throughput.py; §5.2): on every
@@ -203,22 +228,13 @@ struct recycle_params {
 /// stage j % p, as the simulator numbers them) and keeps that placement across intervals:
 ///  * a preemption that leaves every stage at least one replica: the lost slots' micro-batches
 ///    are rerouted to the same stage's surviving data-parallel peers (failover_s, no restart);
-///    the job runs degraded (throughput scale below) until the next reconfiguration;
+///    the job runs degraded until the next reconfiguration;
 ///  * a stage with no surviving replica (no peer to reroute to): a checkpoint restart into the
 ///    throughput-optimal configuration of the instances left;
 ///  * instances joined (ReCycle reintegrates repaired or new machines at a reconfiguration
 ///    point): a live migration into the throughput-optimal configuration, when that trains more
 ///    than the degraded one; otherwise the newcomers wait as spares.
-/// Degraded throughput. In 1F1B with m micro-batches per pipeline and p stages an iteration
-/// takes m + p - 1 micro-batch slots, p - 1 of them bubbles (Narayanan et al., 2021). A stage
-/// left with r of its d replicas processes d/r times its micro-batches per replica; ReCycle's
-/// decoupled backward pass and staggered schedule put the extra work into the bubbles first
-/// (the paper's mechanism). So the iteration stretches to max(m + p - 1, m*d/r_min) slots and
-/// the throughput scales by (m + p - 1) / max(m + p - 1, m*d/r_min), with m = global_batch /
-/// (micro_batch * d), and never above the surviving share of the slots (no schedule makes the
-/// survivors more productive per GPU than the healthy configuration, whose T(d,p) already
-/// includes its bubbles). This is ReCycle's best case: the bubbles absorb the rerouted work
-/// perfectly, with no memory limit on the extra activations.
+/// Degraded throughput and failover cost: perf/rerouting.hpp (ReCycle's best case).
 class recycle_policy final : public policy {
  public:
   explicit recycle_policy(recycle_params params = {}) : params_(params) { params_.validate(); }
@@ -269,7 +285,8 @@ class recycle_policy final : public policy {
     d.slots_lost = s.slots_lost;
     const parallel_config best = j.best(v.n_after);
     const int r_min = c.paused() ? 0 : *std::min_element(s.replicas.begin(), s.replicas.end());
-    const double degraded = r_min > 0 ? j.throughput(c) * scale(c, r_min, j, in_job) : 0.0;
+    const perf::reroute_model reroute = j.reroute();
+    const double degraded = r_min > 0 ? j.throughput(c) * reroute.scale(c, r_min, in_job) : 0.0;
     if (c.paused() || r_min == 0) {
       // Nothing runs, or a stage has no peer left: restart from the checkpoint.
       d.config = best;
@@ -298,29 +315,13 @@ class recycle_policy final : public policy {
     // Keep the configuration; reroute around the lost slots.
     d.config = c;
     d.empty_slots = c.d * c.p - in_job;
-    d.throughput_scale = scale(c, r_min, j, in_job);
+    d.throughput_scale = reroute.scale(c, r_min, in_job);
     if (s.slots_lost > 0) {
-      d.cost_s = params_.failover_s >= 0.0 ? params_.failover_s : j.regroup_s(c);
+      d.cost_s = params_.failover_s >= 0.0 ? params_.failover_s : reroute.failover_s(c);
       d.concurrent_s = j.restart_only_s(c, perf::restart_kind::no_op);
       d.kind = "reroute";
     }
     return d;
-  }
-
-  /// The degraded throughput's scale (see the class comment) for d replicas reduced to r_min on
-  /// the most-hit stage.
-  static double scale(parallel_config c, int r_min, const job& j, int surviving_slots = -1) {
-    if (c.paused() || r_min >= c.d) return 1.0;
-    const perf::model_profile& prof = j.profile();
-    const double m =
-        std::max(1.0, double(prof.global_batch) / (double(prof.micro_batch) * double(c.d)));
-    const double slots = m + c.p - 1.0;
-    const double bubbles = slots / std::max(slots, m * double(c.d) / double(r_min));
-    // No schedule makes the surviving GPUs more productive than the healthy configuration's:
-    // T(d,p) already includes its bubbles, so a stage's survivors absorbing the lost work at best
-    // keep the per-GPU throughput (ReCycle's best case; it also keeps ideal an upper bound).
-    const double share = surviving_slots >= 0 ? double(surviving_slots) / double(c.size()) : 1.0;
-    return std::min(bubbles, share);
   }
 
  private:

@@ -81,6 +81,9 @@ struct parcae_params {
   /// Value after the horizon (runtime::controller_options::terminal_s; < 0: adaptive).
   double terminal_s = -1.0;
   double terminal_prior_intervals = 60.0;  ///< runtime::controller_options
+  /// Keep a configuration that lost slots running with their work rerouted while that trains more
+  /// (runtime::controller_options::reroute, ReCycle's mechanism as one option of the controller).
+  bool reroute = true;
 
   void validate() const {
     const char* f = "parcae::sim::parcae_params::validate";
@@ -142,6 +145,7 @@ class controller_policy final : public policy {
     o.observed_first_step = params_.accounting == sim::accounting::realized;
     o.terminal_s = params_.terminal_s;
     o.terminal_prior_intervals = params_.terminal_prior_intervals;
+    o.reroute = params_.reroute;
     runtime::hooks h;
     h.reconfigure = [](const runtime::decision&) {};  // the policy reads the placements back
     next_ = 0;
@@ -182,11 +186,22 @@ class controller_policy final : public policy {
     }
     choice d;
     d.config = controller_->current_config();
+    d.empty_slots = controller_->empty_slots();
+    d.throughput_scale = controller_->throughput_scale();
     // Forecast mode: the configuration of the next interval is decided now, before its events.
     if (!notice) controller_->on_interval(alive, joined, preempted);
     if (d.config.paused()) return d;
 
     d.concurrent_s = j.restart_only_s(d.config, perf::restart_kind::no_op);
+    if (d.empty_slots > 0) {
+      // Rerouted (runtime::controller_options::reroute): the failover when this interval's
+      // preemptions took slots of the running configuration, else it keeps running.
+      if (v.survivors.slots_lost > 0) {
+        d.cost_s = j.reroute().failover_s(d.config);
+        d.kind = "reroute";
+      }
+      return d;
+    }
     if (v.current.paused()) {
       d.cost_s = j.restart_s(d.config, perf::restart_kind::add, v.index > 0);
       d.kind = "restart";

@@ -212,6 +212,9 @@ def parcae_policy(job, **controller_kwargs) -> Callable[[dict], Optional[dict]]:
     import parcae
 
     got: List[object] = []
+    # This runtime trains whole pipelines only: it cannot reroute an empty slot's micro-batches
+    # to the stage's peers (decision kind "reroute"), so the Controller must not propose it.
+    controller_kwargs.setdefault("reroute", False)
     ctl = parcae.Controller(job, reconfigure=got.append, **controller_kwargs)
     known: List[int] = []  # alive as the Controller knows it
     lost: List[int] = []  # reported by on_preemption_notice since the last boundary
