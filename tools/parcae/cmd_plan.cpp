@@ -157,7 +157,8 @@ void setup_plan(CLI::App& app) {
   cmd->add_option("--capacity", args->capacity,
                   "most instances the job may use (default: the trace's maximum)")
       ->check(CLI::Range(0, 1000000));
-  cmd->add_option("--seed", args->seed, "seed of the forecast paths and Monte-Carlo liveput");
+  parcae_tool::add_seed_option(cmd, "--seed", args->seed,
+                               "seed of the forecast paths and Monte-Carlo liveput");
   cmd->add_option("--samples", args->samples,
                   "Monte-Carlo samples per liveput key too large for the exact estimator")
       ->check(CLI::Range(std::int64_t{100}, std::int64_t{10'000'000}));
