@@ -46,3 +46,17 @@ run_ok(st plan --profile gpt-1.5b --trace ${trace} --at 12 --horizon 3 --planner
 if(NOT st MATCHES "planner stochastic" OR NOT st MATCHES "mean over the sample paths")
   message(FATAL_ERROR "unexpected stochastic output:\n${st}")
 endif()
+
+# --forecaster (default naive, as parcae sim): each model plans; an unknown one is refused.
+foreach(f naive arima ets drift)
+  run_ok(json plan --profile gpt-1.5b --trace ${trace} --at 30 --horizon 4 --forecaster ${f} --json)
+  string(JSON got GET "${json}" forecaster)
+  if(NOT got STREQUAL f)
+    message(FATAL_ERROR "--forecaster ${f}: JSON says ${got}")
+  endif()
+endforeach()
+execute_process(COMMAND ${PARCAE} plan --profile gpt-1.5b --trace ${trace} --at 3 --forecaster oracle
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT "${out}${err}" MATCHES "--forecaster")
+  message(FATAL_ERROR "--forecaster oracle: exit ${rc}\n${out}${err}")
+endif()
