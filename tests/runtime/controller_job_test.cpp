@@ -137,7 +137,8 @@ TEST_CASE("controller: the adaptive terminal value equals a scan of the trimmed 
   std::uint64_t r = 7;
   instance_id next = 0;
   std::set<instance_id> alive;
-  int trims = 0, nonzero = 0;
+  int trims = 0;
+  std::set<double> values;
   std::size_t last_size = 0;
   for (int k = 0; k < 300; ++k) {
     r = r * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -164,11 +165,10 @@ TEST_CASE("controller: the adaptive terminal value equals a scan of the trimmed 
         0.0, o.terminal_cap_s);
     CAPTURE(k);
     CHECK(c.last_decision().terminal_s == scan);
-    nonzero += scan > 0.0 ? 1 : 0;
+    values.insert(scan);
   }
-  CHECK(trims >= 10);   // the history was trimmed many times
-  CHECK(nonzero > 30);  // and the value was not stuck at a bound
-  CHECK(nonzero < 300);
+  CHECK(trims >= 10);         // the history was trimmed many times
+  CHECK(values.size() > 20);  // and the value moved (not stuck at a bound)
 }
 
 TEST_CASE("controller options are validated") {

@@ -248,8 +248,8 @@ TEST_CASE("property: random traces through runtime::controller driven by hand") 
     o.kind = stochastic ? runtime::planner_kind::stochastic : runtime::planner_kind::dp;
     o.sample_paths = 2;
     runtime::availability_source_params fp;
-    fp.forecast.model = seed % 2 ? forecast::availability_model::naive
-                                 : forecast::availability_model::drift;
+    fp.forecast.model =
+        seed % 2 ? forecast::availability_model::naive : forecast::availability_model::drift;
     fp.forecast.window = 6;
     fp.forecast.capacity = c.max_instances;
     fp.forecast.seed = seed;
@@ -285,8 +285,7 @@ TEST_CASE("property: random traces through runtime::controller driven by hand") 
     splitmix r{seed};
     for (int k = 0; k < c.intervals; ++k) {
       std::vector<runtime::instance_id> joined, preempted;
-      for (; next_change < t.changes.size() &&
-             t.changes[next_change].time_ms < (k + 1) * length;
+      for (; next_change < t.changes.size() && t.changes[next_change].time_ms < (k + 1) * length;
            ++next_change) {
         const trace::change& ch = t.changes[next_change];
         std::vector<runtime::instance_id> batch;
