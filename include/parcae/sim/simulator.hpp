@@ -75,7 +75,7 @@ struct sim_params {
   /// simulate's progress callback runs after every this many intervals (and after the last):
   /// often enough for a progress bar, rare enough that a std::function call costs nothing next
   /// to the intervals' work.
-  std::size_t progress_every = 256;
+  std::size_t progress_every = 64;
 
   void validate() const {
     const char* f = "parcae::sim::sim_params::validate";
