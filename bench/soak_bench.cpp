@@ -8,11 +8,13 @@
 //   * with probability 0.02 a preemption notice (deadline 30 s) for one instance precedes the
 //     interval's end, and with 0.02 an instance is added mid-interval (on_instances_added);
 //   * instance ids are never reused, so they grow without bound as in a real launcher.
-// Every on_interval call is timed (wall clock, one thread: the liveput table is filled by the
-// exact estimator with one thread as keys are needed). The counters:
-//   first_p50_us, first_p99_us: per-decision time over the first 10,000 decisions (after the
-//                               first 100, which fill the liveput table);
+// Every on_interval call is timed, wall clock and the calling thread's CPU time (one thread: the
+// liveput table is filled by the exact estimator with one thread as keys are needed; the CPU
+// time is what a loaded machine does not inflate). The counters:
+//   first_p50_us, first_p99_us: per-decision wall time over the first 10,000 decisions (after
+//                               the first 100, which fill the liveput table);
 //   last_p50_us,  last_p99_us:  the same over the last 10,000;
+//   *_cpu_us: the same quantiles of the thread's CPU time;
 //   rss_first_mb: resident memory after the first 10,000 decisions (VmRSS, /proc/self/status),
 //   rss_last_mb:  at the end, hwm_mb: the peak (VmHWM) at the end;
 //   keys: liveput keys in the table at the end; history: records the controller keeps.
@@ -22,6 +24,8 @@
 //
 // Usage: bench_soak [--intervals=N] [Google Benchmark flags]; N defaults to 1,000,000.
 #include <benchmark/benchmark.h>
+
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -61,6 +65,12 @@ double status_mb(const char* field) {
   return 0.0;
 }
 
+double thread_cpu_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) * 1e-3;
+}
+
 double quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
@@ -96,8 +106,9 @@ void BM_controller_soak(benchmark::State& state) {
   std::uint64_t reconfigurations = 0;
   hooks.reconfigure = [&reconfigurations](const rt::decision&) { ++reconfigurations; };
 
-  std::vector<double> first, last(window, 0.0);
+  std::vector<double> first, last(window, 0.0), first_cpu, last_cpu(window, 0.0);
   first.reserve(window);
+  first_cpu.reserve(window);
   double rss_first = 0.0;
   std::size_t keys = 0, history = 0;
   for (auto _ : state) {
@@ -152,16 +163,20 @@ void BM_controller_soak(benchmark::State& state) {
         gone.erase(std::find(gone.begin(), gone.end(), id));
       }
       pick.assign(alive.begin(), alive.end());
+      const double c0 = thread_cpu_us();
       const auto t0 = std::chrono::steady_clock::now();
       ctl.on_interval(pick, joined, gone);
       const double us =
           std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+      const double cpu = thread_cpu_us() - c0;
       const auto uk = static_cast<std::size_t>(k);
       if (uk >= warmup && first.size() < window) {
         first.push_back(us);
+        first_cpu.push_back(cpu);
         if (first.size() == window) rss_first = status_mb("VmRSS");
       }
       last[uk % window] = us;
+      last_cpu[uk % window] = cpu;
     }
     keys = job.table()->size();
     history = ctl.history().size();
@@ -169,16 +184,21 @@ void BM_controller_soak(benchmark::State& state) {
   // The last window: the buffer holds the newest min(window, intervals) timings.
   if (static_cast<std::size_t>(intervals) < window) {
     last.resize(static_cast<std::size_t>(intervals));
+    last_cpu.resize(static_cast<std::size_t>(intervals));
   }
   auto& c = state.counters;
   c["intervals"] = static_cast<double>(intervals);
   if (!first.empty()) {
     c["first_p50_us"] = quantile(first, 0.5);
     c["first_p99_us"] = quantile(first, 0.99);
+    c["first_p50_cpu_us"] = quantile(first_cpu, 0.5);
+    c["first_p99_cpu_us"] = quantile(first_cpu, 0.99);
   }
   if (!last.empty()) {
     c["last_p50_us"] = quantile(last, 0.5);
     c["last_p99_us"] = quantile(last, 0.99);
+    c["last_p50_cpu_us"] = quantile(last_cpu, 0.5);
+    c["last_p99_cpu_us"] = quantile(last_cpu, 0.99);
   }
   c["rss_first_mb"] = rss_first;
   c["rss_last_mb"] = status_mb("VmRSS");

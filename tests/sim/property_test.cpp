@@ -146,6 +146,8 @@ plan::job make_job(const case_spec& c, int capacity) {
 
 TEST_CASE("property: random traces through every simulator policy") {
   int cases = 0, stochastic_cases = 0, trained = 0, excess_cases = 0, bursts = 0;
+  int largest = 0;  // GPUs of the largest cluster replayed
+  std::set<double> lengths;
   for (std::uint64_t seed = 1; seed <= 14; ++seed) {
     const case_spec c = random_case(seed, 24);
     CAPTURE(seed);
@@ -169,6 +171,8 @@ TEST_CASE("property: random traces through every simulator policy") {
     if (ev.capacity() < 1) continue;
     const plan::job j = make_job(c, ev.capacity());
     const int g = j.gpus_per_instance();
+    largest = std::max(largest, ev.capacity() * g);
+    lengths.insert(c.interval_s);
     std::vector<std::string> names;
     for (const std::string& n : sim::policy_names()) {
       // The stochastic planner plans K sample paths: on 256 x 8 GPUs that alone takes seconds
@@ -229,10 +233,13 @@ TEST_CASE("property: random traces through every simulator policy") {
   CHECK(stochastic_cases >= 3);
   CHECK(excess_cases >= 3);
   CHECK(bursts >= 3);
+  CHECK(largest >= 512);  // a trace rarely reaches its case's 256 x 8 bound
+  CHECK(lengths.size() >= 4);
 }
 
 TEST_CASE("property: random traces through runtime::controller driven by hand") {
   int decisions = 0, notices = 0, paused = 0, training = 0;
+  int largest = 0;
   for (std::uint64_t seed = 101; seed <= 112; ++seed) {
     const case_spec c = random_case(seed, 30);
     CAPTURE(seed);
@@ -241,6 +248,7 @@ TEST_CASE("property: random traces through runtime::controller driven by hand") 
     const trace::availability_trace t = random_trace(c);
     const plan::job j = make_job(c, c.max_instances);
     const int g = j.gpus_per_instance();
+    largest = std::max(largest, c.max_instances * g);
     runtime::controller_options o;
     o.horizon = 3;
     o.history_limit = 8;  // trimmed several times per case
@@ -343,4 +351,5 @@ TEST_CASE("property: random traces through runtime::controller driven by hand") 
   CHECK(notices > 20);
   CHECK(paused > 5);
   CHECK(training > 50);
+  CHECK(largest >= 1024);
 }
