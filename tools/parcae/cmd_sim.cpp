@@ -329,9 +329,9 @@ void run_sim(const sim_args& a) {
                 << job.gpus_per_instance() << " GPU(s) ("
                 << (a.on_demand > 0 ? "--on-demand" : "the trace's mean alive count")
                 << "), is too small for profile " << profile.name << ": "
-                << (min_gpus > 0 ? "its smallest configuration needs " +
-                                       std::to_string(min_gpus) + " GPUs"
-                                 : std::string("no configuration fits"))
+                << (min_gpus > 0
+                        ? "its smallest configuration needs " + std::to_string(min_gpus) + " GPUs"
+                        : std::string("no configuration fits"))
                 << "; on-demand trains nothing\n";
     }
   }

@@ -236,8 +236,8 @@ struct model_profile {
     // min_p > max_p leaves no target depth: every policy would pause for the whole run.
     if (artifact_targets.max_p > 0 && artifact_targets.min_p > artifact_targets.max_p) {
       throw_invalid(function, "profile.artifact_targets.min_p", artifact_targets.min_p,
-                    "<= profile.artifact_targets.max_p, " +
-                        std::to_string(artifact_targets.max_p) + " (or max_p 0: no bound)");
+                    "<= profile.artifact_targets.max_p, " + std::to_string(artifact_targets.max_p) +
+                        " (or max_p 0: no bound)");
     }
   }
 };
