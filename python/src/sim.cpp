@@ -24,7 +24,7 @@ namespace {
 
 namespace sim = parcae::sim;
 
-py::dict timeline_columns(const std::vector<sim::interval_record>& rows) {
+py::dict timeline_columns(const std::vector<sim::timeline_row>& rows) {
   // Columns, not one dict per row: a DataFrame takes them as they are, and 9 policies x 683
   // intervals stay cheap.
   std::vector<std::int64_t> index;

@@ -67,7 +67,7 @@ void compare_exhaustively(const model_profile& m, parallel_config old, state_rec
       w = w < 4.0 ? w * 1.37 : 0.5;
       sums.add(r.data(), free_gpus, w);
       for (std::size_t i = 0; i < targets.size(); ++i) {
-        if (got[i].type != migration_type::infeasible) {
+        if (got[i].type != migration_kind::infeasible) {
           want_weight[i] += w;
           want_cost[i] += w * got[i].cost_ms;
         }
@@ -77,7 +77,7 @@ void compare_exhaustively(const model_profile& m, parallel_config old, state_rec
             !(got[i].cost_ms == want.cost_ms || want.cost_ms != want.cost_ms)) {
           ++c.mismatches;
         }
-        if (got[i].type == migration_type::pipeline && full[i].type == migration_type::pipeline &&
+        if (got[i].type == migration_kind::pipeline && full[i].type == migration_kind::pipeline &&
             got[i].cost_ms != full[i].cost_ms) {
           ++c.replayed;
         }
@@ -132,10 +132,10 @@ TEST_CASE("migration_batch: the checked form and the worked example") {
   const auto out = batch.evaluate({4, 4, 4, 3, 4, 4, 4, 4}, 0);
   REQUIRE(out.size() == 3);
   // From (4,8) to (3,8) losing one replica of stage 3: 35 + 36 * 39.3 + 240 = 1,689.8 ms.
-  CHECK(out[0].type == migration_type::intra_stage);
+  CHECK(out[0].type == migration_kind::intra_stage);
   CHECK(out[0].cost_ms == doctest::Approx(1689.8).epsilon(1e-12));
-  CHECK(out[1].type == migration_type::infeasible);
-  CHECK(out[2].type == migration_type::pipeline);
+  CHECK(out[1].type == migration_kind::infeasible);
+  CHECK(out[2].type == migration_kind::pipeline);
   const int r[8] = {4, 4, 4, 3, 4, 4, 4, 4};
   CHECK(out[2].cost_ms == migration_cost_ms(*t, r, 0, 1, {2, 12}).cost_ms);
 }

@@ -42,11 +42,11 @@ TEST_CASE("worked example: gpt-1.5b at (4,8) reproduces the digest's numbers") {
   const auto t58 = std::make_unique<migration_cost_table>(
       make_migration_cost_table(builtin::gpt_1_5b(), parallel_config{5, 8}));
   auto e = estimate_migration(*t58, {5, 5, 5, 4, 5, 5, 5, 5}, 0, 0, {4, 8});
-  CHECK(e.type == migration_type::intra_stage);
+  CHECK(e.type == migration_kind::intra_stage);
   CHECK(e.cost.get() == doctest::Approx(2.0435).epsilon(1e-12));
   // From (4,8) to (3,8): 35 + 36 * 39.3 + 240 = 1,689.8 ms.
   e = estimate_migration(t, {4, 4, 4, 3, 4, 4, 4, 4}, 0, 0, {3, 8});
-  CHECK(e.type == migration_type::intra_stage);
+  CHECK(e.type == migration_kind::intra_stage);
   CHECK(e.cost.get() == doctest::Approx(1.6898).epsilon(1e-12));
 }
 
@@ -61,14 +61,14 @@ TEST_CASE("no change and intra-stage migration") {
   const auto& t = gpt_4x8();
   std::vector<int> all(8, 4);
   auto e = estimate_migration(t, all, 0, 0, {4, 8});
-  CHECK(e.type == migration_type::none);
+  CHECK(e.type == migration_kind::none);
   CHECK(e.cost.get() == 0.0);
   // A preempted spare changes nothing (free_gpus only shrinks).
   e = estimate_migration(t, all, 0, 3, {4, 8});
-  CHECK(e.type == migration_type::none);
+  CHECK(e.type == migration_kind::none);
   // Shrinking d with all replicas present is an intra-stage migration.
   e = estimate_migration(t, all, 0, 0, {2, 8});
-  CHECK(e.type == migration_type::intra_stage);
+  CHECK(e.type == migration_kind::intra_stage);
   CHECK(e.cost.get() * 1000 == doctest::Approx(35 + (2 + 8 + 1 + 16) * 39.3 + 240));
 }
 
@@ -78,19 +78,19 @@ TEST_CASE("inter-stage migration: one stage short, stages lost, the last-stage q
   // Two replicas of stage 3 (6 blocks) lost; two spares fill them: max(x3) + R(add).
   std::vector<int> r = {4, 4, 4, 2, 4, 4, 4, 4};
   auto e = estimate_migration(t, r, 2, 0, {4, 8});
-  CHECK(e.type == migration_type::inter_stage);
+  CHECK(e.type == migration_kind::inter_stage);
   CHECK(e.cost.get() * 1000 == doctest::Approx(xfer_ms(6 * block) + r_add));
   // Without spares, (4,8) no longer fits in 30 GPUs.
-  CHECK(estimate_migration(t, r, 0, 0, {4, 8}).type == migration_type::infeasible);
+  CHECK(estimate_migration(t, r, 0, 0, {4, 8}).type == migration_kind::infeasible);
   // Shrinking to (3,8) fits in the survivors: one replica of stage 3 is fetched, R(remove).
   e = estimate_migration(t, r, 0, 0, {3, 8});
-  CHECK(e.type == migration_type::inter_stage);
+  CHECK(e.type == migration_kind::inter_stage);
   CHECK(e.cost.get() * 1000 ==
         doctest::Approx(xfer_ms(6 * block) + 35 + 36 * 39.3 + 240 + t.build_ms[8]));
   // Every replica of stages 2 and 3 lost: both come serially from the redundant copy.
   r = {4, 4, 0, 0, 4, 4, 4, 4};
   e = estimate_migration(t, r, 0, 8, {4, 8});
-  CHECK(e.type == migration_type::inter_stage);
+  CHECK(e.type == migration_kind::inter_stage);
   CHECK(e.cost.get() * 1000 == doctest::Approx(2 * xfer_ms(6 * block) + r_add));
   // Artifact quirk kept: the last stage counts as "redundant" when d-1 replicas are missing.
   r = {4, 4, 4, 4, 4, 4, 4, 1};
@@ -110,7 +110,7 @@ TEST_CASE("pipeline migration accumulates the missing parameters (artifact bug f
   // and 6 blocks. The artifact would count only the last stage's 6 blocks.
   std::vector<int> r(8, 2);
   auto e = estimate_migration(*t, r, 0, 0, {1, 4});
-  CHECK(e.type == migration_type::pipeline);
+  CHECK(e.type == migration_kind::pipeline);
   const double x = xfer_ms((6 + 6 + 7 + 6) * block);
   const double remove = 35 + (1 + 4 + 1 + 4) * 39.3 + 240 + t->build_ms[4];
   CHECK(t->build_ms[4] == doctest::Approx(234.8153 + 430 * 12).epsilon(1e-6));
@@ -123,7 +123,7 @@ TEST_CASE("pipeline migration accumulates the missing parameters (artifact bug f
   // Only stage 0 survives: the other new stages fetch everything, and the 3 new GPUs join (add).
   r = {1, 0, 0, 0, 0, 0, 0, 0};
   e = estimate_migration(*t, r, 3, 0, {1, 4});
-  CHECK(e.type == migration_type::pipeline);
+  CHECK(e.type == migration_kind::pipeline);
   const double missing = 6 * block + 12 * block + 13 * block + (11 * block + head);
   CHECK(e.cost.get() * 1000 ==
         doctest::Approx(xfer_ms(missing) + 6600 + 35 + 10 * 500.0 + 240 + t->build_ms[4]));
@@ -136,7 +136,7 @@ TEST_CASE("restart from checkpoint, concurrent restart, fixed restart cost") {
       make_migration_cost_table(builtin::gpt_1_5b(), parallel_config{4, 8}, opts));
   std::vector<int> r = {4, 4, 0, 4, 4, 4, 4, 4};
   auto e = estimate_migration(*t, r, 4, 0, {4, 8});
-  CHECK(e.type == migration_type::restart);
+  CHECK(e.type == migration_kind::restart);
   double sum = 0;
   for (double params : {embedding + 6 * block, 6 * block, 6 * block, 6 * block, 6 * block,
                         6 * block, 7 * block, 5 * block + head}) {
@@ -145,7 +145,7 @@ TEST_CASE("restart from checkpoint, concurrent restart, fixed restart cost") {
   CHECK(e.cost.get() * 1000 == doctest::Approx(32189.8 + 14000 + sum).epsilon(1e-5));
   // A stage short but not lost: still a live migration.
   r[2] = 1;
-  CHECK(estimate_migration(*t, r, 3, 0, {4, 8}).type == migration_type::inter_stage);
+  CHECK(estimate_migration(*t, r, 3, 0, {4, 8}).type == migration_kind::inter_stage);
   // Concurrent restart = R(no-op) = R(remove).
   CHECK(restart_cost_ms(*t, {4, 8}, restart_kind::no_op) == doctest::Approx(4858.3).epsilon(1e-4));
   model_profile m = builtin::gpt_1_5b();
@@ -158,12 +158,12 @@ TEST_CASE("restart from checkpoint, concurrent restart, fixed restart cost") {
 TEST_CASE("infeasible targets") {
   const auto& t = gpt_4x8();
   std::vector<int> all(8, 4);
-  CHECK(estimate_migration(t, all, 0, 0, {5, 8}).type == migration_type::infeasible);
-  CHECK(estimate_migration(t, all, 8, 0, {5, 8}).type == migration_type::inter_stage);
-  CHECK(estimate_migration(t, all, 0, 8, {5, 8}).type == migration_type::inter_stage);
+  CHECK(estimate_migration(t, all, 0, 0, {5, 8}).type == migration_kind::infeasible);
+  CHECK(estimate_migration(t, all, 8, 0, {5, 8}).type == migration_kind::inter_stage);
+  CHECK(estimate_migration(t, all, 0, 8, {5, 8}).type == migration_kind::inter_stage);
   CHECK(std::isinf(estimate_migration(t, all, 0, 0, {33, 1}).cost.get()));  // p = 1 is OOM
-  CHECK(estimate_migration(t, all, 0, 0, {1, 49}).type == migration_type::infeasible);  // 49 > 32
-  CHECK(estimate_migration(t, all, 100, 0, {1, 50}).type == migration_type::infeasible);
+  CHECK(estimate_migration(t, all, 0, 0, {1, 49}).type == migration_kind::infeasible);  // 49 > 32
+  CHECK(estimate_migration(t, all, 100, 0, {1, 50}).type == migration_kind::infeasible);
 }
 
 TEST_CASE("other communicator models: stepped by d (bert, resnet) and per GPU (vgg)") {
@@ -197,7 +197,7 @@ TEST_CASE("GPUs per instance: placement and survivor counting") {
   CHECK(std::vector<int>(r, r + 8) == std::vector<int>{2, 2, 1, 1, 2, 2, 2, 2});
   CHECK(free_gpus == 2);  // the spare instance's two GPUs
   const auto e = migration_cost_ms(*t, r, free_gpus, 0, {2, 8});
-  CHECK(e.type == migration_type::inter_stage);
+  CHECK(e.type == migration_kind::inter_stage);
   // G counts GPU pipelines d directly (the artifact multiplies its per-node d by the GPUs).
   CHECK(e.cost_ms == doctest::Approx(std::max(xfer_ms(6 * block), 0.0) + 35 + 27 * 500.0 + 240 +
                                      6600 + t->build_ms[8]));
@@ -262,7 +262,7 @@ migration_result reference_cost_ms(const migration_cost_table& t, const int* rep
       xfer += t.p2p.cost_ms(parcae::detail::stage_params(t, bounds[s], bounds[s + 1], p) *
                             t.state_bytes_per_param);
     }
-    out.type = migration_type::restart;
+    out.type = migration_kind::restart;
     out.cost_ms = restart_cost_ms(t, target, kind) + t.checkpoint_ms + xfer;
     return out;
   }
@@ -287,7 +287,7 @@ migration_result reference_cost_ms(const migration_cost_table& t, const int* rep
     if (d > 1)
       broadcast_ms = std::max(broadcast_ms, t.p2p.cost_ms(total * t.state_bytes_per_param));
   }
-  out.type = migration_type::pipeline;
+  out.type = migration_kind::pipeline;
   out.cost_ms = t.p2p.cost_ms(missing_params * t.state_bytes_per_param) + broadcast_ms +
                 restart_cost_ms(t, target, kind);
   return out;

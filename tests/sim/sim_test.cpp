@@ -66,9 +66,9 @@ const sim::job& gpt_job() {
 
 /// A policy with scripted decisions, to check the accounting rules alone.
 struct scripted final : sim::policy {
-  std::vector<sim::decision> script;
+  std::vector<sim::choice> script;
   std::string name() const override { return "scripted"; }
-  sim::decision decide(const sim::interval_view& v, const sim::job&) override {
+  sim::choice decide(const sim::interval_view& v, const sim::job&) override {
     return script[v.index];
   }
 };

@@ -26,7 +26,7 @@ static_assert(max_stages <= perf::max_stages, "survivor arrays must fit the cost
 namespace detail {
 PARCAE_HD inline migration_sample to_sample(const perf::migration_result& r) {
   migration_sample out;
-  out.feasible = r.type != perf::migration_type::infeasible;
+  out.feasible = r.type != perf::migration_kind::infeasible;
   out.cost_ms = out.feasible ? r.cost_ms : 0.0;
   return out;
 }

@@ -57,6 +57,7 @@
 #include "parcae/core/errors.hpp"
 #include "parcae/core/macros.hpp"
 #include "parcae/core/parallel_config.hpp"
+#include "parcae/core/migration_kind.hpp"
 #include "parcae/core/units.hpp"
 #include "parcae/perf/memory.hpp"
 #include "parcae/perf/network.hpp"
@@ -70,32 +71,9 @@ inline constexpr int max_stages = 128;
 /// Most layers the fixed-capacity cost table supports.
 inline constexpr int max_layers = 512;
 
-enum class migration_type : int {
-  none = 0,
-  intra_stage = 1,
-  inter_stage = 2,
-  pipeline = 3,
-  restart = 4,
-  infeasible = 5,
-};
-
-inline const char* to_string(migration_type t) {
-  switch (t) {
-    case migration_type::none:
-      return "none";
-    case migration_type::intra_stage:
-      return "intra_stage";
-    case migration_type::inter_stage:
-      return "inter_stage";
-    case migration_type::pipeline:
-      return "pipeline";
-    case migration_type::restart:
-      return "restart";
-    case migration_type::infeasible:
-      return "infeasible";
-  }
-  return "?";
-}
+/// The cost function's migration kinds (none .. infeasible) are parcae::migration_kind.
+using parcae::migration_kind;
+using parcae::to_string;
 
 /// What happens to model state when every replica of a stage is lost.
 enum class state_recovery : int {
@@ -146,7 +124,7 @@ struct migration_options {
 
 /// Result of the device-side cost function, in milliseconds.
 struct migration_result {
-  migration_type type = migration_type::infeasible;
+  migration_kind type = migration_kind::infeasible;
   double cost_ms = INFINITY;
 };
 
@@ -300,7 +278,7 @@ PARCAE_HD inline perf::migration_result checkpoint_restart(const perf::migration
                                                            parallel_config target,
                                                            perf::restart_kind kind) {
   perf::migration_result out;
-  out.type = perf::migration_type::restart;
+  out.type = perf::migration_kind::restart;
   out.cost_ms = restart_cost_ms(t, target, kind) + t.checkpoint_ms + t.depth_fetch_ms[target.p];
   return out;
 }
@@ -315,12 +293,12 @@ PARCAE_HD inline perf::migration_result same_depth_migration(const perf::migrati
   const int D = t.old_config.d, P = t.old_config.p;
   const int d = target.d, p = target.p;
   if (d == D && s.min_r >= D) {
-    out.type = perf::migration_type::none;
+    out.type = perf::migration_kind::none;
     out.cost_ms = 0.0;
     return out;
   }
   if (s.min_r >= d) {
-    out.type = perf::migration_type::intra_stage;
+    out.type = perf::migration_kind::intra_stage;
     out.cost_ms = t.comm.cost_ms(d, p, false) + t.proc_ms;
     return out;
   }
@@ -332,7 +310,7 @@ PARCAE_HD inline perf::migration_result same_depth_migration(const perf::migrati
     if (need == d || (st == p - 1 && need == d - 1)) redundant_cost += c;
     if (c > stage_cost) stage_cost = c;
   }
-  out.type = perf::migration_type::inter_stage;
+  out.type = perf::migration_kind::inter_stage;
   out.cost_ms = (stage_cost > redundant_cost ? stage_cost : redundant_cost) +
                 restart_cost_ms(t, target, kind);
   return out;
@@ -344,7 +322,7 @@ PARCAE_HD inline perf::migration_result pipeline_migration(const perf::migration
                                                            parallel_config target,
                                                            double restart_ms) {
   perf::migration_result out;
-  out.type = perf::migration_type::pipeline;
+  out.type = perf::migration_kind::pipeline;
   out.cost_ms = missing_ms + (target.d > 1 ? t.depth_broadcast_ms[target.p] : 0.0) + restart_ms;
   return out;
 }
@@ -487,7 +465,7 @@ inline migration_cost_table rebind_migration_cost_table(const migration_cost_tab
 
 /// Host-side migration result.
 struct migration_estimate {
-  migration_type type = migration_type::infeasible;
+  migration_kind type = migration_kind::infeasible;
   seconds cost{INFINITY};  ///< infinite when infeasible
 };
 

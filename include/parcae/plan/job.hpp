@@ -204,7 +204,7 @@ class job {
                                         int free_gpus, int joined_gpus,
                                         parallel_config target) const {
     if (old.paused() || replicas.size() != static_cast<std::size_t>(old.p)) {
-      return {perf::migration_type::infeasible, INFINITY};
+      return {perf::migration_kind::infeasible, INFINITY};
     }
     const perf::migration_cost_table& t = *costs_->bind(old).table;
     return perf::migration_cost_ms(t, replicas.data(), free_gpus, joined_gpus, target);

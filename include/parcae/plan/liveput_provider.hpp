@@ -65,7 +65,7 @@ class liveput_provider {
       const int none = 0;
       const perf::migration_result r =
           perf::migration_cost_ms(*costs_, &none, 0, c.config.size(), c.config);
-      resume_s_[c.config] = r.type == perf::migration_type::infeasible ? -1.0 : r.cost_ms / 1000.0;
+      resume_s_[c.config] = r.type == perf::migration_kind::infeasible ? -1.0 : r.cost_ms / 1000.0;
     }
   }
 
@@ -119,7 +119,7 @@ class liveput_provider {
       if (c.config.size() > gpus) continue;
       const perf::migration_result r =
           perf::migration_cost_ms(*bound.table, replicas.data(), free_gpus, joined_gpus, c.config);
-      if (r.type != perf::migration_type::infeasible) {
+      if (r.type != perf::migration_kind::infeasible) {
         out.push_back(transition{c.config, 1.0, r.cost_ms / 1000.0});
       }
     }

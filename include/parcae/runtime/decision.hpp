@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "parcae/core/migration_kind.hpp"
 #include "parcae/core/parallel_config.hpp"
 #include "parcae/plan/types.hpp"
 
@@ -15,37 +16,10 @@ namespace parcae::runtime {
 /// A launcher's name for an instance (an index into its host list, a hash of its hostname ...).
 using instance_id = std::uint64_t;
 
-/// How the job reaches the target (Parcae §3.1; the artifact's three live migrations plus the
-/// cases it does not have).
-enum class migration_kind {
-  none,         ///< nothing changes
-  intra_stage,  ///< same depth; survivors regroup, no model state moves (communicators only)
-  inter_stage,  ///< same depth; some slots are filled by GPUs that fetch a stage's state
-  pipeline,     ///< the depth changes: layers are repartitioned and fetched
-  restart,      ///< some layers have no surviving copy: they come from the checkpoint
-  pause,        ///< nothing fits (or pausing is best): stop training, keep the instances
-  resume        ///< training restarts after a pause, from the checkpoint
-};
-
-inline const char* to_string(migration_kind k) {
-  switch (k) {
-    case migration_kind::none:
-      return "none";
-    case migration_kind::intra_stage:
-      return "intra_stage";
-    case migration_kind::inter_stage:
-      return "inter_stage";
-    case migration_kind::pipeline:
-      return "pipeline";
-    case migration_kind::restart:
-      return "restart";
-    case migration_kind::pause:
-      return "pause";
-    case migration_kind::resume:
-      return "resume";
-  }
-  return "?";
-}
+/// How the job reaches the target: parcae::migration_kind (core/migration_kind.hpp), the same
+/// vocabulary as the cost model's; a decision is never `infeasible`.
+using parcae::migration_kind;
+using parcae::to_string;
 
 /// Where one GPU of one alive instance goes. pipeline = stage = -1: spare.
 struct placement {

@@ -38,8 +38,8 @@ inline perf::restart_kind event_kind(const interval_view& v) {
 class ideal_policy final : public policy {
  public:
   std::string name() const override { return "ideal"; }
-  decision decide(const interval_view& v, const job& j) override {
-    decision d;
+  choice decide(const interval_view& v, const job& j) override {
+    choice d;
     d.config = j.best(v.n_after);
     return d;
   }
@@ -54,8 +54,8 @@ class ideal_policy final : public policy {
 class reactive_policy final : public policy {
  public:
   std::string name() const override { return "reactive"; }
-  decision decide(const interval_view& v, const job& j) override {
-    decision d;
+  choice decide(const interval_view& v, const job& j) override {
+    choice d;
     d.config = j.best(v.n_after);
     if (d.config.paused()) return d;
     if (v.index == 0 || v.n_in + v.n_out > 0 || v.current.paused()) {
@@ -78,8 +78,8 @@ class on_demand_policy final : public policy {
   }
   std::string name() const override { return "on-demand"; }
   int fixed_instances() const override { return instances_; }
-  decision decide(const interval_view& v, const job& j) override {
-    decision d;
+  choice decide(const interval_view& v, const job& j) override {
+    choice d;
     d.config = j.best(instances_);
     if (v.index == 0 && !d.config.paused()) {
       d.cost_s = j.restart_s(d.config, perf::restart_kind::add, false);
@@ -126,8 +126,8 @@ class bamboo_policy final : public policy {
  public:
   explicit bamboo_policy(bamboo_params params = {}) : params_(params) { params_.validate(); }
   std::string name() const override { return "bamboo"; }
-  decision decide(const interval_view& v, const job& j) override {
-    decision d;
+  choice decide(const interval_view& v, const job& j) override {
+    choice d;
     d.config = j.best(v.n_after);
     d.throughput_scale = 1.0 - params_.throughput_penalty;
     if (d.config.paused()) return d;
@@ -165,8 +165,8 @@ class bamboo_policy final : public policy {
 class reactive_live_policy final : public policy {
  public:
   std::string name() const override { return "reactive-live"; }
-  decision decide(const interval_view& v, const job& j) override {
-    decision d;
+  choice decide(const interval_view& v, const job& j) override {
+    choice d;
     d.config = j.best(v.n_after);
     if (d.config.paused()) return d;
     d.concurrent_s = j.restart_only_s(d.config, perf::restart_kind::no_op);
@@ -176,7 +176,7 @@ class reactive_live_policy final : public policy {
       return d;
     }
     const perf::migration_result r = live_migration(j, v.survivors, d.config);
-    if (r.type == perf::migration_type::infeasible) {
+    if (r.type == perf::migration_kind::infeasible) {
       d.cost_s = j.restart_s(d.config, detail::event_kind(v), true);
       d.kind = "restart";
     } else {
@@ -228,7 +228,7 @@ class recycle_policy final : public policy {
     slots_.clear();
   }
 
-  decision decide(const interval_view& v, const job& j) override {
+  choice decide(const interval_view& v, const job& j) override {
     if (!v.events) {
       throw_invalid_message("parcae::sim::recycle_policy::decide", "the view has no events");
     }
@@ -265,7 +265,7 @@ class recycle_policy final : public policy {
       }
     }
     s.free_gpus = static_cast<int>(alive_.size()) * g - joined * g - in_job;
-    decision d;
+    choice d;
     d.slots_lost = s.slots_lost;
     const parallel_config best = j.best(v.n_after);
     const int r_min = c.paused() ? 0 : *std::min_element(s.replicas.begin(), s.replicas.end());
@@ -285,7 +285,7 @@ class recycle_policy final : public policy {
       const perf::migration_result r = live_migration(j, s, best);
       d.config = best;
       d.concurrent_s = j.restart_only_s(best, perf::restart_kind::no_op);
-      if (r.type == perf::migration_type::infeasible) {
+      if (r.type == perf::migration_kind::infeasible) {
         d.cost_s = j.restart_s(best, perf::restart_kind::add, true);
         d.kind = "restart";
       } else {

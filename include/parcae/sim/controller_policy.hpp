@@ -150,7 +150,7 @@ class controller_policy final : public policy {
     alive_.clear();
   }
 
-  decision decide(const interval_view& v, const job& j) override {
+  choice decide(const interval_view& v, const job& j) override {
     const char* f = "parcae::sim::controller_policy::decide";
     if (!v.events || !controller_) {
       throw_invalid_message(f, "the view has no events or reset() was not called");
@@ -180,7 +180,7 @@ class controller_policy final : public policy {
       if (!preempted.empty()) controller_->on_preemption_notice(preempted, 0.0);
       if (!joined.empty()) controller_->on_instances_added(joined);
     }
-    decision d;
+    choice d;
     d.config = controller_->current_config();
     // Forecast mode: the configuration of the next interval is decided now, before its events.
     if (!notice) controller_->on_interval(alive, joined, preempted);
@@ -199,7 +199,7 @@ class controller_policy final : public policy {
       d.kind = d.cost_s > 0.0 ? "migration" : "none";
     } else {
       const perf::migration_result r = live_migration(j, v.survivors, d.config);
-      if (r.type == perf::migration_type::infeasible) {
+      if (r.type == perf::migration_kind::infeasible) {
         // Cannot happen for a controller target (it fits the instances left); a checkpoint
         // restart keeps the accounting defined if a custom profile ever allows it.
         d.cost_s = j.restart_s(d.config, perf::restart_kind::add, true);

@@ -37,8 +37,8 @@ class replay_policy final : public policy {
   }
   std::string name() const override { return name_; }
 
-  decision decide(const interval_view& v, const job& j) override {
-    decision d;
+  choice decide(const interval_view& v, const job& j) override {
+    choice d;
     parallel_config c = v.index < plan_.size() ? plan_[v.index] : parallel_config{};
     const int slots = v.n_after * j.gpus_per_instance();
     if (!c.paused() && !j.fits(c, v.n_after)) {
@@ -58,7 +58,7 @@ class replay_policy final : public policy {
       return d;
     }
     const perf::migration_result r = live_migration(j, v.survivors, c);
-    d.cost_s = r.type == perf::migration_type::infeasible
+    d.cost_s = r.type == perf::migration_kind::infeasible
                    ? j.restart_s(c, perf::restart_kind::add, true)
                    : r.cost_ms / 1000.0;
     d.kind = perf::to_string(r.type);

@@ -103,7 +103,7 @@ struct interval_view {
 };
 
 /// A policy's choice for one interval.
-struct decision {
+struct choice {
   parallel_config config;         ///< configuration to run ({0,0}: pause)
   double cost_s = 0.0;            ///< migration/restart time started now (0: none)
   double concurrent_s = 0.0;      ///< added when a migration is still running (§3.2)
@@ -125,13 +125,13 @@ class policy {
   /// Called once before a run.
   virtual void reset(const job&, const event_trace&) {}
   /// The configuration of interval v.index (must fit v.n_after instances, or instances(v)).
-  virtual decision decide(const interval_view& v, const job& j) = 0;
+  virtual choice decide(const interval_view& v, const job& j) = 0;
   /// A fixed cluster that the trace does not touch (on-demand): its size, else 0.
   virtual int fixed_instances() const { return 0; }
 };
 
 /// One row of the timeline.
-struct interval_record {
+struct timeline_row {
   std::size_t index = 0;
   int instances = 0;  ///< instances paid for in the interval
   int n_in = 0, n_out = 0;
@@ -158,7 +158,7 @@ struct policy_result {
   double cost_usd = 0.0;
   int slots_preempted = 0;  ///< stage slots lost to preemptions over the run
   bool on_demand = false;
-  std::vector<interval_record> timeline;
+  std::vector<timeline_row> timeline;
 
   /// Dollars per million samples (infinite when nothing was trained).
   double usd_per_million_samples() const {
@@ -271,7 +271,7 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
     }
     v.survivors = detail::summarize(current, placed, lost, static_cast<int>(alive.size()) - joined,
                                     joined, g);
-    const decision d = pol.decide(v, j);
+    const choice d = pol.decide(v, j);
     const std::string at = "policy '" + out.name + "' at interval " + std::to_string(k);
     if (!j.runnable(d.config)) {
       throw_invalid(f, at + " config", to_string(d.config),
@@ -298,7 +298,7 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
     if (!(d.throughput_scale > 0.0 && d.throughput_scale <= 1.0)) {
       throw_invalid(f, at + " throughput_scale", d.throughput_scale, "in (0, 1]");
     }
-    interval_record row;
+    timeline_row row;
     row.index = k;
     row.instances = v.n_after;
     row.n_in = v.n_in;

@@ -45,16 +45,30 @@ class local_job:
         return subprocess.Popen([PYTHON, "-m"] + args, stdout=log, stderr=subprocess.STDOUT,
                                 env=self.env, start_new_session=True)
 
-    def start_worker(self, instance: int) -> None:
+    def start_worker(self, instance: int, wait_start: bool = False) -> None:
+        """Starts worker ``instance``; with ``wait_start`` it imports and connects but registers
+        only on ``release_worker`` (SIGUSR1), so a join costs what joining costs, not a boot."""
         self.workers[instance] = self._spawn(
             ["parcae.runtime.worker", "--etcd", self.endpoint, "--job", self.job,
-             "--instance", str(instance), "--run-dir", self.run_dir, "--ttl", str(self.ttl)],
+             "--instance", str(instance), "--run-dir", self.run_dir, "--ttl", str(self.ttl)]
+            + (["--wait-start"] if wait_start else []),
             f"worker-{instance:06d}.out")
 
+    def release_worker(self, instance: int) -> None:
+        self.signal_worker(instance, signal.SIGUSR1)
+
     def start_controller(self, configs: Optional[Dict[int, tuple]] = None,
-                         targets: Optional[List[tuple]] = None) -> None:
-        how = ["--targets", json.dumps([list(t) for t in targets])] if targets is not None else \
-            ["--configs", json.dumps({str(k): list(v) for k, v in configs.items()})]
+                         targets: Optional[List[tuple]] = None,
+                         policy: Optional[dict] = None) -> None:
+        """One of: ``configs`` (table_policy), ``targets`` (scripted_policy), ``policy`` (a
+        job-backed policy: ``{"name": "parcae" | "reactive", "profile": path, "job": {...},
+        "controller": {...}}``, see policy.job_policy)."""
+        if policy is not None:
+            how = ["--policy", json.dumps(policy)]
+        elif targets is not None:
+            how = ["--targets", json.dumps([list(t) for t in targets])]
+        else:
+            how = ["--configs", json.dumps({str(k): list(v) for k, v in configs.items()})]
         self.controller = self._spawn(
             ["parcae.runtime.controller", "--etcd", self.endpoint, "--job", self.job] + how,
             "controller.out")
@@ -63,6 +77,10 @@ class local_job:
         proc = self.workers[instance]
         if proc.poll() is None:
             os.killpg(proc.pid, sig)
+
+    def start_clock(self, t0: float, interval_s: float) -> None:
+        """Interval boundaries t0 + k * interval_s: the controller decides at each (controller.py)."""
+        self.client.put(self.keys.clock, json.dumps({"t0": t0, "interval_s": interval_s}))
 
     def kill_controller(self) -> None:
         if self.controller is not None and self.controller.poll() is None:

@@ -9,6 +9,7 @@ compare a preempted run with the reference at a tight tolerance.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Dict, List
 
@@ -25,6 +26,12 @@ class model_spec:
     micro_batch: int = 3  # samples per micro-batch (the last one of a replica may be smaller)
     lr: float = 1e-3
     seed: int = 1
+    # Emulated accelerator time per sample and layer (forward; backward is twice that), slept in
+    # the layer's forward and backward (``device_time``). 0: none. The trace-driven run uses it:
+    # 16 worker processes on a 2-core host cannot each have a core, so each "instance" gets an
+    # emulated device that is busy for a fixed time per sample while its CPU is free, as a GPU
+    # would be; the profile (parcae.torch_profile on ``layer_modules``) measures the same layers.
+    device_ms: float = 0.0
 
     def to_dict(self) -> Dict[str, float]:
         return dict(self.__dict__)
@@ -40,9 +47,46 @@ def build_layer(spec: model_spec, index: int) -> torch.nn.Module:
     return layer
 
 
+class device_time(torch.autograd.Function):
+    """Identity whose forward sleeps ``fwd_s`` and whose backward sleeps ``bwd_s`` (the emulated
+    device's busy time; see ``model_spec.device_ms``). The values are unchanged, so the model
+    and every test on it are the same with or without it."""
+
+    @staticmethod
+    def forward(ctx, x, fwd_s, bwd_s):  # noqa: D102
+        ctx.bwd_s = bwd_s
+        time.sleep(fwd_s)
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, g):  # noqa: D102
+        time.sleep(ctx.bwd_s)
+        return g, None, None
+
+
 def forward_layer(spec: model_spec, index: int, layer: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     y = layer(x)
+    if spec.device_ms > 0:
+        n = x.shape[0] if x.dim() > 1 else 1
+        y = device_time.apply(y, spec.device_ms * n / 1e3, 2 * spec.device_ms * n / 1e3)
     return y if index == spec.n_layers - 1 else torch.tanh(y)
+
+
+class layer_module(torch.nn.Module):
+    """Layer ``index`` as a module whose forward is ``forward_layer`` (activation and emulated
+    device time included): what ``parcae.torch_profile.profile`` measures for the runtime."""
+
+    def __init__(self, spec: model_spec, index: int):
+        super().__init__()
+        self.spec, self.index = spec, index
+        self.linear = build_layer(spec, index)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return forward_layer(self.spec, self.index, self.linear, x)
+
+
+def layer_modules(spec: model_spec) -> List[torch.nn.Module]:
+    return [layer_module(spec, i) for i in range(spec.n_layers)]
 
 
 def sample(spec: model_spec, index: int):

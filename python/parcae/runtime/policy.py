@@ -155,44 +155,131 @@ def scripted_policy(targets: Sequence[Tuple[int, int]]) -> Callable[[dict], dict
     return decide
 
 
-def parcae_policy(job, **controller_kwargs) -> Callable[[dict], dict]:
+def _pair(c) -> dict:
+    return dict(c) if isinstance(c, dict) else {"d": int(c[0]), "p": int(c[1])}
+
+
+def _executable(dec: dict, event: dict) -> dict:
+    """The binding's decision as the workers execute it. Two adaptations, each recorded in
+    ``dec["adapted"]``: a restart reloads every stage from the checkpoint (the runtime never mixes
+    reloaded and transferred layers: policy.plan_migration says why); a decision that trusts
+    holdings the runtime cannot vouch for (a migration failed, so ``holdings`` is None, or a named
+    source does not hold the layers) becomes a checkpoint restart onto the same placement."""
+    dec["previous"], dec["target"] = _pair(dec["previous"]), _pair(dec["target"])
+    held = event.get("holdings")
+    trainers = [pl for pl in dec["placements"] if pl["pipeline"] >= 0]
+
+    def holds(inst, a, b):
+        h = None if held is None else held.get(inst, held.get(str(inst)))
+        return h is not None and h[0] <= a and b <= h[1]
+
+    fetched = {f["instance"] for f in dec["fetches"]}
+    trusted = held is not None and all(
+        f["from_checkpoint"] or holds(f["source"], f["first_layer"], f["end_layer"])
+        for f in dec["fetches"]) and all(
+        pl["instance"] in fetched or holds(pl["instance"], pl["first_layer"], pl["end_layer"])
+        for pl in trainers)
+    if any(f["from_checkpoint"] for f in dec["fetches"]) or not trusted:
+        if not trusted:
+            dec["adapted"] = "restart: holdings unknown or not as the controller assumed"
+            dec["kind"] = "restart"
+        dec["fetches"] = [{"instance": pl["instance"], "gpu": 0, "first_layer": pl["first_layer"],
+                           "end_layer": pl["end_layer"], "from_checkpoint": True, "source": 0,
+                           "source_gpu": 0} for pl in trainers]
+    return dec
+
+
+def parcae_policy(job, **controller_kwargs) -> Callable[[dict], Optional[dict]]:
     """``decide`` backed by the C++ decision loop: a ``parcae.Controller(job, ...)`` (liveput
-    planner) is told what the runtime saw (joins, preemptions, notices) and its decision
-    (``Decision.to_dict()``, the fields of decision.hpp) is what the workers execute. The job's
-    profile must have the runtime model's layer count (e.g. one measured by
-    ``parcae.torch_profile`` on the same layers).
+    planner) is told what the runtime saw and its decision (``Decision.to_dict()``, the fields of
+    decision.hpp) is what the workers execute. The job's profile must have the runtime model's
+    layer count (e.g. one measured by ``parcae.torch_profile`` on ``model.layer_modules``).
+
+    Events (controller.py): cause "interval" (an interval boundary, clock mode) reports the
+    interval's joins and departures (noticed or not) with ``on_interval(alive, joined,
+    preempted)``, the call the simulator's default ("notice") makes each interval; cause
+    "failure" (a stage holder lost mid-interval without notice) is ``on_preemption_notice(ids,
+    0)``, and those ids are reported as preempted at the next boundary. Without a clock (every
+    membership change is an event) each event is one ``on_interval``. Returns None when the
+    Controller keeps its placement at a boundary; at a membership change without a clock the
+    runtime still needs a decision to regroup, so the current (d, p) is re-planned by
+    ``plan_migration``. Every decision carries ``binding`` (the Controller's decision as it
+    came, before ``_executable``) so tests can check that the workers ran the binding's choice.
 
     Limits: the Controller's availability history lives in this process, so a restarted runtime
-    controller replans from a fresh history (the decisions and placements survive in etcd). When
-    the Controller keeps the configuration (no reconfigure call), the runtime still needs one
-    decision to regroup the survivors: the current (d, p) is re-planned by ``plan_migration``.
+    controller replans from a fresh history (the decisions and placements survive in etcd).
     """
     import parcae
 
     got: List[object] = []
     ctl = parcae.Controller(job, reconfigure=got.append, **controller_kwargs)
-    known: List[int] = []
+    known: List[int] = []  # alive as the Controller knows it
+    lost: List[int] = []  # reported by on_preemption_notice since the last boundary
 
-    def decide(event: dict) -> dict:
+    def decide(event: dict) -> Optional[dict]:
         alive = sorted(event["alive"])
-        noticed = sorted(event.get("noticed", []))
-        joined = [i for i in alive if i not in known]
-        gone = [i for i in known if i not in alive and i not in noticed]
+        cause = event.get("cause", "interval")
         got.clear()
-        if joined:
-            ctl.on_instances_added(joined)
-        if noticed and event.get("cause") == "preemption_notice":
-            ctl.on_preemption_notice(noticed, 0.0)
-        ctl.on_interval(alive, joined, gone)
-        known[:] = alive
+        if cause == "failure":
+            gone = [i for i in known if i not in alive]
+            ctl.on_preemption_notice(gone, 0.0)
+            lost.extend(gone)
+            known[:] = [i for i in known if i in alive]
+        else:
+            joined = [i for i in alive if i not in known]
+            preempted = sorted(set(lost) | {i for i in known if i not in alive})
+            ctl.on_interval(alive, joined, preempted)
+            lost.clear()
+            known[:] = alive
         if not got:
+            if event.get("interval") is not None or cause == "failure":
+                return None
             d, p = tuple(ctl.current_config())
             return plan_migration(event, d, p)
-        dec = got[-1].to_dict()
-        dec["target"] = {"d": dec["target"][0], "p": dec["target"][1]} \
-            if not isinstance(dec["target"], dict) else dec["target"]
-        dec["previous"] = {"d": dec["previous"][0], "p": dec["previous"][1]} \
-            if not isinstance(dec["previous"], dict) else dec["previous"]
+        raw = got[-1].to_dict()
+        dec = _executable(dict(raw), event)
+        dec["cause"] = cause
+        dec["binding"] = {"sequence": raw["sequence"], "kind": raw["kind"],
+                          "target": list(raw["target"]),
+                          "expected_cost_s": raw["expected_cost_s"]}
+        dec.pop("plan", None)
         return dec
 
     return decide
+
+
+def reactive_policy(job) -> Callable[[dict], Optional[dict]]:
+    """The reactive baseline (the simulator's ``reactive``, sim/baselines.hpp): at every
+    boundary where instances joined or left (and at the start), a checkpoint restart into the
+    throughput-optimal configuration ``job.best(n)``; nothing otherwise. A stage holder lost
+    mid-interval restarts at once (the job cannot go on)."""
+    known: List[int] = []
+
+    def decide(event: dict) -> Optional[dict]:
+        alive = sorted(event["alive"])
+        changed = alive != known or event.get("cause") == "failure"
+        known[:] = alive
+        if not changed and event.get("sequence", 1) > 1:
+            return None
+        d, p = tuple(job.best(len(alive)))
+        if d * p == 0:
+            raise ValueError(f"reactive_policy: no configuration fits {len(alive)} instances")
+        dec = plan_migration(dict(event, holdings=None), d, p)
+        dec["cause"] = event.get("cause", "interval")
+        return dec
+
+    return decide
+
+
+def job_policy(spec: dict) -> Callable[[dict], Optional[dict]]:
+    """A policy from a JSON-able spec (the controller process's ``--policy``): ``name`` parcae
+    or reactive, ``profile`` a parcae-profile-1 file, ``job`` keywords of parcae.Job (capacity,
+    interval_s, recovery, ...), ``controller`` keywords of parcae.Controller (parcae only)."""
+    import parcae
+
+    job = parcae.Job(parcae.load_profile(spec["profile"]), **spec.get("job", {}))
+    if spec["name"] == "parcae":
+        return parcae_policy(job, **spec.get("controller", {}))
+    if spec["name"] == "reactive":
+        return reactive_policy(job)
+    raise ValueError(f"job_policy: name is {spec['name']!r}, but must be 'parcae' or 'reactive'")

@@ -11,6 +11,8 @@ keep membership in etcd the same way):
                               on); written in the same transaction as the decision
 * ``acks/<seq>/<instance>``   a worker's outcome of executing decision ``seq`` (timings, ok)
 * ``done``                    the job finished
+* ``clock``                   optional: ``{"t0", "interval_s"}``, the interval boundaries at
+                              which the controller decides (controller.py); written once
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class job_keys:
         self.state = self.root + "controller/state"
         self.acks = self.root + "acks/"
         self.done = self.root + "done"
+        self.clock = self.root + "clock"
 
     def member(self, instance: int) -> str:
         return f"{self.members}{instance:06d}"

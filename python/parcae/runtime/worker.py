@@ -189,6 +189,8 @@ class worker:
             while True:
                 if self.client.get(self.keys.done)[0] is not None:
                     return
+                if self.notice.is_set() and not self.layers:
+                    return  # a spare (or not yet placed) under notice has nothing to hand over
                 try:
                     dec = self.decisions.get(timeout=0.5)
                 except queue.Empty:
@@ -230,6 +232,7 @@ class worker:
         trainers = sorted(pl["instance"] for pl in dec["placements"] if pl["pipeline"] >= 0)
         world = sorted(set(trainers) | senders)
         self._teardown()
+        t_torn = time.time()  # the teardown is the cost model's proc_ms (runtime.calibrate)
         if self.instance not in world:
             # A spare: its old state would be stale after the next step; the controller never
             # names a spare as a source.
@@ -260,8 +263,8 @@ class worker:
                      sent=sent, pipeline=me["pipeline"] if me else -1,
                      stage=me["stage"] if me else -1)
             self.ack(seq, ok=True, role="train" if me else "send", step=self.step,
-                     t_recv=t_recv, t_group=t_group, t_agree=t_agree, t_transfer=t_transfer,
-                     t_ready=t_ready, sent_bytes=sum(v["bytes"] for v in sent.values()))
+                     t_recv=t_recv, t_torn=t_torn, t_group=t_group, t_agree=t_agree,
+                     t_transfer=t_transfer, t_ready=t_ready, sent_bytes=sum(v["bytes"] for v in sent.values()))
         except Exception as e:  # a peer died during the migration: the controller re-plans
             self._teardown()
             self.log(ev="exec_failed", seq=seq, error=repr(e))
@@ -437,8 +440,14 @@ def main(argv=None) -> int:
     ap.add_argument("--instance", type=int, required=True)
     ap.add_argument("--run-dir", required=True)
     ap.add_argument("--ttl", type=int, default=2)
+    ap.add_argument("--wait-start", action="store_true",
+                    help="register only after SIGUSR1 (a launcher's warm pool: the instance's "
+                         "boot and imports are not part of the trace's join)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
+    if args.wait_start:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+        signal.sigwait({signal.SIGUSR1})
     w = worker(args.etcd, args.job, args.instance, args.run_dir, args.ttl)
     w.run()
     return 0
