@@ -202,7 +202,7 @@ TEST_CASE("property: random traces through every simulator policy") {
       const double on_demand_best = r.on_demand ? j.throughput(j.best(m)) * ev.interval_s : 0.0;
       double hours = 0.0;
       for (std::size_t k = 0; k < ev.size(); ++k) {
-        const sim::interval_record& row = r.timeline[k];
+        const sim::timeline_row& row = r.timeline[k];
         CAPTURE(k);
         // Instances paid for: the trace's (spot) or the fixed cluster's (on-demand).
         REQUIRE(row.instances == (r.on_demand ? m : ev[k].alive_after()));
