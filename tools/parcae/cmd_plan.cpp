@@ -133,8 +133,10 @@ void run_plan(const plan_args& a) {
     std::cout << j.dump() << "\n";
     return;
   }
-  std::printf("plan for %s at interval %d of %s (%d alive), planner %s, horizon %d\n",
-              profile.name.c_str(), a.at, a.trace.c_str(), n_at, a.planner.c_str(), a.horizon);
+  std::printf(
+      "plan for %s at interval %d of %s (%d alive), planner %s, horizon %d, forecaster %s\n",
+      profile.name.c_str(), a.at, a.trace.c_str(), n_at, a.planner.c_str(), a.horizon,
+      a.forecaster.c_str());
   std::printf("decision: %s -> %s %s, expected migration %.1f s\n",
               parcae::to_string(last.previous).c_str(), parcae::to_string(last.target).c_str(),
               rt::to_string(last.kind), last.expected_cost_s);

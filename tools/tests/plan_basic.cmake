@@ -5,7 +5,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/common/cli.cmake)
 set(trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv)
 run_ok(out plan --profile gpt-1.5b --trace ${trace} --at 12 --horizon 4)
 foreach(expected
-    "plan for gpt-1.5b at interval 12 of .*p3trace.csv \\([0-9]+ alive\\), planner dp, horizon 4"
+    "plan for gpt-1.5b at interval 12 of .*p3trace.csv \\([0-9]+ alive\\), planner dp, horizon 4, forecaster naive"
     "decision: \\([0-9]+,[0-9]+\\) -> \\([0-9]+,[0-9]+\\) [a-z_]+, expected migration"
     "step  N_before  in  out  N_after  config    cost_s    samples  remaining_s"
     "\n   4  "
