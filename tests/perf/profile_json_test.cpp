@@ -131,6 +131,50 @@ TEST_CASE("profile JSON: errors name the field path") {
   CHECK_THROWS_WITH_AS(parse_profile("[1, 2]", "t.json"),
                        (fn + "the document is [1,2] (array), but must be an object").c_str(),
                        parcae::invalid_argument);
+  // Absurd times (issue 15, item 6): a layer taking 1e308 ms trained nothing yet every policy
+  // reported a normal-looking share of ideal; refused, naming the field and the value.
+  bad = good;
+  bad["model"]["layers"][1]["forward_ms"] = 1e308;
+  CHECK_THROWS_WITH_AS(parse(bad),
+                       (fn + "model.layers[1].forward_ms is 1e+308, but must be <= 3600000 (an "
+                             "hour per layer and micro-batch)")
+                           .c_str(),
+                       parcae::invalid_argument);
+  bad = good;
+  bad["model"]["layers"][0]["optimizer_ms"] = 4e6;
+  CHECK_THROWS_WITH_AS(parse(bad), doctest::Contains("model.layers[0].optimizer_ms is 4000000"),
+                       parcae::invalid_argument);
+  bad = good;
+  bad["measured"]["configs"][0][2] = 1e300;
+  CHECK_THROWS_WITH_AS(parse(bad),
+                       (fn + "measured.configs[0][2] is 1e+300, but must be <= 86400000 (a day "
+                             "per iteration)")
+                           .c_str(),
+                       parcae::invalid_argument);
+  // min_p > max_p leaves no target depth: an error naming both, not a run that trains nothing.
+  bad = good;
+  bad["artifact_targets"]["min_p"] = 9;
+  bad["artifact_targets"]["max_p"] = 4;
+  CHECK_THROWS_WITH_AS(parse(bad),
+                       (fn + "artifact_targets.min_p is 9, but must be <= artifact_targets.max_p, "
+                             "4 (or max_p 0: no bound); no pipeline depth would be a target")
+                           .c_str(),
+                       parcae::invalid_argument);
+  bad["artifact_targets"]["max_p"] = 0;  // no upper bound: fine
+  CHECK(parse(bad).artifact_targets.min_p == 9);
+  // The same checks guard a profile built in code (model_profile::validate).
+  model_profile m = parse(good);
+  m.layers[2].backward_ms = 5e6;
+  CHECK_THROWS_WITH_AS(m.validate("f"),
+                       "f: profile.layers[2].backward_ms is 5000000, but must be <= 3600000",
+                       parcae::invalid_argument);
+  m = parse(good);
+  m.artifact_targets.min_p = 9;
+  m.artifact_targets.max_p = 4;
+  CHECK_THROWS_WITH_AS(m.validate("f"),
+                       "f: profile.artifact_targets.min_p is 9, but must be <= "
+                       "profile.artifact_targets.max_p, 4 (or max_p 0: no bound)",
+                       parcae::invalid_argument);
   // A cross-field check the JSON pass leaves to model_profile::validate.
   bad = good;
   bad["model"]["global_batch"] = 0;

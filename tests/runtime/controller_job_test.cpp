@@ -3,6 +3,7 @@
 // undercut, the artifact's shrink); a bounded history for weeks-long jobs; the restart floor.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -123,6 +124,52 @@ TEST_CASE("controller: the history is bounded, so a weeks-long job decides in co
   }
   CHECK(c.history().size() >= 50);
   CHECK(c.decisions() == 1000);
+}
+
+TEST_CASE("controller: the adaptive terminal value equals a scan of the trimmed history") {
+  // The controller keeps a running count of the intervals with a preemption (adjusted when the
+  // history is trimmed) instead of scanning the history each decision; the value it plans with
+  // must be the scan's, before and after trims.
+  std::vector<decision> got;
+  controller_options o;
+  o.history_limit = 20;
+  o.horizon = 2;
+  controller c(gpt_job(), o, nullptr, recorder(got));
+  std::uint64_t r = 7;
+  instance_id next = 0;
+  std::set<instance_id> alive;
+  int trims = 0;
+  std::set<double> values;
+  std::size_t last_size = 0;
+  for (int k = 0; k < 300; ++k) {
+    r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+    std::vector<instance_id> joined, gone;
+    // Quiet stretches and bursts, so the count of preempted intervals moves both ways.
+    const int phase = (k / 40) % 2;
+    if ((r >> 33) % (phase ? 2 : 9) == 0 && !alive.empty()) {
+      gone.push_back(*alive.begin());
+      alive.erase(alive.begin());
+    }
+    if (alive.size() < 12 || (r >> 40) % 3 == 0) {
+      joined.push_back(next);
+      alive.insert(next++);
+    }
+    c.on_interval({alive.begin(), alive.end()}, joined, gone);
+    const std::vector<parcae::runtime::interval_record> h = c.history();
+    trims += h.size() < last_size ? 1 : 0;
+    last_size = h.size();
+    std::size_t events = 0;
+    for (const auto& rec : h) events += rec.n_out > 0 ? 1 : 0;
+    const double dt = c.params().planner.interval_s;
+    const double scan = std::clamp(
+        dt * (double(h.size()) + o.terminal_prior_intervals) / double(events + 1) - dt * o.horizon,
+        0.0, o.terminal_cap_s);
+    CAPTURE(k);
+    CHECK(c.last_decision().terminal_s == scan);
+    values.insert(scan);
+  }
+  CHECK(trims >= 10);         // the history was trimmed many times
+  CHECK(values.size() > 20);  // and the value moved (not stuck at a bound)
 }
 
 TEST_CASE("controller options are validated") {

@@ -200,7 +200,7 @@ void run_eval(const eval_args& a) {
         std::fprintf(stderr, "[%zu/%zu] %s x %s: %.1f s (%.0f s elapsed, about %.0f s left)\n", d,
                      tasks.size(), fs::path(tasks[i].path).filename().c_str(),
                      tasks[i].profile.c_str(), results[i].seconds, s,
-                     s / static_cast<double>(d) * static_cast<double>(tasks.size() - d));
+                     parcae_tool::eta_seconds(s, d, tasks.size()));
       }
     }
   };

@@ -2,12 +2,14 @@
 // step, with the expected samples (docs/planning.md).
 //
 //   parcae plan --profile gpt-1.5b --trace p3trace.csv --at 330 [--horizon 12]
-//               [--planner dp|stochastic] [--paths 16] [--json]
+//               [--planner dp|stochastic] [--paths 16] [--forecaster naive|arima|ets|drift]
+//               [--json]
 //
 // The trace is binned into intervals and replayed through a runtime::controller from its first
 // interval up to --at (instances are named by arrival; a preemption removes the oldest instance,
-// which the planner's expected costs do not depend on), with the ARIMA availability forecaster
-// and the exact/Monte-Carlo liveput table; the decision at --at is printed.
+// which the planner's expected costs do not depend on), with the availability forecaster of
+// --forecaster (naive by default, as `parcae sim`'s parcae-predict, so both show the same
+// decisions) and the exact/Monte-Carlo liveput table; the decision at --at is printed.
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -36,6 +38,7 @@ struct plan_args {
   int at = 0;
   int horizon = 12;
   std::string planner = "dp";
+  std::string forecaster = "naive";
   int paths = 16;
   double interval = 60.0;
   int capacity = 0;
@@ -76,6 +79,15 @@ void run_plan(const plan_args& a) {
   fp.forecast.window = 12;
   fp.forecast.capacity = capacity;
   fp.forecast.seed = a.seed;
+  if (a.forecaster == "naive") {
+    fp.forecast.model = parcae::forecast::availability_model::naive;
+  } else if (a.forecaster == "arima") {
+    fp.forecast.model = parcae::forecast::availability_model::arima;
+  } else if (a.forecaster == "ets") {
+    fp.forecast.model = parcae::forecast::availability_model::ets;
+  } else {
+    fp.forecast.model = parcae::forecast::availability_model::drift;
+  }
 
   rt::hooks hooks;
   hooks.reconfigure = [](const rt::decision&) {};  // the replay only needs the state
@@ -98,6 +110,7 @@ void run_plan(const plan_args& a) {
     j["at"] = a.at;
     j["alive"] = n_at;
     j["planner"] = a.planner;
+    j["forecaster"] = a.forecaster;
     j["horizon"] = a.horizon;
     j["previous"] = {{"d", last.previous.d}, {"p", last.previous.p}};
     j["target"] = {{"d", last.target.d}, {"p", last.target.p}};
@@ -120,8 +133,10 @@ void run_plan(const plan_args& a) {
     std::cout << j.dump() << "\n";
     return;
   }
-  std::printf("plan for %s at interval %d of %s (%d alive), planner %s, horizon %d\n",
-              profile.name.c_str(), a.at, a.trace.c_str(), n_at, a.planner.c_str(), a.horizon);
+  std::printf(
+      "plan for %s at interval %d of %s (%d alive), planner %s, horizon %d, forecaster %s\n",
+      profile.name.c_str(), a.at, a.trace.c_str(), n_at, a.planner.c_str(), a.horizon,
+      a.forecaster.c_str());
   std::printf("decision: %s -> %s %s, expected migration %.1f s\n",
               parcae::to_string(last.previous).c_str(), parcae::to_string(last.target).c_str(),
               rt::to_string(last.kind), last.expected_cost_s);
@@ -150,6 +165,10 @@ void setup_plan(CLI::App& app) {
   cmd->add_option("--horizon", args->horizon, "H, intervals planned")->check(CLI::Range(1, 1000));
   cmd->add_option("--planner", args->planner, "dp (point forecast) or stochastic (sample paths)")
       ->check(CLI::IsMember({"dp", "stochastic"}));
+  cmd->add_option("--forecaster", args->forecaster,
+                  "naive (default, last value, as parcae sim), arima (the artifact's), ets or "
+                  "drift")
+      ->check(CLI::IsMember({"naive", "arima", "ets", "drift"}));
   cmd->add_option("--paths", args->paths, "K, forecast sample paths for --planner stochastic")
       ->check(CLI::Range(1, 10000));
   cmd->add_option("--interval", args->interval, "interval length in seconds")
@@ -157,7 +176,8 @@ void setup_plan(CLI::App& app) {
   cmd->add_option("--capacity", args->capacity,
                   "most instances the job may use (default: the trace's maximum)")
       ->check(CLI::Range(0, 1000000));
-  cmd->add_option("--seed", args->seed, "seed of the forecast paths and Monte-Carlo liveput");
+  parcae_tool::add_seed_option(cmd, "--seed", args->seed,
+                               "seed of the forecast paths and Monte-Carlo liveput");
   cmd->add_option("--samples", args->samples,
                   "Monte-Carlo samples per liveput key too large for the exact estimator")
       ->check(CLI::Range(std::int64_t{100}, std::int64_t{10'000'000}));

@@ -9,7 +9,6 @@
 //   parcae sim ... --artifact-plans bench/traces/parcae/liveput_res/gpt-1.5b_p3_gbs128_mbs1.json
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -243,12 +242,13 @@ void run_sim(const sim_args& a) {
   jp.liveput.seed = a.seed;
   jp.liveput.samples = a.mc_samples;
   const plan::job job(profile, jp);
+  // GPUs of the profile's smallest configuration (0: none fits in memory or trains).
+  int min_gpus = 0;
+  for (const auto& c : job.candidates()) {
+    min_gpus = min_gpus == 0 ? c.config.size() : std::min(min_gpus, c.config.size());
+  }
   // Say plainly when nothing can train, instead of a table of nan% and free dollars.
   if (job.best(jp.capacity).paused()) {
-    int min_gpus = 0;
-    for (const auto& c : job.candidates()) {
-      min_gpus = min_gpus == 0 ? c.config.size() : std::min(min_gpus, c.config.size());
-    }
     throw parcae_tool::usage_error(
         "no configuration of profile " + profile.name + " fits the trace's largest cluster, " +
         std::to_string(jp.capacity) + " instances x " + std::to_string(job.gpus_per_instance()) +
@@ -301,13 +301,42 @@ void run_sim(const sim_args& a) {
   }
   const std::vector<std::string> names =
       sim::expand_policy_names(parcae_tool::split_list(a.policies));
-  const auto t0 = std::chrono::steady_clock::now();
+  // Progress: a bar inside each policy's run (on a terminal only), then one line per policy with
+  // the time it took, printed when it ends (simulate's last progress call).
+  parcae_tool::progress_bar bar(!a.quiet);
+  std::string running;
+  std::size_t running_index = 0, policies = 0;
   auto progress = [&](const std::string& name, std::size_t i, std::size_t n) {
-    if (a.quiet) return;
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cerr << "[" << i + 1 << "/" << n << "] " << name << " (" << fixed(s, 1) << " s)\n";
+    running = name;
+    running_index = i;
+    policies = n;
+    bar.start("[" + std::to_string(i + 1) + "/" + std::to_string(n) + "] " + name);
   };
-  sim::harness_result hr = sim::run_harness(ev, job, names, hp, progress);
+  auto intervals = [&](std::size_t done, std::size_t total) {
+    bar.update(done, total);
+    if (done < total) return;
+    bar.clear();
+    if (!a.quiet) {
+      std::cerr << "[" << running_index + 1 << "/" << policies << "] " << running << ": "
+                << fixed(bar.elapsed_s(), 1) << " s\n";
+    }
+  };
+  sim::harness_result hr = sim::run_harness(ev, job, names, hp, progress, intervals);
+  // An on-demand cluster too small for the model trains nothing: its row would show 0.00% with
+  // no reason given.
+  if (std::find(names.begin(), names.end(), "on-demand") != names.end()) {
+    const int m = sim::on_demand_size(hp, ev);
+    if (job.best(m).paused()) {
+      std::cerr << "warning: the on-demand cluster, " << m << " instance(s) x "
+                << job.gpus_per_instance() << " GPU(s) ("
+                << (a.on_demand > 0 ? "--on-demand" : "the trace's mean alive count")
+                << "), is too small for profile " << profile.name << ": "
+                << (min_gpus > 0
+                        ? "its smallest configuration needs " + std::to_string(min_gpus) + " GPUs"
+                        : std::string("no configuration fits"))
+                << "; on-demand trains nothing\n";
+    }
+  }
 
   // Cross-check with the artifact's per-minute plans.
   nlohmann::json cross;
@@ -461,7 +490,7 @@ void setup_sim(CLI::App& app) {
   cmd->add_option("--horizon", args->horizon, "planning horizon H in intervals (default 12)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--interval", args->interval, "interval length in seconds (default 60)");
-  cmd->add_option("--seed", args->seed, "seed of every random draw (default 1)");
+  parcae_tool::add_seed_option(cmd, "--seed", args->seed, "seed of every random draw");
   cmd->add_option("--json", args->json, "write the results as JSON");
   cmd->add_option("--csv", args->csv, "write the per-interval timeline as CSV");
   cmd->add_option("--plot", args->plot, "write an SVG plot (cumulative samples, instances)");

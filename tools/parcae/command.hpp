@@ -9,7 +9,11 @@
 // Options whose values need more than CLI11's conversions (seeds, counts, configurations) are
 // added with the add_*_option helpers below, which parse with options.hpp: the whole text or a
 // usage_error (exit 2) naming the option.
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -114,5 +118,69 @@ inline CLI::Option* add_config_option(CLI::App* cmd, const std::string& name,
           description + " (DxP or D,P, for example 4x8)")
       ->type_name("DxP");
 }
+
+/// Seconds left when `done` of `total` items took `elapsed_s`, at the rate so far (0 before the
+/// first item: no rate yet). Shared by the progress lines of `eval` and the bar of `sim`.
+inline double eta_seconds(double elapsed_s, std::size_t done, std::size_t total) {
+  if (done == 0 || done >= total) return 0.0;
+  return elapsed_s / static_cast<double>(done) * static_cast<double>(total - done);
+}
+
+/// A one-line progress bar on stderr, redrawn in place: items done, rate and ETA. Drawn only when
+/// stderr is a terminal (a log file or a pipe would collect every redraw), only once a run has
+/// lasted a second (short runs stay silent), and at most four times a second (a redraw is a
+/// write(2); callers may update far more often). The line is erased before anything else is
+/// printed (clear()) and when the bar is destroyed, also by an exception.
+class progress_bar {
+ public:
+  explicit progress_bar(bool enabled) : enabled_(enabled && isatty(fileno(stderr)) == 1) {}
+  progress_bar(const progress_bar&) = delete;
+  progress_bar& operator=(const progress_bar&) = delete;
+  ~progress_bar() { clear(); }
+
+  /// A new run named `label` starts now.
+  void start(std::string label) {
+    clear();
+    label_ = std::move(label);
+    start_ = last_ = std::chrono::steady_clock::now();
+  }
+  /// Seconds since start().
+  double elapsed_s() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  void update(std::size_t done, std::size_t total, const char* unit = "intervals") {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(250)) {
+      return;
+    }
+    last_ = now;
+    const double s = elapsed_s();
+    constexpr int width = 24;
+    const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+    const int filled = static_cast<int>(frac * width);
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.resize(width, '.');
+    // \r returns to the line's start; \033[K erases what a longer earlier draw left.
+    std::fprintf(stderr, "\r%s [%s] %zu/%zu %s, %.0f/s, about %.0f s left\033[K", label_.c_str(),
+                 bar.c_str(), done, total, unit, static_cast<double>(done) / std::max(s, 1e-9),
+                 eta_seconds(s, done, total));
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  /// Erases the bar's line (before a regular line is printed).
+  void clear() {
+    if (!drawn_) return;
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    drawn_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+  std::string label_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
+};
 
 }  // namespace parcae_tool

@@ -49,3 +49,15 @@ endif()
 string(ASCII 1 2 ctl)
 file(WRITE ${WORK_DIR}/binary.csv "0,add,a\n1${ctl},add,b\n")
 expect_error("timestamp_ms is \"1\\x01\\x02\"" trace stats ${WORK_DIR}/binary.csv)
+
+# sim and plan take --seed through the same parser (they used plain CLI11, which accepted -1
+# and 1e23 silently as UINT64_MAX).
+set(p3 ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv)
+expect_error("--seed is \"-1\", but must be a whole number"
+             sim --trace ${p3} --profile gpt-1.5b --policy ideal --seed -1)
+expect_error("--seed is \"1e23\", but must be a whole number"
+             sim --trace ${p3} --profile gpt-1.5b --policy ideal --seed 1e23)
+expect_error("--seed is \"-1\", but must be a whole number"
+             plan --profile gpt-1.5b --trace ${p3} --at 3 --seed -1)
+expect_error("--seed is \"1e23\", but must be a whole number"
+             plan --profile gpt-1.5b --trace ${p3} --at 3 --seed 1e23)

@@ -5,7 +5,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/common/cli.cmake)
 set(trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv)
 run_ok(out plan --profile gpt-1.5b --trace ${trace} --at 12 --horizon 4)
 foreach(expected
-    "plan for gpt-1.5b at interval 12 of .*p3trace.csv \\([0-9]+ alive\\), planner dp, horizon 4"
+    "plan for gpt-1.5b at interval 12 of .*p3trace.csv \\([0-9]+ alive\\), planner dp, horizon 4, forecaster naive"
     "decision: \\([0-9]+,[0-9]+\\) -> \\([0-9]+,[0-9]+\\) [a-z_]+, expected migration"
     "step  N_before  in  out  N_after  config    cost_s    samples  remaining_s"
     "\n   4  "
@@ -45,4 +45,18 @@ run_ok(st plan --profile gpt-1.5b --trace ${trace} --at 12 --horizon 3 --planner
        --paths 2 --samples 500)
 if(NOT st MATCHES "planner stochastic" OR NOT st MATCHES "mean over the sample paths")
   message(FATAL_ERROR "unexpected stochastic output:\n${st}")
+endif()
+
+# --forecaster (default naive, as parcae sim): each model plans; an unknown one is refused.
+foreach(f naive arima ets drift)
+  run_ok(json plan --profile gpt-1.5b --trace ${trace} --at 30 --horizon 4 --forecaster ${f} --json)
+  string(JSON got GET "${json}" forecaster)
+  if(NOT got STREQUAL f)
+    message(FATAL_ERROR "--forecaster ${f}: JSON says ${got}")
+  endif()
+endforeach()
+execute_process(COMMAND ${PARCAE} plan --profile gpt-1.5b --trace ${trace} --at 3 --forecaster oracle
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT "${out}${err}" MATCHES "--forecaster")
+  message(FATAL_ERROR "--forecaster oracle: exit ${rc}\n${out}${err}")
 endif()

@@ -49,3 +49,26 @@ if(NOT rc EQUAL 0 OR NOT out MATCHES "reactive_vs_throughput_opt: same \\(D,P\\)
    OR NOT out MATCHES "reactive +1,171,346")
   message(FATAL_ERROR "cross-check (${rc}): ${out} ${err}")
 endif()
+
+# Progress (issue 15, item 13): not a terminal here, so no bar (no carriage return); one line per
+# policy when it ends, with the time it took ("[2/2] reactive: 0.1 s"), not its start time.
+execute_process(
+  COMMAND ${PARCAE} sim --trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv --profile gpt-1.5b
+          --policy ideal,reactive --hours 5.5,6.5
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(FIND "${err}" "\r" cr)
+if(NOT rc EQUAL 0 OR NOT cr EQUAL -1
+   OR NOT err MATCHES "^\\[1/2\\] ideal: [0-9]+\\.[0-9] s\n\\[2/2\\] reactive: [0-9]+\\.[0-9] s\n$")
+  message(FATAL_ERROR "progress on stderr (${rc}):\n${err}")
+endif()
+
+# An on-demand cluster too small for the model (issue 15, item 6): a plain warning naming the
+# sizes, not a silent 0.00%.
+execute_process(
+  COMMAND ${PARCAE} sim --trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv --profile gpt-1.5b
+          --policy ideal,on-demand --on-demand 1 --hours 5.5,6.5 --quiet
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT err MATCHES
+   "warning: the on-demand cluster, 1 instance\\(s\\) x 1 GPU\\(s\\) \\(--on-demand\\), is too small for profile gpt-1.5b: its smallest configuration needs 6 GPUs; on-demand trains nothing")
+  message(FATAL_ERROR "on-demand too small (${rc}):\n${err}")
+endif()

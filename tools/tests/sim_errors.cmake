@@ -26,3 +26,16 @@ expect_error("--reaction must be" --trace ${trace} --profile gpt-1.5b --reaction
 expect_error("--window" --trace ${trace} --profile gpt-1.5b --window 2)
 expect_error("--artifact-plans" --trace ${trace} --profile gpt-1.5b --policy ideal
              --artifact-plans ${WORK_DIR}/missing.json)
+# Absurd profile values (issue 15, item 6): refused with the field and the value, not a run that
+# trains nothing yet reports a normal-looking share of ideal.
+file(READ ${SOURCE_DIR}/profiles/gpt-1.5b.json gpt)
+string(JSON slow SET "${gpt}" model layers 1 forward_ms "1e308")
+file(WRITE ${WORK_DIR}/slow.json "${slow}")
+# (a regular expression here; CMake's JSON writer may print the number as 1e+308.)
+expect_error("model\\.layers\\[1\\]\\.forward_ms is 1e\\+?308, but must be <= 3600000"
+             --trace ${trace} --profile ${WORK_DIR}/slow.json)
+string(JSON crossed SET "${gpt}" artifact_targets min_p "9")
+string(JSON crossed SET "${crossed}" artifact_targets max_p "4")
+file(WRITE ${WORK_DIR}/crossed.json "${crossed}")
+expect_error("artifact_targets.min_p is 9, but must be <= artifact_targets.max_p, 4"
+             --trace ${trace} --profile ${WORK_DIR}/crossed.json)

@@ -180,13 +180,16 @@ inline availability_forecast forecast_availability(const std::vector<double>& al
   check_all_finite(fn, "removed", removed);
   // Counts beyond limits::instances (3e9 overflowed the int current count) are refused.
   const double most = parcae::limits::instances;
-  for (std::size_t i = 0; i < alive.size(); ++i) {
-    check_nonnegative(fn, "alive[" + std::to_string(i) + "]", alive[i]);
-    check_at_most(fn, "alive[" + std::to_string(i) + "]", alive[i], most);
-  }
-  for (std::size_t i = 0; i < removed.size(); ++i) {
-    check_nonnegative(fn, "removed[" + std::to_string(i) + "]", removed[i]);
-    check_at_most(fn, "removed[" + std::to_string(i) + "]", removed[i], most);
+  // The element's name is built only for the message: a controller forecasts from thousands of
+  // intervals every decision, and a string per element cost more than the forecast.
+  for (const auto* v : {&alive, &removed}) {
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const double x = (*v)[i];
+      if (x >= 0.0 && x <= most) continue;
+      const std::string at = (v == &alive ? "alive[" : "removed[") + std::to_string(i) + "]";
+      check_nonnegative(fn, at, x);
+      check_at_most(fn, at, x, most);
+    }
   }
   std::vector<double> history = detail_forecaster::window_of(alive, params.window);
   const std::vector<double> removal_history = detail_forecaster::window_of(removed, params.window);

@@ -18,6 +18,14 @@
 
 namespace parcae::perf {
 
+/// Largest time, in ms, one layer may take for one micro-batch (forward, backward or optimizer
+/// step): an hour. No profiled layer comes near it (the shipped ones take milliseconds); a larger
+/// value is a typo or a placeholder (1e308), whose throughput underflows to a few samples per
+/// century while every policy's ratio to ideal still looks normal (issue 15, item 6).
+inline constexpr double max_layer_ms = 3.6e6;
+/// Largest measured iteration time, in ms: a day (the same reasoning, for a whole iteration).
+inline constexpr double max_iteration_ms = 8.64e7;
+
 /// One layer (or one repeated block) of the model, profiled at the job's micro-batch size.
 struct layer_profile {
   std::string name;
@@ -197,6 +205,9 @@ struct model_profile {
         check_positive(function, at + ".forward_ms", layers[i].forward_ms);
         check_positive(function, at + ".backward_ms", layers[i].backward_ms);
         check_nonnegative(function, at + ".optimizer_ms", layers[i].optimizer_ms);
+        check_at_most(function, at + ".forward_ms", layers[i].forward_ms, max_layer_ms);
+        check_at_most(function, at + ".backward_ms", layers[i].backward_ms, max_layer_ms);
+        check_at_most(function, at + ".optimizer_ms", layers[i].optimizer_ms, max_layer_ms);
       }
       check_nonnegative(function, at + ".activation_bytes", layers[i].activation_bytes);
       check_nonnegative(function, at + ".params", layers[i].params);
@@ -217,10 +228,17 @@ struct model_profile {
       check_at_least(function, at + ".d", measured[i].config.d, 1);
       check_at_least(function, at + ".p", measured[i].config.p, 1);
       check_positive(function, at + ".iteration_ms", measured[i].iteration_ms);
+      check_at_most(function, at + ".iteration_ms", measured[i].iteration_ms, max_iteration_ms);
       check_positive(function, at + ".samples_per_s", measured[i].samples_per_s);
     }
     check_at_least(function, "profile.artifact_targets.min_p", artifact_targets.min_p, 1);
     check_at_least(function, "profile.artifact_targets.max_p", artifact_targets.max_p, 0);
+    // min_p > max_p leaves no target depth: every policy would pause for the whole run.
+    if (artifact_targets.max_p > 0 && artifact_targets.min_p > artifact_targets.max_p) {
+      throw_invalid(function, "profile.artifact_targets.min_p", artifact_targets.min_p,
+                    "<= profile.artifact_targets.max_p, " + std::to_string(artifact_targets.max_p) +
+                        " (or max_p 0: no bound)");
+    }
   }
 };
 

@@ -54,10 +54,17 @@ inline forecaster_fn availability_source(availability_source_params params) {
       out.point.assign(static_cast<std::size_t>(std::max(horizon, 0)), plan::availability_step{});
       return out;
     }
+    // Only the records the model's window reads (all when window is 0): the history may hold
+    // thousands of intervals, and converting them all each decision cost more than the forecast.
+    const std::size_t window = static_cast<std::size_t>(params.forecast.window);
+    const std::size_t first =
+        window > 0 && history.size() > window ? history.size() - window : std::size_t{0};
     std::vector<double> alive, removed;
-    for (const interval_record& r : history) {
-      alive.push_back(r.n);
-      removed.push_back(r.n_out);
+    alive.reserve(history.size() - first + 1);
+    removed.reserve(history.size() - first);
+    for (std::size_t i = first; i < history.size(); ++i) {
+      alive.push_back(history[i].n);
+      removed.push_back(history[i].n_out);
     }
     alive.push_back(n_now);
     forecast::availability_params p = params.forecast;

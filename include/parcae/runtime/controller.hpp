@@ -207,11 +207,17 @@ class controller {
       rec.n_out = count_missing(start_, now);
     }
     history_.push_back(rec);
-    // Amortised O(1): drop the oldest half once the history is twice its limit.
+    preempted_intervals_ += rec.n_out > 0 ? 1 : 0;
+    // Amortised O(1): drop the oldest half once the history is twice its limit (the running
+    // count of intervals with a preemption loses the dropped ones, so it always describes the
+    // history the forecaster sees).
     const auto limit = static_cast<std::size_t>(params_.history_limit);
     if (history_.size() >= 2 * limit) {
-      history_.erase(history_.begin(),
-                     history_.begin() + static_cast<std::ptrdiff_t>(history_.size() - limit));
+      const auto cut = history_.begin() + static_cast<std::ptrdiff_t>(history_.size() - limit);
+      for (auto it = history_.begin(); it != cut; ++it) {
+        preempted_intervals_ -= it->n_out > 0 ? 1 : 0;
+      }
+      history_.erase(history_.begin(), cut);
     }
     start_ = now;
     alive_ = now;
@@ -384,14 +390,14 @@ class controller {
     }
   }
 
-  /// The value after the horizon for the next plan (controller_options::terminal_s).
+  /// The value after the horizon for the next plan (controller_options::terminal_s). O(1): the
+  /// intervals with a preemption are counted as the history grows and is trimmed, not rescanned
+  /// (a controller lives for millions of intervals; see bench/soak_bench.cpp).
   double terminal_s() const {
     if (params_.terminal_s >= 0.0) return params_.terminal_s;
-    std::size_t events = 0;
-    for (const interval_record& r : history_) events += r.n_out > 0 ? 1 : 0;
     const double mean_gap = params_.planner.interval_s *
                             (double(history_.size()) + params_.terminal_prior_intervals) /
-                            double(events + 1);
+                            double(preempted_intervals_ + 1);
     // The horizon already covers H intervals of the expected quiet; the rest lies beyond it.
     const double tail = mean_gap - params_.planner.interval_s * params_.horizon;
     return std::clamp(tail, 0.0, params_.terminal_cap_s);
@@ -433,6 +439,7 @@ class controller {
     dec.previous = config_;
     dec.deadline_s = deadline_s;
     dec.target = target;
+    dec.terminal_s = terminal_s();
     std::vector<plan::transition> observed;
     double cost = 0.0;
     if (observed_first_step(prev, cur, observed)) {
@@ -471,8 +478,9 @@ class controller {
     point.insert(point.begin(), first);
 
     plan::plan_state initial{config_, remaining_s_};
-    planner_.set_terminal_s(terminal_s());
     decision dec;
+    dec.terminal_s = terminal_s();
+    planner_.set_terminal_s(dec.terminal_s);
     dec.cause = cause;
     dec.previous = config_;
     dec.deadline_s = deadline_s;
@@ -676,6 +684,7 @@ class controller {
   double throughput_scale_ = 1.0;  ///< of config_ while rerouted
   std::vector<placement> placements_;
   std::vector<interval_record> history_;
+  std::size_t preempted_intervals_ = 0;  ///< records of history_ with n_out > 0
   std::uint64_t sequence_ = 0;
   decision last_;
   double checkpoint_s_ = 0.0;  ///< the job's checkpoint load (0 for a custom provider)

@@ -70,6 +70,9 @@ struct decision {
   double expected_samples = 0.0;      ///< value of the whole plan (samples over the horizon)
   double deadline_s = -1.0;           ///< preemption_notice: seconds until the instances go
   std::vector<plan::plan_step> plan;  ///< the horizon plan (first step = this decision)
+  /// Seconds after the horizon the plan valued at its last configuration's throughput
+  /// (controller_options::terminal_s; the adaptive value when that is < 0).
+  double terminal_s = 0.0;
   /// Liveput keys estimated before planning (the provider's prefill; 0 when every key the
   /// horizon reads was already in the table, or the provider has no prefill). Each new key costs
   /// an estimator run, which dominates a decision's latency (docs/PERFORMANCE.md "Planner").

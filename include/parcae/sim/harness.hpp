@@ -7,6 +7,7 @@
 // runtime::controller instances on the job (sim/controller_policy.hpp); they share the job's
 // liveput table.
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -78,6 +79,14 @@ inline std::vector<std::string> expand_policy_names(const std::vector<std::strin
   return out;
 }
 
+/// Instances of the on-demand policy's fixed cluster: hp.on_demand_instances, or the trace's mean
+/// alive count, rounded (at least 1).
+inline int on_demand_size(const harness_params& hp, const event_trace& trace) {
+  return hp.on_demand_instances > 0
+             ? hp.on_demand_instances
+             : std::max(1, static_cast<int>(std::lround(trace.mean_alive())));
+}
+
 /// Builds the policy `name` (a name of policy_names()).
 inline std::unique_ptr<policy> make_policy(const std::string& name, const harness_params& hp,
                                            const event_trace& trace) {
@@ -87,10 +96,7 @@ inline std::unique_ptr<policy> make_policy(const std::string& name, const harnes
   if (name == "recycle") return std::make_unique<recycle_policy>(hp.recycle);
   if (name == "bamboo") return std::make_unique<bamboo_policy>(hp.bamboo);
   if (name == "on-demand") {
-    const int m = hp.on_demand_instances > 0
-                      ? hp.on_demand_instances
-                      : std::max(1, static_cast<int>(std::lround(trace.mean_alive())));
-    return std::make_unique<on_demand_policy>(m);
+    return std::make_unique<on_demand_policy>(on_demand_size(hp, trace));
   }
   parcae_params pp = hp.parcae;
   if (name == "parcae-truth") {
@@ -106,12 +112,14 @@ inline std::unique_ptr<policy> make_policy(const std::string& name, const harnes
 }
 
 /// Replays `trace` through every policy of `names` ("all" allowed). `progress(name, i, n)` is
-/// called before each policy (may be empty). `ideal` is always run (for the ratios), and listed
-/// only when asked for.
+/// called before each policy (may be empty), `intervals` inside each listed policy's run
+/// (simulate's progress callback; may be empty). `ideal` is always run (for the ratios), and
+/// listed only when asked for.
 inline harness_result run_harness(
     const event_trace& trace, const job& j, const std::vector<std::string>& names,
     const harness_params& hp = {},
-    const std::function<void(const std::string&, std::size_t, std::size_t)>& progress = {}) {
+    const std::function<void(const std::string&, std::size_t, std::size_t)>& progress = {},
+    const progress_fn& intervals = {}) {
   hp.validate();
   const std::vector<std::string> list = expand_policy_names(names);
   harness_result out;
@@ -123,7 +131,7 @@ inline harness_result run_harness(
     if (progress) progress(list[i], i, list.size());
     std::unique_ptr<policy> pol = make_policy(list[i], hp, trace);
     harness_entry e;
-    e.result = simulate(trace, *pol, j, hp.sim);
+    e.result = simulate(trace, *pol, j, hp.sim, intervals);
     e.ratio_to_ideal = out.ideal_samples > 0.0 ? e.result.samples / out.ideal_samples : NAN;
     out.policies.push_back(std::move(e));
   }

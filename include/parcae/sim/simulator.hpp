@@ -28,6 +28,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -63,10 +65,17 @@ inline perf::migration_result live_migration(const job& j, const survivor_summar
   return j.live_migration(s.old_config, s.replicas, s.free_gpus, s.joined_gpus, target);
 }
 
+/// Progress of a run: `done` of `total` intervals replayed (simulate's optional callback).
+using progress_fn = std::function<void(std::size_t done, std::size_t total)>;
+
 struct sim_params {
   double spot_price_per_hour = 0.91;       ///< p3.2xlarge spot, as in Bamboo's simulator
   double on_demand_price_per_hour = 3.06;  ///< p3.2xlarge on-demand
   bool keep_timeline = true;               ///< record one row per interval
+  /// simulate's progress callback runs after every this many intervals (and after the last):
+  /// often enough for a progress bar, rare enough that a std::function call costs nothing next
+  /// to the intervals' work.
+  std::size_t progress_every = 64;
 
   void validate() const {
     const char* f = "parcae::sim::sim_params::validate";
@@ -74,6 +83,7 @@ struct sim_params {
     check_finite(f, "spot_price_per_hour", spot_price_per_hour);
     check_nonnegative(f, "on_demand_price_per_hour", on_demand_price_per_hour);
     check_finite(f, "on_demand_price_per_hour", on_demand_price_per_hour);
+    check_at_least(f, "progress_every", progress_every, std::size_t{1});
   }
 };
 
@@ -200,9 +210,10 @@ inline survivor_summary summarize(parallel_config c, const std::vector<runtime::
 /// Replays `trace` through `pol` for `j`. Throws parcae::invalid_argument for bad params and for
 /// a decision that cannot run (it does not fit the instances left, has an invalid or
 /// memory-infeasible depth, or a bad cost or scale), naming the policy and the interval: the
-/// simulator never accounts an infeasible configuration.
+/// simulator never accounts an infeasible configuration. `progress` (optional) is called with
+/// (intervals done, trace.size()) every params.progress_every intervals and once at the end.
 inline policy_result simulate(const event_trace& trace, policy& pol, const job& j,
-                              const sim_params& params = {}) {
+                              const sim_params& params = {}, const progress_fn& progress = {}) {
   const char* f = "parcae::sim::simulate";
   params.validate();
   check_positive(f, "trace.interval_s", trace.interval_s);
@@ -339,6 +350,9 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
       placed = runtime::assign(placed, current, usable, g, d.config, j.n_layers()).placements;
     }
     current = d.config;
+    if (progress && ((k + 1) % params.progress_every == 0 || k + 1 == trace.size())) {
+      progress(k + 1, trace.size());
+    }
   }
   out.cost_usd = out.instance_hours * price;
   return out;

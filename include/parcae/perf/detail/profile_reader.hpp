@@ -247,6 +247,14 @@ inline void read_profile_layers(const profile_reader& r, const json_value& model
       lp.forward_ms = r.number(l, at, "forward_ms", sign::positive);
       lp.backward_ms = r.number(l, at, "backward_ms", sign::positive);
       lp.optimizer_ms = r.number(l, at, "optimizer_ms", sign::nonnegative);
+      // An absurd time (1e308) would train nothing yet give normal-looking ratios: refused with
+      // the field's path (perf::max_layer_ms).
+      for (const char* key : {"forward_ms", "backward_ms", "optimizer_ms"}) {
+        if (r.number(l, at, key) > perf::max_layer_ms) {
+          r.fail(profile_reader::join(at, key), l.find(key)->text,
+                 "<= 3600000 (an hour per layer and micro-batch)");
+        }
+      }
     }
     lp.activation_bytes = r.number(l, at, "activation_bytes", sign::nonnegative);
     lp.params = r.number(l, at, "params", sign::nonnegative);
@@ -403,6 +411,9 @@ inline void read_profile_extras(const profile_reader& r, const json_value& doc,
       c.config.d = r.integer(row.items[0], at + "[0]", 1);
       c.config.p = r.integer(row.items[1], at + "[1]", 1);
       c.iteration_ms = r.number(row.items[2], at + "[2]", sign::positive);
+      if (c.iteration_ms > perf::max_iteration_ms) {
+        r.fail(at + "[2]", row.items[2].text, "<= 86400000 (a day per iteration)");
+      }
       c.samples_per_s = r.number(row.items[3], at + "[3]", sign::positive);
       m.measured.push_back(c);
     }
@@ -412,6 +423,11 @@ inline void read_profile_extras(const profile_reader& r, const json_value& doc,
     r.only(t, "artifact_targets", {"min_p", "max_p", "ignore_p", "ignore_d", "source"});
     m.artifact_targets.min_p = r.integer(t, "artifact_targets", "min_p", 1);
     m.artifact_targets.max_p = r.integer(t, "artifact_targets", "max_p", 0);
+    if (m.artifact_targets.max_p > 0 && m.artifact_targets.min_p > m.artifact_targets.max_p) {
+      r.fail("artifact_targets.min_p", std::to_string(m.artifact_targets.min_p),
+             "<= artifact_targets.max_p, " + std::to_string(m.artifact_targets.max_p) +
+                 " (or max_p 0: no bound); no pipeline depth would be a target");
+    }
     for (const char* key : {"ignore_p", "ignore_d"}) {
       if (!profile_reader::has(t, key)) continue;
       const json_value& a = r.array(t, "artifact_targets", key);
