@@ -152,6 +152,22 @@ def test_torchrun_rejects_bad_placements():
     assert assign_ranks(decision).node_rank == {6: 0, 4: 1}
 
 
+def test_launchers_refuse_a_rerouted_decision():
+    # A Controller with reroute on may keep (d, p) running with empty slots; the frameworks
+    # cannot run that, and the adapters say so instead of building a wrong world.
+    rerouted = SimpleNamespace(target=SimpleNamespace(d=2, p=2), empty_slots=1, kind="reroute",
+                               placements=placements_for(2, 2, 1, 3, [1, 2, 3]))
+    for call in (lambda: assign_ranks(rerouted),
+                 lambda: megatron_args(rerouted, global_batch_size=8, micro_batch_size=1,
+                                       num_layers=4),
+                 lambda: deepspeed_batch_config(rerouted, train_batch_size=8,
+                                                train_micro_batch_size_per_gpu=1)):
+        with pytest.raises(ValueError, match=r"1 empty slot\(s\) rerouted.*reroute=False"):
+            call()
+    as_dict = {"target": (2, 2), "empty_slots": 0}
+    assert assign_ranks(as_dict, placements_for(2, 2, 1, 4, [1, 2, 3, 4])).world_size == 4
+
+
 def test_importing_parcae_imports_no_framework():
     code = ("import sys, parcae, parcae.launchers as l; "
             "l.megatron_args((2, 2), global_batch_size=8, micro_batch_size=1); "
