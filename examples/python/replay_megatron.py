@@ -58,7 +58,8 @@ def main(argv=None):
         print(f"{head}  world {m.world_size:2d} dp {m.data_parallel_size:2d} "
               f"accum {m.num_micro_batches:3d}  {' '.join(m.to_argv())}")
 
-    ctl = parcae.Controller(job, horizon=6, forecaster="arima", window=12,
+    # Megatron-LM trains whole pipelines: no rerouted decisions (kind "reroute").
+    ctl = parcae.Controller(job, horizon=6, forecaster="arima", window=12, reroute=False,
                             reconfigure=reconfigure)
 
     ids, alive, nxt = {}, set(), 0
