@@ -15,7 +15,7 @@ class sticky_policy final : public parcae::sim::policy {
  public:
   std::string name() const override { return "sticky"; }
   parcae::sim::choice decide(const parcae::sim::interval_view& v,
-                               const parcae::sim::job& job) override {
+                             const parcae::sim::job& job) override {
     parcae::sim::choice d;
     // Keep the running configuration while no stage was lost and it still fits.
     if (!v.current.paused() && v.survivors.slots_lost == 0 && job.fits(v.current, v.n_after)) {

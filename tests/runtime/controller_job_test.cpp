@@ -218,8 +218,8 @@ TEST_CASE("controller: reroute keeps a configuration that lost a slot while that
   const parcae::perf::reroute_model model = j.reroute();
   const double scale = model.scale(start, start.d - 1, start.size() - 1);
   // Even one interval of the rerouted configuration, failover included, trains more than a full
-  // one of the plan's target (the rule compares the span until the forecast's next preemption: here,
-  // with the persistence forecaster, the whole horizon).
+  // one of the plan's target (the rule compares the span until the forecast's next preemption:
+  // here, with the persistence forecaster, the whole horizon).
   REQUIRE(j.throughput(start) * scale * (interval - model.failover_s(start)) >
           j.throughput(planned) * interval);
 

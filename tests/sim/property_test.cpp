@@ -192,8 +192,7 @@ TEST_CASE("property: random traces through every simulator policy") {
     // Ideal's own timeline, and the bound of rerouting policies (recycle, parcae's controller),
     // which may use GPU counts no whole configuration has.
     sim::ideal_policy ideal, rerouting(true);
-    REQUIRE(sim::simulate(ev, ideal, j).samples ==
-            doctest::Approx(h.ideal_samples).epsilon(1e-12));
+    REQUIRE(sim::simulate(ev, ideal, j).samples == doctest::Approx(h.ideal_samples).epsilon(1e-12));
     const sim::policy_result ideal_run = sim::simulate(ev, rerouting, j);
     REQUIRE(ideal_run.samples >= h.ideal_samples * (1 - 1e-12));
     trained += h.ideal_samples > 0.0 ? 1 : 0;

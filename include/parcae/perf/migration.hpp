@@ -56,8 +56,8 @@
 
 #include "parcae/core/errors.hpp"
 #include "parcae/core/macros.hpp"
-#include "parcae/core/parallel_config.hpp"
 #include "parcae/core/migration_kind.hpp"
+#include "parcae/core/parallel_config.hpp"
 #include "parcae/core/units.hpp"
 #include "parcae/perf/memory.hpp"
 #include "parcae/perf/network.hpp"
