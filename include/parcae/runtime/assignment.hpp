@@ -238,4 +238,29 @@ inline assignment_result assign(const std::vector<placement>& old, parallel_conf
   return out;
 }
 
+/// The placement of a configuration kept running with empty slots (their micro-batches rerouted
+/// to the stage's peers, perf/rerouting.hpp): every placed GPU of `old` on a `usable` instance
+/// keeps its slot and layers, every other GPU of a usable instance is a spare. `usable` must be
+/// sorted and unique; the result is sorted by (instance, gpu), as assign()'s. Nothing moves.
+inline std::vector<placement> keep_survivors(const std::vector<placement>& old,
+                                             const std::vector<instance_id>& usable,
+                                             int gpus_per_instance) {
+  check_at_least("parcae::runtime::keep_survivors", "gpus_per_instance", gpus_per_instance, 1);
+  std::map<std::pair<instance_id, int>, placement> placed;
+  for (const placement& pl : old) {
+    if (!pl.spare() && std::binary_search(usable.begin(), usable.end(), pl.instance)) {
+      placed[{pl.instance, pl.gpu}] = pl;
+    }
+  }
+  std::vector<placement> out;
+  out.reserve(usable.size() * static_cast<std::size_t>(gpus_per_instance));
+  for (instance_id id : usable) {
+    for (int k = 0; k < gpus_per_instance; ++k) {
+      const auto it = placed.find({id, k});
+      out.push_back(it != placed.end() ? it->second : placement{id, k, -1, -1, 0, 0});
+    }
+  }
+  return out;
+}
+
 }  // namespace parcae::runtime

@@ -44,7 +44,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include "parcae/core/errors.hpp"
@@ -266,11 +265,11 @@ class controller {
   /// reroute), and its throughput relative to T(d,p); 0 and 1 when it runs whole.
   int empty_slots() const {
     guard g(*this, "parcae::runtime::controller::empty_slots");
-    return empty_slots_;
+    return last_.empty_slots;
   }
   double throughput_scale() const {
     guard g(*this, "parcae::runtime::controller::throughput_scale");
-    return throughput_scale_;
+    return last_.throughput_scale;
   }
   std::vector<placement> placements() const {
     guard g(*this, "parcae::runtime::controller::placements");
@@ -503,7 +502,7 @@ class controller {
     // only takes whole ones. The observed transitions carry everything step 1 needs from the
     // survivors, so plan from "paused" (which adds no stay-put option; the running one does not
     // fit anyway).
-    if (use_observed && empty_slots_ > 0) initial = plan::plan_state{};
+    if (use_observed && last_.empty_slots > 0) initial = plan::plan_state{};
     // Every liveput key the plan(s) will read, estimated in one batch before the DP runs (families
     // (N, D, P, n_out) shared, the estimator's threads used) rather than one key at a time from
     // inside it. The values are the same either way; only the latency differs. With an observed
@@ -554,9 +553,7 @@ class controller {
       return false;
     }
     std::vector<int> replicas(static_cast<std::size_t>(config_.p), 0);
-    std::vector<placement> kept;
-    std::set<std::pair<instance_id, int>> taken;
-    int lost = 0;
+    int lost = 0, running = 0;
     for (const placement& pl : placements_) {
       if (pl.spare()) continue;
       if (!cur.count(pl.instance)) {
@@ -564,11 +561,9 @@ class controller {
         continue;
       }
       ++replicas[static_cast<std::size_t>(pl.stage)];
-      kept.push_back(pl);
-      taken.insert({pl.instance, pl.gpu});
+      ++running;
     }
     const int r_min = *std::min_element(replicas.begin(), replicas.end());
-    const int running = static_cast<int>(kept.size());
     if (r_min == 0) return false;
     const double scale = params_.rerouting.scale(config_, r_min, running);
     const double cost = lost > 0 ? params_.rerouting.failover_s(config_) : 0.0;
@@ -581,15 +576,6 @@ class controller {
     if (!(rate * (interval * double(span) - cost) > planned)) return false;
     const double rerouted = rate * std::max(0.0, interval - cost);
 
-    // The survivors stay where they are; every other usable GPU is a spare.
-    for (instance_id id : usable) {
-      for (int k = 0; k < g; ++k) {
-        if (!taken.count({id, k})) kept.push_back(placement{id, k, -1, -1, 0, 0});
-      }
-    }
-    std::sort(kept.begin(), kept.end(), [](const placement& a, const placement& b) {
-      return std::tie(a.instance, a.gpu) < std::tie(b.instance, b.gpu);
-    });
     plan::plan_step kept_step = step;
     kept_step.config = config_;
     kept_step.cost_s = cost;
@@ -601,29 +587,18 @@ class controller {
     dec.plan = {kept_step};
     dec.target = config_;
     dec.kind = lost > 0 ? migration_kind::reroute : migration_kind::none;
-    dec.placements = std::move(kept);
+    dec.placements = keep_survivors(placements_, usable, g);
     dec.fetches.clear();
     dec.empty_slots = config_.size() - running;
     dec.throughput_scale = scale;
     dec.expected_cost_s = cost;
     dec.expected_remaining_s = kept_step.remaining_s;
-    dec.sequence = ++sequence_;
-    const int n_prev = static_cast<int>(usable_.size());
-    remaining_s_ = kept_step.remaining_s;
-    empty_slots_ = dec.empty_slots;
-    throughput_scale_ = scale;
-    placements_ = dec.placements;
-    usable_ = std::move(usable);
-    std::ostringstream line;
-    line << "decision " << dec.sequence << " ("
-         << (dec.cause == trigger::interval ? "interval" : "preemption notice") << "): " << n_prev
-         << " -> " << n1 << " usable, " << to_string(config_) << " kept with " << dec.empty_slots
+    std::ostringstream what;
+    what << to_string(config_) << " kept with " << dec.empty_slots
          << " slot(s) rerouted (throughput x" << scale << ") " << to_string(dec.kind) << ", cost "
          << cost << " s; the plan's " << to_string(step.config) << " would train " << planned
          << " samples in the " << span << " interval(s) until the forecast's next preemption";
-    log(line.str());
-    last_ = std::move(dec);
-    if (last_.kind != migration_kind::none) hooks_.reconfigure(last_);
+    record(std::move(dec), std::move(usable), kept_step.remaining_s, what.str());
     return true;
   }
 
@@ -646,22 +621,27 @@ class controller {
       dec.expected_cost_s = std::max(dec.expected_cost_s, checkpoint_s_);
     }
     dec.expected_remaining_s = step.remaining_s;
+    const double remaining_s = dec.target.paused() ? 0.0 : step.remaining_s;
+    std::ostringstream what;
+    what << to_string(dec.previous) << " -> " << to_string(dec.target) << " " << to_string(dec.kind)
+         << ", cost " << dec.expected_cost_s << " s, plan " << dec.expected_samples << " samples";
+    record(std::move(dec), std::move(usable), remaining_s, what.str());
+  }
+
+  /// Makes `dec` the running state (numbered; its target and placements, `usable` and the
+  /// migration time still to go), logs "decision N (cause): n -> n' usable, <what>" and calls
+  /// the reconfigure hook when something changes.
+  void record(decision dec, std::vector<instance_id> usable, double remaining_s,
+              const std::string& what) {
     dec.sequence = ++sequence_;
-
-    const int n_prev = static_cast<int>(usable_.size());
-    config_ = dec.target;
-    remaining_s_ = dec.target.paused() ? 0.0 : step.remaining_s;
-    empty_slots_ = 0;
-    throughput_scale_ = 1.0;
-    placements_ = dec.placements;
-    usable_ = std::move(usable);
-
     std::ostringstream line;
     line << "decision " << dec.sequence << " ("
-         << (dec.cause == trigger::interval ? "interval" : "preemption notice") << "): " << n_prev
-         << " -> " << n1 << " usable, " << to_string(dec.previous) << " -> "
-         << to_string(dec.target) << " " << to_string(dec.kind) << ", cost " << dec.expected_cost_s
-         << " s, plan " << dec.expected_samples << " samples";
+         << (dec.cause == trigger::interval ? "interval" : "preemption notice")
+         << "): " << usable_.size() << " -> " << usable.size() << " usable, " << what;
+    config_ = dec.target;
+    remaining_s_ = remaining_s;
+    placements_ = dec.placements;
+    usable_ = std::move(usable);
     log(line.str());
     last_ = std::move(dec);
     if (last_.kind != migration_kind::none) hooks_.reconfigure(last_);
@@ -680,8 +660,6 @@ class controller {
   std::vector<instance_id> usable_;  ///< usable instances at the last decision
   parallel_config config_;
   double remaining_s_ = 0.0;
-  int empty_slots_ = 0;            ///< of config_, rerouted (see reroute())
-  double throughput_scale_ = 1.0;  ///< of config_ while rerouted
   std::vector<placement> placements_;
   std::vector<interval_record> history_;
   std::size_t preempted_intervals_ = 0;  ///< records of history_ with n_out > 0

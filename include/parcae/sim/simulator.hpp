@@ -333,19 +333,7 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
     // empty slots (rerouted work) keeps the survivors where they were, newcomers as spares.
     const std::vector<runtime::instance_id> usable(alive.begin(), alive.end());
     if (d.empty_slots > 0) {
-      std::set<runtime::instance_id> placed_ids;
-      std::vector<runtime::placement> kept;
-      for (const runtime::placement& pl : placed) {
-        if (lost.count(pl.instance)) continue;
-        kept.push_back(pl);
-        placed_ids.insert(pl.instance);
-      }
-      for (runtime::instance_id id : usable) {
-        for (int gpu = 0; gpu < g && !placed_ids.count(id); ++gpu) {
-          kept.push_back(runtime::placement{id, gpu, -1, -1, 0, 0});
-        }
-      }
-      placed = std::move(kept);
+      placed = runtime::keep_survivors(placed, usable, g);
     } else {
       placed = runtime::assign(placed, current, usable, g, d.config, j.n_layers()).placements;
     }

@@ -36,6 +36,7 @@ import torch.distributed as dist
 
 from . import store
 from .model import adam_state, batch, build_layer, forward_layer, loss_fn, model_spec, seen_of
+from .policy import partition
 
 # A survivor blocked on a dead or departed peer must notice within a bounded time: collectives
 # use the group's timeout, point-to-point waits are given it explicitly (gloo's default is none).
@@ -52,17 +53,6 @@ def recv(t: torch.Tensor, rank: int) -> None:
 
 def layer_hash(state: adam_state) -> str:
     return hashlib.sha256(state.flat().numpy().tobytes()).hexdigest()[:16]
-
-
-def split_batch(global_batch: int, d: int) -> List[Tuple[int, int]]:
-    """Offsets [a, b) of each pipeline's share of a step's samples (first ones get one more)."""
-    base, extra = divmod(global_batch, d)
-    out, a = [], 0
-    for i in range(d):
-        b = a + base + (1 if i < extra else 0)
-        out.append((a, b))
-        a = b
-    return out
 
 
 class checkpoint_dir:
@@ -356,7 +346,9 @@ class worker:
         i, j = me["pipeline"], me["stage"]
         seq = dec["sequence"]
         spec = self.spec
-        shares = split_batch(spec.global_batch, d)
+        # Each pipeline's share [a, b) of a step's samples (the first ones get one more): the
+        # same even split as the layers' partition.
+        shares = partition(spec.global_batch, d)
         order = sorted(self.layers)
         while self.step < self.total_steps:
             base = self.step * spec.global_batch
