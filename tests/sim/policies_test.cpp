@@ -209,6 +209,21 @@ TEST_CASE("sim: recycle reroutes a lost replica and restarts when a stage has no
   CHECK(r.samples <= sim::simulate(t, bound, j).samples);
 }
 
+TEST_CASE("perf: reroute_model rejects what it cannot scale") {
+  const sim::job j(perf::builtin::gpt_1_5b(), cluster(16));
+  const perf::reroute_model m = j.reroute();
+  const parallel_config c{2, 8};
+  CHECK(m.scale(c, 2, 16) == 1.0);
+  CHECK(m.scale(c, 0, 8) == 0.0);  // a stage with no replica: nothing to reroute to
+  CHECK_THROWS_WITH_AS(m.scale(c, 3, 15), doctest::Contains("r_min is 3"),
+                       parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(m.scale(c, 1, 17), doctest::Contains("surviving_slots is 17"),
+                       parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(perf::reroute_model{}.scale(c, 1, 15),
+                       doctest::Contains("parcae::perf::reroute_model::scale"),
+                       parcae::invalid_argument);
+}
+
 TEST_CASE("sim: recycle reintegrates joins when the full configuration trains more") {
   const sim::job j(perf::builtin::gpt_1_5b(), cluster(17));
   const auto t =

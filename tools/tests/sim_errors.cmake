@@ -39,3 +39,5 @@ string(JSON crossed SET "${crossed}" artifact_targets max_p "4")
 file(WRITE ${WORK_DIR}/crossed.json "${crossed}")
 expect_error("artifact_targets.min_p is 9, but must be <= artifact_targets.max_p, 4"
              --trace ${trace} --profile ${WORK_DIR}/crossed.json)
+expect_error("--reroute is \"maybe\", but must be on or off" --trace ${trace} --profile gpt-1.5b
+             --reroute maybe)
