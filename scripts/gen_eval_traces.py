@@ -3,7 +3,7 @@
 "Evaluation set"). Each family is a spot-availability pattern seen in real traces that the bundled
 ones do not cover; `parcae eval` runs every trace of a directory against every profile.
 
-    scripts/gen_eval_traces.py OUT_DIR [--seed 1] [--bundled]
+    scripts/gen_eval_traces.py OUT_DIR [--seed 1] [--seeds 1] [--bundled]
 
 --bundled also copies the real traces shipped in bench/traces (p3 and g4dn from Parcae and
 Bamboo, the Oobleck traces) and cuts their one-hour segments (the original evaluation's p3
@@ -27,6 +27,16 @@ Families (every size and rate below is a parameter of one function here):
   gpu4 / gpu8     16 instances of 4 GPUs / 8 instances of 8 GPUs, 12 h of churn
   ten-minute      32 instances sampled every 10 min for two days (count changes land on the
                   10-min grid only)
+  gcp-80          80 instances for 24 h, 1-min sampling: a per-minute preemption rate of 0.3-1.2%
+                  that drifts through the day, replacements after 1-30 min capped by a capacity
+                  ceiling that itself wanders between 40 and 80 (GCP V100/A100 pools)
+  small-4         4 instances for three days; 1-3 preemptions a day, each back after 10-180 min
+                  (multi-day 4-node recordings)
+  capped-24       an AWS-like pool capped at 24 that refills slowly: losses of 1-4 every
+                  20-90 min, one instance back every 5-40 min, for 16 h
+
+--seeds K writes K independently drawn copies of every family (synthetic-NAME-sS.csv, S = 1..K;
+the first copy keeps the name synthetic-NAME.csv and the draws of --seed).
 """
 import argparse
 import os
@@ -144,6 +154,52 @@ def ten_minute(rng):
     return out
 
 
+def gcp_80(rng):
+    minutes, cap, n = 24 * 60, 80, 80
+    pending = []  # minutes at which a replacement arrives
+    out = [(0, n)]
+    for k in range(1, minutes):
+        p = 0.003 + 0.009 * (0.5 + 0.5 * ((k / 360.0) % 2 - 1) ** 2)  # drifts through the day
+        if rng.random() < 0.02:
+            cap = min(80, max(40, cap + rng.randint(-12, 12)))
+        lost = sum(rng.random() < p for _ in range(n))
+        pending += [k + rng.randint(1, 30) for _ in range(lost)]
+        back = sum(1 for m in pending if m == k)
+        pending = [m for m in pending if m != k]
+        n = max(0, min(cap, n - lost + back))
+        out.append((k * MIN, n))
+    return out
+
+
+def small_4(rng):
+    size, minutes = 4, 3 * 24 * 60
+    delta = {}
+    for day in range(3):
+        for _ in range(rng.randint(1, 3)):
+            t = day * 24 * 60 + rng.randint(0, 24 * 60 - 1)
+            delta[t] = delta.get(t, 0) - 1
+            back = t + rng.randint(10, 180)
+            delta[back] = delta.get(back, 0) + 1
+    return walk(rng, minutes, size, lambda k, n: max(0, min(size, n + delta.get(k, 0))))
+
+
+def capped_24(rng):
+    size, minutes = 24, 16 * 60
+    next_loss, next_back = rng.randint(20, 90), rng.randint(5, 40)
+
+    def step(k, n):
+        nonlocal next_loss, next_back
+        if k == next_loss:
+            n -= rng.randint(1, 4)
+            next_loss = k + rng.randint(20, 90)
+        if k == next_back:
+            n += 1
+            next_back = k + rng.randint(5, 40)
+        return max(0, min(size, n))
+
+    return walk(rng, minutes, size, step)
+
+
 FAMILIES = {
     "quiet-bursts": (quiet_bursts, 1),
     "steady-churn": (steady_churn, 1),
@@ -155,6 +211,9 @@ FAMILIES = {
     "gpu4": (lambda r: steady_churn(r, 16, 12 * 60, 0.004), 4),
     "gpu8": (lambda r: steady_churn(r, 8, 12 * 60, 0.004), 8),
     "ten-minute": (ten_minute, 1),
+    "gcp-80": (gcp_80, 1),
+    "small-4": (small_4, 1),
+    "capped-24": (capped_24, 1),
 }
 
 
@@ -197,6 +256,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeds", type=int, default=1, help="copies of every family (default 1)")
     ap.add_argument("--bundled", action="store_true", help="also the shipped real traces")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -209,9 +269,13 @@ def main():
         for rel, name, lo, hi in SEGMENTS:
             cut_events(os.path.join(REPO, "bench/traces", rel), os.path.join(a.out, name + ".csv"),
                        lo, hi)
-    for i, (name, (fn, gpus)) in enumerate(FAMILIES.items()):
-        rng = random.Random(a.seed * 1000 + i)
-        write(os.path.join(a.out, f"synthetic-{name}.csv"), fn(rng), gpus)
+    if a.seeds < 1:
+        ap.error(f"--seeds must be at least 1, got {a.seeds}")
+    for copy in range(a.seeds):
+        for i, (name, (fn, gpus)) in enumerate(FAMILIES.items()):
+            rng = random.Random((a.seed + copy) * 1000 + i)
+            suffix = "" if copy == 0 else f"-s{copy + 1}"
+            write(os.path.join(a.out, f"synthetic-{name}{suffix}.csv"), fn(rng), gpus)
 
 
 if __name__ == "__main__":
