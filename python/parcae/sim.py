@@ -119,6 +119,8 @@ def simulate(
     ``replan-when-undercut``, ``shrink``; the CLI's names are accepted too), ``--window`` (0:
     max(3, horizon)), ``--on-demand``, ``--paths``, ``--mc-samples``, ``--spot-price``,
     ``--on-demand-price``, ``reroute`` (``--reroute on|off``). ``progress(name, i, n)`` is called before each policy.
+    A trace whose file says ``# gpus_per_instance: G`` runs a profile on G-GPU instances, as the
+    CLI does (a Job keeps its own).
     The GIL is released while the policies run.
     """
     if not isinstance(trace, _core.Trace):

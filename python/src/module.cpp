@@ -181,6 +181,9 @@ void bind_traces(py::module_& m) {
       .def_readonly("end_ms", &availability_trace::end_ms)
       .def_readonly("named", &availability_trace::named)
       .def_readonly("notes", &availability_trace::notes)
+      .def_readonly("gpus_per_instance", &availability_trace::gpus_per_instance,
+                    "G of a '# gpus_per_instance: G' comment line, 0 when the file has none "
+                    "(simulate then runs a profile given by name or Profile on G-GPU instances)")
       .def_property_readonly(
           "times_ms",
           [](const availability_trace& t) {

@@ -163,7 +163,9 @@ void bind_sim(py::module_& m) {
             jp.interval_s = interval_s;
             jp.liveput.seed = seed;
             jp.liveput.samples = mc_samples;
-            job = std::make_shared<const parcae::plan::job>(profile->profile, jp);
+            parcae::perf::model_profile pr = profile->profile;
+            if (trace.gpus_per_instance > 0) pr.gpus_per_instance = trace.gpus_per_instance;
+            job = std::make_shared<const parcae::plan::job>(pr, jp);
           }
           hr = sim::run_harness(ev, *job, names, hp, report);
         }

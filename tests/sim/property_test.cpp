@@ -241,7 +241,7 @@ TEST_CASE("property: random traces through every simulator policy") {
 }
 
 TEST_CASE("property: random traces through runtime::controller driven by hand") {
-  int decisions = 0, notices = 0, paused = 0, training = 0;
+  int decisions = 0, notices = 0, paused = 0, training = 0, rerouted = 0;
   int largest = 0;
   for (std::uint64_t seed = 101; seed <= 112; ++seed) {
     const case_spec c = random_case(seed, 30);
@@ -272,7 +272,15 @@ TEST_CASE("property: random traces through runtime::controller driven by hand") 
     runtime::hooks h;
     h.reconfigure = [&](const runtime::decision& d) {
       const int n = static_cast<int>(known.size());
-      REQUIRE(j.planner().fits(d.target, n));
+      // A rerouted decision keeps a configuration with empty slots (their micro-batches on the
+      // stage's peers): its running slots fit, and its throughput is scaled down, never up.
+      REQUIRE(d.empty_slots >= 0);
+      REQUIRE(d.empty_slots < d.target.size() + (d.target.paused() ? 1 : 0));
+      REQUIRE(d.target.size() - d.empty_slots <= n * g);
+      REQUIRE((d.empty_slots > 0 || j.planner().fits(d.target, n)));
+      REQUIRE((d.empty_slots == 0 ? d.throughput_scale == 1.0
+                                  : d.throughput_scale > 0.0 && d.throughput_scale < 1.0));
+      rerouted += d.empty_slots > 0 ? 1 : 0;
       REQUIRE(j.planner().allowed(d.target));
       REQUIRE(j.runnable(d.target));
       // The placement covers exactly the usable instances, every GPU once, one slot each.
@@ -284,7 +292,7 @@ TEST_CASE("property: random traces through runtime::controller driven by hand") 
         REQUIRE(gpus.insert({pl.instance, pl.gpu}).second);
         if (!pl.spare()) REQUIRE(slots.insert({pl.pipeline, pl.stage}).second);
       }
-      REQUIRE(static_cast<int>(slots.size()) == d.target.size());
+      REQUIRE(static_cast<int>(slots.size()) == d.target.size() - d.empty_slots);
     };
     runtime::controller ctl(j, o, runtime::availability_source(fp), h);
     // Replay the trace interval by interval: a join within the interval is reported at once
@@ -342,7 +350,9 @@ TEST_CASE("property: random traces through runtime::controller driven by hand") 
       REQUIRE(hist.back().n_in == static_cast<int>(joined.size()));
       REQUIRE(hist.back().n_out == static_cast<int>(preempted.size()));
       const parallel_config cur = ctl.current_config();
-      REQUIRE(j.planner().fits(cur, static_cast<int>(alive.size())));
+      const int n_alive = static_cast<int>(alive.size());
+      REQUIRE((ctl.empty_slots() > 0 || j.planner().fits(cur, n_alive)));
+      REQUIRE(cur.size() - ctl.empty_slots() <= n_alive * g);
       if (alive.empty()) REQUIRE(cur.paused());
       paused += cur.paused() ? 1 : 0;
       training += cur.paused() ? 0 : 1;
@@ -351,6 +361,7 @@ TEST_CASE("property: random traces through runtime::controller driven by hand") 
     decisions += static_cast<int>(ctl.decisions());
   }
   CHECK(decisions > 200);
+  CHECK(rerouted > 0);
   CHECK(notices > 20);
   CHECK(paused > 5);
   CHECK(training > 50);

@@ -266,3 +266,18 @@ TEST_CASE("binning: bad params and broken hand-built traces") {
   broken.end_ms = -1;
   CHECK_ERROR(tr::bin(broken), "trace.end_ms is -1");
 }
+
+TEST_CASE("gpus_per_instance comment: read by parse_trace, bad values named") {
+  CHECK(tr::parse_trace("0,4\n60000,3\n").gpus_per_instance == 0);
+  CHECK(tr::parse_trace("# gpus_per_instance: 8\n0,4\n60000,3\n").gpus_per_instance == 8);
+  CHECK(tr::parse_trace("#gpus_per_instance:4\n0,add,a\n").gpus_per_instance == 4);
+  CHECK(tr::parse_trace("# made by hand\n0,add,a\n# gpus_per_instance: 1024\n").gpus_per_instance ==
+        1024);
+  CHECK_ERROR(tr::parse_trace("# gpus_per_instance: 0\n0,4\n"),
+              "parcae::trace::parse_trace: <input>:1: gpus_per_instance is \"0\", but must be a "
+              "whole number in [1, 1024]");
+  CHECK_ERROR(tr::parse_trace("0,4\n# gpus_per_instance: four\n"),
+              "<input>:2: gpus_per_instance is \"four\"");
+  CHECK_ERROR(tr::parse_trace("# gpus_per_instance: 2048\n0,4\n"), "gpus_per_instance is \"2048\"");
+  CHECK_ERROR(tr::parse_trace("# gpus_per_instance:\n0,4\n"), "gpus_per_instance is \"\"");
+}

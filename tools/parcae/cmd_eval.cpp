@@ -95,23 +95,6 @@ std::vector<std::string> trace_files(const std::vector<std::string>& args) {
   return out;
 }
 
-/// The `# gpus_per_instance: G` comment of a trace file, or 0.
-int gpus_comment(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  for (int i = 0; i < 5 && std::getline(in, line); ++i) {
-    const std::string key = "# gpus_per_instance:";
-    if (line.rfind(key, 0) == 0) {
-      std::string value = line.substr(key.size());
-      value.erase(0, value.find_first_not_of(" \t"));
-      value.erase(value.find_last_not_of(" \t\r") + 1);
-      return static_cast<int>(
-          parcae_tool::parse_integer("# gpus_per_instance in " + path, value, 1, 1024));
-    }
-  }
-  return 0;
-}
-
 run_result run_one(const std::string& path, const std::string& profile_name, const eval_args& a,
                    const std::vector<std::string>& names, int estimator_threads) {
   using namespace parcae;
@@ -121,10 +104,11 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
   r.profile = profile_name;
   trace::binning_params bp;
   bp.interval_seconds = a.interval;
-  const sim::event_trace ev = sim::make_event_trace(trace::read_trace(fs::path(path)), bp, a.seed);
+  const trace::availability_trace tr = trace::read_trace(fs::path(path));
+  const sim::event_trace ev = sim::make_event_trace(tr, bp, a.seed);
   r.intervals = ev.size();
   perf::model_profile profile = perf::load_profile(profile_name);
-  if (const int g = gpus_comment(path); g > 0) profile.gpus_per_instance = g;
+  if (tr.gpus_per_instance > 0) profile.gpus_per_instance = tr.gpus_per_instance;
   r.gpus_per_instance = profile.gpus_per_instance;
   plan::job_params jp;
   jp.capacity = std::max(1, ev.capacity());

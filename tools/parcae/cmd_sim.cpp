@@ -235,7 +235,9 @@ void run_sim(const sim_args& a) {
   }
   const sim::event_trace ev = sim::make_event_trace(tr, bp, a.seed);
   if (ev.capacity() < 1) throw parcae_tool::usage_error("--trace has no instance alive");
-  const perf::model_profile profile = parcae::perf::load_profile(a.profile);
+  perf::model_profile profile = parcae::perf::load_profile(a.profile);
+  // A trace of multi-GPU instances says so (`# gpus_per_instance: G`); its counts are instances.
+  if (tr.gpus_per_instance > 0) profile.gpus_per_instance = tr.gpus_per_instance;
   plan::job_params jp;
   jp.capacity = ev.capacity();
   jp.interval_s = a.interval;

@@ -120,10 +120,10 @@ struct controller_options {
   double terminal_prior_intervals = 60.0;  ///< see terminal_s
   /// Rerouting (ReCycle; perf/rerouting.hpp): when preemptions leave the running configuration
   /// too few instances but every stage a replica, keep it running with the lost slots'
-  /// micro-batches rerouted to their stage's peers, for as long as that trains more in an
-  /// interval than the plan's first step would (the plan's migration then happens one interval
-  /// later at the same cost; see decide()). It uses GPU counts no (d, p) has. Needs a launcher
-  /// that can reroute micro-batches (decision kind reroute); false: never.
+  /// micro-batches rerouted to their stage's peers, for as long as that trains more than the plan
+  /// until the forecast's next change of the cluster (see reroute()). It uses GPU counts no
+  /// (d, p) has. Needs a launcher that can reroute micro-batches (decision kind reroute); false:
+  /// never.
   bool reroute = true;
 
   void validate(const char* function) const {
@@ -536,13 +536,16 @@ class controller {
 
   /// Keeps the running configuration with its empty slots' micro-batches rerouted
   /// (controller_options::reroute) instead of the plan's first step, when it does not fit the
-  /// usable instances, every stage has a surviving replica, and it trains more than the plan's
-  /// target until the forecast's next preemption (the steps after step 1 in `point` that lose
-  /// no instance):
-  /// rerouted, the failover once and the degraded rate; planned, the target's full rate (its
-  /// migration is not charged: the plan pays it now or later, so leaving it out favours the
-  /// plan). Re-checked at every decision, so the job stays rerouted while it wins (as ReCycle
-  /// does) and moves when joins or further losses make the plan better. True: committed.
+  /// usable instances, every stage has a surviving replica, and it trains more than the plan over
+  /// the same window, both counted as the simulator counts them:
+  /// - the window runs from step 1 to the forecast's next change of the cluster (a join or a
+  ///   preemption; from there both re-plan) or, when the forecast sees none, through the horizon
+  ///   and the value after it (terminal_s), the rerouted configuration then never having to move;
+  /// - rerouted: the degraded rate, less the failover when slots were lost now;
+  /// - planned: the plan's own expected samples over the window's steps, its migrations included,
+  ///   and its last configuration's rate after the horizon.
+  /// Re-checked at every decision, so the job stays rerouted while it wins (as ReCycle does) and
+  /// moves when joins or further losses make the plan better. True: committed.
   bool reroute(decision& dec, const plan::plan_step& step,
                const std::vector<plan::availability_step>& point, const std::set<instance_id>& cur,
                std::vector<instance_id>& usable) {
@@ -568,13 +571,22 @@ class controller {
     const double scale = params_.rerouting.scale(config_, r_min, running);
     const double cost = lost > 0 ? params_.rerouting.failover_s(config_) : 0.0;
     const double interval = params_.planner.interval_s;
-    std::size_t span = 1;
-    // Joins do not end it (a newcomer can fill an empty slot); the next preemption does.
-    while (span < point.size() && point[span].n_out == 0) ++span;
     const double rate = provider_.throughput(config_) * scale;
-    const double planned = provider_.throughput(step.config) * interval * double(span);
-    if (!(rate * (interval * double(span) - cost) > planned)) return false;
     const double rerouted = rate * std::max(0.0, interval - cost);
+    double kept = rerouted;
+    double planned = step.samples;
+    std::size_t span = 1;
+    for (; span < point.size() && point[span].n_in == 0 && point[span].n_out == 0; ++span) {
+      // The stochastic planner returns its first step only: beyond it, the target's full rate.
+      kept += rate * interval;
+      planned += span < dec.plan.size() ? dec.plan[span].samples
+                                        : provider_.throughput(step.config) * interval;
+    }
+    if (span == point.size()) {  // no change forecast: the value after the horizon too
+      kept += rate * dec.terminal_s;
+      planned += provider_.throughput(dec.plan.back().config) * dec.terminal_s;
+    }
+    if (!(kept > planned)) return false;
 
     plan::plan_step kept_step = step;
     kept_step.config = config_;
@@ -596,8 +608,8 @@ class controller {
     std::ostringstream what;
     what << to_string(config_) << " kept with " << dec.empty_slots
          << " slot(s) rerouted (throughput x" << scale << ") " << to_string(dec.kind) << ", cost "
-         << cost << " s; the plan's " << to_string(step.config) << " would train " << planned
-         << " samples in the " << span << " interval(s) until the forecast's next preemption";
+         << cost << " s; trains " << kept << " samples against the plan's " << planned << " ("
+         << to_string(step.config) << ") in the next " << span << " interval(s)";
     record(std::move(dec), std::move(usable), kept_step.remaining_s, what.str());
     return true;
   }

@@ -46,9 +46,44 @@ inline trace::trace_format detect(const char* function, std::string_view text,
   throw_empty(function, source);
 }
 
+/// The G of a `# gpus_per_instance: G` comment line of a text trace, or 0 without one. A value
+/// that is not a whole number in [1, 1024] is an error naming the line.
+inline int gpus_per_instance_comment(const char* function, std::string_view text,
+                                     const std::string& source) {
+  constexpr std::string_view key = "gpus_per_instance:";
+  for (const auto& line : split_lines(strip_bom(text))) {
+    auto t = trim(line.text);
+    if (t.empty() || t.front() != '#') continue;
+    t = trim(t.substr(1));
+    if (t.substr(0, key.size()) != key) continue;
+    const std::string value(trim(t.substr(key.size())));
+    const bool digits = !value.empty() && value.size() <= 4 &&
+                        value.find_first_not_of("0123456789") == std::string::npos;
+    const int g = digits ? std::stoi(value) : 0;
+    if (g < 1 || g > 1024) {
+      throw_at(function, source, line.number, "gpus_per_instance", value,
+               "a whole number in [1, 1024]");
+    }
+    return g;
+  }
+  return 0;
+}
+
+inline trace::availability_trace parse_one(const char* function, std::string_view text,
+                                           trace::trace_format format, const std::string& source,
+                                           trace::time_unit unit);
+
 inline trace::availability_trace parse_any(const char* function, std::string_view text,
                                            trace::trace_format format, const std::string& source,
                                            trace::time_unit unit = trace::time_unit::automatic) {
+  trace::availability_trace t = parse_one(function, text, format, source, unit);
+  t.gpus_per_instance = gpus_per_instance_comment(function, text, source);
+  return t;
+}
+
+inline trace::availability_trace parse_one(const char* function, std::string_view text,
+                                           trace::trace_format format, const std::string& source,
+                                           trace::time_unit unit) {
   if (format == trace::trace_format::automatic) format = detect(function, text, source);
   if (unit != trace::time_unit::automatic && format != trace::trace_format::counts) {
     throw_invalid(function, "time unit", std::string(trace::unit_name(unit)),

@@ -156,6 +156,10 @@ struct availability_trace {
   /// Count series: records dropped because another record has the same time (the last one in
   /// the file is kept; each has a note). 0 for the other shapes.
   std::size_t merged = 0;
+  /// GPUs per instance as the file states it in a `# gpus_per_instance: G` comment line (any text
+  /// shape; G in [1, 1024]), or 0 when it does not. Tools run a profile with G GPUs per instance
+  /// when the trace says so (a trace of p3.8xlarge counts is a trace of 4-GPU instances).
+  int gpus_per_instance = 0;
 };
 
 }  // namespace parcae::trace
