@@ -265,3 +265,40 @@ TEST_CASE("controller: reroute keeps a configuration that lost a slot while that
   CHECK(c.empty_slots() == 0);
   CHECK(c.throughput_scale() == 1.0);
 }
+
+TEST_CASE("controller: the job's first start loads no checkpoint, a later start does") {
+  // GPT-1.5B on 16 instances of 4 GPUs: (4, 8) is the fastest configuration. Its start takes
+  // 54.1 s, 68.1 s with the checkpoint load, which spills past the 60-s interval. When the
+  // first start was costed with the load, the plan started (5, 8) instead (72.6 s, cut short by
+  // the concurrent-migration rule) and moved to (4, 8) one interval later: a detour that the
+  // simulator, which loads no checkpoint at the first start, counted as a loss.
+  parcae::perf::model_profile profile = parcae::perf::load_profile("gpt-1.5b");
+  profile.gpus_per_instance = 4;
+  parcae::plan::job_params jp;
+  jp.capacity = 16;
+  const parcae::plan::job j(profile, jp);
+  const parallel_config best = j.best(16);
+  REQUIRE(best == parallel_config{4, 8});
+  const double fresh = j.restart_s(best, parcae::perf::restart_kind::add, false);
+  REQUIRE(fresh < j.interval_s());
+  REQUIRE(fresh + j.checkpoint_s() > j.interval_s());
+
+  std::vector<decision> got;
+  controller c(j, controller_options{}, nullptr, recorder(got));
+  c.on_interval(range(0, 16), range(0, 16), {});
+  REQUIRE(got.size() == 1);
+  CHECK(got.back().target == best);
+  CHECK(got.back().expected_cost_s == doctest::Approx(fresh));
+  CHECK(got.back().plan.front().samples ==
+        doctest::Approx(j.throughput(best) * (j.interval_s() - fresh)));
+  // Everything leaves; when instances return, the start loads the checkpoint saved meanwhile.
+  c.on_interval({}, {}, range(0, 16));
+  CHECK(c.current_config().paused());
+  // (The plan may then start (5, 8) and move on to (4, 8) while the start is still running: the
+  // artifact's rule for a migration begun during another, which the simulator shares.)
+  c.on_interval(range(20, 36), range(20, 36), {});
+  const parallel_config later = got.back().target;
+  CHECK(!later.paused());
+  CHECK(got.back().expected_cost_s ==
+        doctest::Approx(j.restart_s(later, parcae::perf::restart_kind::add, true)));
+}

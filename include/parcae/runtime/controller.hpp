@@ -36,6 +36,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <iterator>
 #include <mutex>
@@ -141,9 +142,14 @@ struct controller_params : controller_options {
   int n_layers = 0;              ///< layers of the model (placement partition); required
   /// Throughput and cost of rerouting (the job's profile); default: unavailable (no reroute).
   perf::reroute_model rerouting;
+  /// Checkpoint save + load time (plan::job::checkpoint_s) that a start from the paused state
+  /// includes, except the job's first start (the controller's first interval): nothing has been
+  /// saved yet, so nothing is loaded, as the simulator counts it. 0: every start costs the same.
+  double checkpoint_s = 0.0;
 
   void validate(const char* function) const {
     controller_options::validate(function);
+    check_bounded(function, "params.checkpoint_s", checkpoint_s, 0.0, 1e9);
     planner.validate(function);
     check_at_least(function, "params.n_layers", n_layers, 1);
     check_at_most(function, "params.planner.p_min", planner.p_min,
@@ -206,6 +212,7 @@ class controller {
       rec.n_out = count_missing(start_, now);
     }
     history_.push_back(rec);
+    ++intervals_;
     preempted_intervals_ += rec.n_out > 0 ? 1 : 0;
     // Amortised O(1): drop the oldest half once the history is twice its limit (the running
     // count of intervals with a preemption loses the dropped ones, so it always describes the
@@ -314,6 +321,7 @@ class controller {
     p.planner = j.planner();
     p.n_layers = j.n_layers();
     p.rerouting = j.reroute();
+    p.checkpoint_s = j.checkpoint_s();
     return p;
   }
 
@@ -344,11 +352,20 @@ class controller {
 
   /// Step 1's transitions from the survivors of the running configuration among `cur` (the
   /// usable instances now; `prev` = those of the last decision), when the provider can cost an
-  /// observed step and a configuration runs. False: plan step 1 from the liveput key instead.
+  /// observed step and a configuration runs, or for the job's first start. False: plan step 1
+  /// from the liveput key instead.
   bool observed_first_step(const std::set<instance_id>& prev, const std::set<instance_id>& cur,
                            std::vector<plan::transition>& out) const {
-    if (!provider_.has_observed() || config_.paused()) return false;
+    if (!provider_.has_observed()) return false;
     const int g = params_.planner.gpus_per_instance;
+    if (config_.paused()) {
+      // A start: the planner's resume cost is exact, checkpoint load included, except at the
+      // job's first start, which has no checkpoint to load (controller_params::checkpoint_s).
+      if (intervals_ != 1 || !(params_.checkpoint_s > 0.0)) return false;
+      provider_.observed_transitions(config_, {}, 0, static_cast<int>(cur.size()) * g, out);
+      for (plan::transition& t : out) t.cost_s = std::max(0.0, t.cost_s - params_.checkpoint_s);
+      return true;
+    }
     std::vector<int> replicas(static_cast<std::size_t>(config_.p), 0);
     int in_job = 0, kept = 0;
     for (const placement& pl : placements_) {
@@ -675,6 +692,7 @@ class controller {
   std::vector<placement> placements_;
   std::vector<interval_record> history_;
   std::size_t preempted_intervals_ = 0;  ///< records of history_ with n_out > 0
+  std::uint64_t intervals_ = 0;          ///< on_interval calls so far
   std::uint64_t sequence_ = 0;
   decision last_;
   double checkpoint_s_ = 0.0;  ///< the job's checkpoint load (0 for a custom provider)
