@@ -302,3 +302,52 @@ TEST_CASE("controller: the job's first start loads no checkpoint, a later start 
   CHECK(got.back().expected_cost_s ==
         doctest::Approx(j.restart_s(later, parcae::perf::restart_kind::add, true)));
 }
+
+TEST_CASE("controller: after a burst that hits one stage, the rerouted stages are rebalanced") {
+  // ResNet-152 runs (8, 2) on 16 instances. A burst takes 6 replicas of stage 1 and 1 of stage 0:
+  // stage 1 is left with 2 of 8, and sets the pace of 9 survivors. Moving two replicas of stage 0
+  // to stage 1 (a stage copy) gives both stages 4 or more, the most floor(9 / 2) allows.
+  parcae::plan::job_params jp;
+  jp.capacity = 16;
+  const parcae::plan::job j(
+      parcae::perf::load_profile_file(std::string(PARCAE_SOURCE_DIR) + "/profiles/resnet152.json"),
+      jp);
+  std::vector<decision> got;
+  controller c(j, controller_options{}, nullptr, recorder(got));
+  c.on_interval(range(0, 16), range(0, 16), {});
+  const parallel_config start = c.current_config();
+  REQUIRE(start == parallel_config{8, 2});
+  std::vector<instance_id> stage0, stage1;
+  for (const auto& pl : got.back().placements) {
+    (pl.stage == 0 ? stage0 : stage1).push_back(pl.instance);
+  }
+  std::vector<instance_id> gone(stage1.begin(), stage1.begin() + 6);
+  gone.push_back(stage0.front());
+  std::vector<instance_id> alive;
+  for (instance_id id : range(0, 16)) {
+    if (std::find(gone.begin(), gone.end(), id) == gone.end()) alive.push_back(id);
+  }
+  c.on_interval(alive, {}, gone);
+  const decision& d = got.back();
+  const parcae::perf::reroute_model& m = j.reroute();
+  REQUIRE(m.can_rebalance(start));
+  CHECK(d.kind == migration_kind::reroute);
+  CHECK(d.target == start);
+  CHECK(d.empty_slots == 7);
+  CHECK(d.throughput_scale == doctest::Approx(m.scale(start, 4, 9)));
+  CHECK(m.scale(start, 4, 9) > m.scale(start, 2, 9));
+  CHECK(d.expected_cost_s == doctest::Approx(m.rebalance_s(start)));
+  CHECK(m.rebalance_s(start) > m.failover_s(start));
+  REQUIRE(d.fetches.size() == 2);
+  for (const auto& f : d.fetches) {
+    CHECK(std::find(stage0.begin(), stage0.end(), f.instance) != stage0.end());
+    CHECK(std::find(stage1.begin(), stage1.end(), f.source) != stage1.end());
+  }
+  int on_stage1 = 0;
+  for (const auto& pl : d.placements) on_stage1 += pl.stage == 1 ? 1 : 0;
+  CHECK(on_stage1 == 4);
+  // Without the stage copy times the model cannot rebalance: the stages stay as they are.
+  CHECK_THROWS_WITH_AS(parcae::perf::reroute_model::of(j.profile()).rebalance_s(start),
+                       doctest::Contains("parcae::perf::reroute_model::rebalance_s: c is"),
+                       parcae::invalid_argument);
+}

@@ -135,6 +135,45 @@ TEST_CASE("assign: inter-stage copy from the surviving replica to a spare") {
   CHECK(r.placements[3].stage == 1);
 }
 
+TEST_CASE("rebalance_stages: replicas move to the most-hit stage with its layers") {
+  // (4, 2) on instances 0..7: instance 2i holds (i, 0), 2i+1 holds (i, 1). A burst takes
+  // instances 1, 3 and 5: stage 1 keeps one replica (instance 7), stage 0 keeps four.
+  std::vector<placement> pls =
+      parcae::runtime::keep_survivors(layout({4, 2}, 8), ids_except(8, {1, 3, 5}), 1);
+  REQUIRE(pls.size() == 5);
+  const auto fetches = parcae::runtime::rebalance_stages(pls, {4, 2}, 2);
+  // One replica of stage 0 moves: 3 and 2 survivors, the most-hit stage at 2 >= r.
+  REQUIRE(fetches.size() == 1);
+  std::map<int, int> per_stage;
+  std::set<std::pair<int, int>> positions;
+  for (const placement& pl : pls) {
+    ++per_stage[pl.stage];
+    CHECK(positions.insert({pl.pipeline, pl.stage}).second);  // no two on one slot
+  }
+  CHECK(per_stage[0] == 3);
+  CHECK(per_stage[1] == 2);
+  const auto& f = fetches.front();
+  CHECK(f.source == 7);  // the surviving replica of stage 1 sends its layers
+  CHECK(f.first_layer == 5);
+  CHECK(f.end_layer == 8);
+  CHECK(!f.from_checkpoint);
+  for (const placement& pl : pls) {
+    if (pl.instance == f.instance) {
+      CHECK(pl.stage == 1);
+      CHECK(pl.first_layer == 5);
+      CHECK(pl.end_layer == 8);
+    }
+  }
+  // Already even: nothing moves. Asked for more than the survivors allow: it stops at the best.
+  CHECK(parcae::runtime::rebalance_stages(pls, {4, 2}, 2).empty());
+  CHECK(parcae::runtime::rebalance_stages(pls, {4, 2}, 3).empty());
+  CHECK_THROWS_WITH_AS(parcae::runtime::rebalance_stages(pls, {4, 2}, 0),
+                       doctest::Contains("parcae::runtime::rebalance_stages: r is 0"),
+                       parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(parcae::runtime::rebalance_stages(pls, {2, 2}, 1),
+                       doctest::Contains("placements[].pipeline is "), parcae::invalid_argument);
+}
+
 TEST_CASE("assign: pipeline repartition and checkpoint restart") {
   const auto old = layout({1, 2}, 8, 2);  // 0: layers [0,4), 1: [4,8), 2 and 3 spare
   const auto r = assign(old, {1, 2}, ids_except(4, {}), 1, {1, 4}, 8);

@@ -19,8 +19,16 @@
 // Cost. Rerouting moves no state (the peers hold the stage; ReCycle precomputes its plans): the
 // communicators are rebuilt and the processes re-initialised, G(d,p,remove) + proc, as for
 // Bamboo's failover.
+//
+// Rebalancing. A burst can leave one stage with far fewer replicas than another, and the
+// most-hit stage sets the pace. Moving surviving GPUs from the best-replicated stages to it (each
+// receives the stage's state from a peer) raises r_min to floor(surviving / p) at the failover
+// plus one stage's state copy, p2p(largest stage of depth p), the pipeline migration's broadcast
+// term: what a replica that changes stage receives. ReCycle does not do this; parcae's controller
+// weighs it against keeping the stages as they are (runtime/controller.hpp, reroute()).
 
 #include <algorithm>
+#include <vector>
 
 #include "parcae/core/errors.hpp"
 #include "parcae/core/parallel_config.hpp"
@@ -34,6 +42,9 @@ struct reroute_model {
   int micro_batch = 0;
   comm_rebuild_params comm;
   double proc_ms = 0.0;
+  /// Per depth p (index p): p2p of the largest stage's state, the copy a replica that changes
+  /// stage receives. Empty: rebalancing unavailable (plan::job fills it).
+  std::vector<double> stage_copy_ms;
 
   static reroute_model of(const model_profile& prof) {
     reroute_model m;
@@ -68,6 +79,22 @@ struct reroute_model {
   double failover_s(parallel_config c) const {
     if (c.paused()) return 0.0;
     return (comm.cost_ms(c.d, c.p, false) + proc_ms) / 1000.0;
+  }
+
+  /// Whether rebalance_s knows depth p.
+  bool can_rebalance(parallel_config c) const {
+    return available() && !c.paused() && static_cast<std::size_t>(c.p) < stage_copy_ms.size();
+  }
+
+  /// Seconds to move surviving replicas of `c` between stages (see the header comment): the
+  /// failover plus the largest stage's state copy. Throws when can_rebalance(c) is false.
+  double rebalance_s(parallel_config c) const {
+    if (!can_rebalance(c)) {
+      throw_invalid("parcae::perf::reroute_model::rebalance_s", "c", to_string(c),
+                    "a configuration whose depth the model has a stage copy time for (p < " +
+                        std::to_string(stage_copy_ms.size()) + ")");
+    }
+    return failover_s(c) + stage_copy_ms[static_cast<std::size_t>(c.p)] / 1000.0;
   }
 };
 

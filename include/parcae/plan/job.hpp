@@ -215,7 +215,7 @@ class job {
   double regroup_s(parallel_config c) const { return reroute().failover_s(c); }
   /// Running `c` with empty slots whose micro-batches are rerouted to their stage's peers
   /// (perf/rerouting.hpp): its throughput scale and failover cost, from the profile.
-  perf::reroute_model reroute() const { return perf::reroute_model::of(profile()); }
+  const perf::reroute_model& reroute() const { return reroute_; }
 
  private:
   void build_restart_costs() {
@@ -226,6 +226,9 @@ class job {
         perf::make_migration_cost_table(model_->profile(), parallel_config{1, 1}, restart));
     // Serial fetch of every stage: the checkpoint restart with no survivor minus its R and
     // checkpoint terms (perf's restart path, so the stage partition is perf's).
+    reroute_ = perf::reroute_model::of(model_->profile());
+    reroute_.stage_copy_ms.assign(restart_table_->depth_broadcast_ms,
+                                  restart_table_->depth_broadcast_ms + restart_table_->max_p + 1);
     fetch_ms_.assign(static_cast<std::size_t>(restart_table_->max_p) + 1, 0.0);
     for (int p = 1; p <= restart_table_->max_p; ++p) {
       const parallel_config c{1, p};
@@ -273,6 +276,7 @@ class job {
   std::vector<liveput::target_info> candidates_;
   std::unordered_map<parallel_config, double> tput_;
   std::shared_ptr<perf::migration_cost_table> restart_table_;
+  perf::reroute_model reroute_;  ///< reroute(): the profile's rerouting, with stage copy times
   std::vector<double> fetch_ms_;
   planner_params planner_;
   std::shared_ptr<liveput_provider> provider_;

@@ -263,4 +263,56 @@ inline std::vector<placement> keep_survivors(const std::vector<placement>& old,
   return out;
 }
 
+/// Moves running slots of `c`, which runs with empty slots (keep_survivors), between stages until
+/// every stage has at least `r` replicas (perf/rerouting.hpp, rebalancing): a slot of the
+/// best-replicated stage takes an empty (pipeline, stage) position of the most-hit one, with that
+/// stage's layers, fetched from one of its surviving replicas. Stops early when no stage can give
+/// a slot without falling below r. Returns the fetches.
+inline std::vector<layer_fetch> rebalance_stages(std::vector<placement>& placements,
+                                                 parallel_config c, int r) {
+  const char* fn = "parcae::runtime::rebalance_stages";
+  check_at_least(fn, "c.d", c.d, 1);
+  check_at_least(fn, "c.p", c.p, 1);
+  check_bounded(fn, "r", r, 1, c.d);
+  const auto p = static_cast<std::size_t>(c.p);
+  std::vector<std::vector<std::size_t>> at(p);
+  std::vector<std::vector<bool>> used(p, std::vector<bool>(static_cast<std::size_t>(c.d), false));
+  for (std::size_t i = 0; i < placements.size(); ++i) {
+    const placement& pl = placements[i];
+    if (pl.spare()) continue;
+    check_bounded(fn, "placements[].stage", pl.stage, 0, c.p - 1);
+    check_bounded(fn, "placements[].pipeline", pl.pipeline, 0, c.d - 1);
+    at[static_cast<std::size_t>(pl.stage)].push_back(i);
+    used[static_cast<std::size_t>(pl.stage)][static_cast<std::size_t>(pl.pipeline)] = true;
+  }
+  const auto by_size = [](const std::vector<std::size_t>& a, const std::vector<std::size_t>& b) {
+    return a.size() < b.size();
+  };
+  std::vector<layer_fetch> fetches;
+  for (;;) {
+    auto& low = *std::min_element(at.begin(), at.end(), by_size);
+    auto& high = *std::max_element(at.begin(), at.end(), by_size);
+    if (low.empty() || static_cast<int>(low.size()) >= r || static_cast<int>(high.size()) <= r) {
+      break;
+    }
+    const std::size_t s_low = static_cast<std::size_t>(&low - at.data());
+    const std::size_t s_high = static_cast<std::size_t>(&high - at.data());
+    const std::size_t moved = high.back();
+    high.pop_back();
+    placement& pl = placements[moved];
+    used[s_high][static_cast<std::size_t>(pl.pipeline)] = false;
+    const auto free_pos = std::find(used[s_low].begin(), used[s_low].end(), false);
+    const placement& peer = placements[low.front()];
+    pl.pipeline = static_cast<int>(free_pos - used[s_low].begin());
+    pl.stage = static_cast<int>(s_low);
+    pl.first_layer = peer.first_layer;
+    pl.end_layer = peer.end_layer;
+    *free_pos = true;
+    low.push_back(moved);
+    fetches.push_back(
+        {pl.instance, pl.gpu, peer.first_layer, peer.end_layer, false, peer.instance, peer.gpu});
+  }
+  return fetches;
+}
+
 }  // namespace parcae::runtime

@@ -558,7 +558,10 @@ class controller {
   /// - the window runs from step 1 to the forecast's next change of the cluster (a join or a
   ///   preemption; from there both re-plan) or, when the forecast sees none, through the horizon
   ///   and the value after it (terminal_s), the rerouted configuration then never having to move;
-  /// - rerouted: the degraded rate, less the failover when slots were lost now;
+  /// - rerouted: the degraded rate, less the failover when slots were lost now; or, when a burst
+  ///   left the stages uneven, the rate with the stages rebalanced (replicas moved to the
+  ///   most-hit stage so it has floor(running / p), perf::reroute_model::rebalance_s; the
+  ///   decision's fetches carry the moved replicas' layers), whichever trains more;
   /// - planned: the plan's own expected samples over the window's steps, its migrations included,
   ///   and its last configuration's rate after the horizon.
   /// Re-checked at every decision, so the job stays rerouted while it wins (as ReCycle does) and
@@ -585,26 +588,43 @@ class controller {
     }
     const int r_min = *std::min_element(replicas.begin(), replicas.end());
     if (r_min == 0) return false;
-    const double scale = params_.rerouting.scale(config_, r_min, running);
-    const double cost = lost > 0 ? params_.rerouting.failover_s(config_) : 0.0;
     const double interval = params_.planner.interval_s;
-    const double rate = provider_.throughput(config_) * scale;
-    const double rerouted = rate * std::max(0.0, interval - cost);
-    double kept = rerouted;
-    double planned = step.samples;
+    // The window: to the forecast's next change, or through the horizon and after it.
     std::size_t span = 1;
-    for (; span < point.size() && point[span].n_in == 0 && point[span].n_out == 0; ++span) {
+    while (span < point.size() && point[span].n_in == 0 && point[span].n_out == 0) ++span;
+    const bool open_ended = span == point.size();
+    const double window_s = interval * double(span) + (open_ended ? dec.terminal_s : 0.0);
+    double planned = 0.0;
+    for (std::size_t k = 0; k < span; ++k) {
       // The stochastic planner returns its first step only: beyond it, the target's full rate.
-      kept += rate * interval;
-      planned += span < dec.plan.size() ? dec.plan[span].samples
-                                        : provider_.throughput(step.config) * interval;
+      planned +=
+          k < dec.plan.size() ? dec.plan[k].samples : provider_.throughput(step.config) * interval;
     }
-    if (span == point.size()) {  // no change forecast: the value after the horizon too
-      kept += rate * dec.terminal_s;
-      planned += provider_.throughput(dec.plan.back().config) * dec.terminal_s;
+    if (open_ended) planned += provider_.throughput(dec.plan.back().config) * dec.terminal_s;
+    // Keep the stages as they are (a failover when slots were lost now), or rebalance them so the
+    // most-hit stage has floor(running / p) replicas (a failover and a stage copy; only when it
+    // ends within the interval, so that the next decision sees a running configuration).
+    struct option {
+      int r = 0;
+      double cost = 0.0, scale = 0.0, value = -1.0;
+    };
+    const double full_rate = provider_.throughput(config_);
+    const auto value_of = [&](option o) {
+      o.scale = params_.rerouting.scale(config_, o.r, running);
+      o.value = full_rate * o.scale * std::max(0.0, window_s - o.cost);
+      return o;
+    };
+    option best = value_of({r_min, lost > 0 ? params_.rerouting.failover_s(config_) : 0.0});
+    const int r_even = std::min(config_.d, running / config_.p);
+    if (r_even > r_min && params_.rerouting.can_rebalance(config_) &&
+        params_.rerouting.rebalance_s(config_) < interval) {
+      const option even = value_of({r_even, params_.rerouting.rebalance_s(config_)});
+      if (even.value > best.value) best = even;
     }
-    if (!(kept > planned)) return false;
+    if (!(best.value > planned)) return false;
 
+    const double cost = best.cost;
+    const double rerouted = full_rate * best.scale * std::max(0.0, interval - cost);
     plan::plan_step kept_step = step;
     kept_step.config = config_;
     kept_step.cost_s = cost;
@@ -615,18 +635,20 @@ class controller {
     dec.expected_samples = dec.expected_samples - step.samples + rerouted;
     dec.plan = {kept_step};
     dec.target = config_;
-    dec.kind = lost > 0 ? migration_kind::reroute : migration_kind::none;
     dec.placements = keep_survivors(placements_, usable, g);
-    dec.fetches.clear();
+    dec.fetches = best.r > r_min ? rebalance_stages(dec.placements, config_, best.r)
+                                 : std::vector<layer_fetch>{};
+    dec.kind = cost > 0.0 ? migration_kind::reroute : migration_kind::none;
     dec.empty_slots = config_.size() - running;
-    dec.throughput_scale = scale;
+    dec.throughput_scale = best.scale;
     dec.expected_cost_s = cost;
     dec.expected_remaining_s = kept_step.remaining_s;
     std::ostringstream what;
     what << to_string(config_) << " kept with " << dec.empty_slots
-         << " slot(s) rerouted (throughput x" << scale << ") " << to_string(dec.kind) << ", cost "
-         << cost << " s; trains " << kept << " samples against the plan's " << planned << " ("
-         << to_string(step.config) << ") in the next " << span << " interval(s)";
+         << " slot(s) rerouted (throughput x" << best.scale << ") " << to_string(dec.kind)
+         << (best.r > r_min ? ", stages rebalanced to " + std::to_string(best.r) + " replicas" : "")
+         << ", cost " << cost << " s; trains " << best.value << " samples against the plan's "
+         << planned << " (" << to_string(step.config) << ") in the next " << span << " interval(s)";
     record(std::move(dec), std::move(usable), kept_step.remaining_s, what.str());
     return true;
   }

@@ -178,6 +178,7 @@ class controller_policy final : public policy {
     const bool notice = params_.future == future_source::truth ||
                         params_.first_step == sim::first_step::notice || v.index == 0;
     next_ = v.index + 1;
+    const std::uint64_t decided = controller_->decisions();
     if (notice) {
       controller_->on_interval(alive, joined, preempted);
     } else {
@@ -194,9 +195,15 @@ class controller_policy final : public policy {
 
     d.concurrent_s = j.restart_only_s(d.config, perf::restart_kind::no_op);
     if (d.empty_slots > 0) {
-      // Rerouted (runtime::controller_options::reroute): the failover when this interval's
-      // preemptions took slots of the running configuration, else it keeps running.
-      if (v.survivors.slots_lost > 0) {
+      // Rerouted (runtime::controller_options::reroute): a rebalance of the stages when the
+      // controller moved replicas between them now (its decision fetches layers), else the
+      // failover when this interval's preemptions took slots, else it keeps running.
+      const bool rebalanced =
+          controller_->decisions() != decided && !controller_->last_decision().fetches.empty();
+      if (rebalanced) {
+        d.cost_s = j.reroute().rebalance_s(d.config);
+        d.kind = "reroute";
+      } else if (v.survivors.slots_lost > 0) {
         d.cost_s = j.reroute().failover_s(d.config);
         d.kind = "reroute";
       }
