@@ -49,6 +49,7 @@ struct sim_args {
   bool quiet = false;
   double terminal_s = -1.0, terminal_prior = 60.0;
   bool reroute = true;
+  int threads = 0;  ///< policies replayed at once (sim::harness_params::threads); 0: every core
 };
 
 std::string fixed(double v, int digits) {
@@ -261,6 +262,7 @@ void run_sim(const sim_args& a) {
   hp.sim.spot_price_per_hour = a.spot_price;
   hp.sim.on_demand_price_per_hour = a.on_demand_price;
   hp.on_demand_instances = a.on_demand;
+  hp.threads = a.threads;
   hp.parcae.horizon = a.horizon;
   hp.parcae.window = a.window > 0 ? a.window : std::max(3, a.horizon);
   hp.parcae.seed = a.seed;
@@ -303,10 +305,17 @@ void run_sim(const sim_args& a) {
       sim::expand_policy_names(parcae_tool::split_list(a.policies));
   // Progress: a bar inside each policy's run (on a terminal only), then one line per policy with
   // the time it took, printed when it ends (simulate's last progress call).
-  parcae_tool::progress_bar bar(!a.quiet);
+  // With several policies at once (--threads), one line as each starts (run_harness then calls
+  // no per-interval progress).
+  const bool parallel = hp.threads != 1 && names.size() > 1;
+  parcae_tool::progress_bar bar(!a.quiet && !parallel);
   std::string running;
   std::size_t running_index = 0, policies = 0;
   auto progress = [&](const std::string& name, std::size_t i, std::size_t n) {
+    if (parallel) {
+      if (!a.quiet) std::cerr << "[" << i + 1 << "/" << n << "] " << name << "\n";
+      return;
+    }
     running = name;
     running_index = i;
     policies = n;
@@ -548,6 +557,9 @@ void setup_sim(CLI::App& app) {
   parcae_tool::add_number_option(cmd, "--terminal-prior", args->terminal_prior, 0.0, 1e9,
                                  "intervals of quiet the adaptive --terminal assumes before it has "
                                  "seen the trace (default 60)");
+  parcae_tool::add_integer_option(cmd, "--threads", args->threads, 0, 1024,
+                                  "policies replayed at once (default 0: every core; the results "
+                                  "are the same at any count)");
   cmd->add_flag("--quiet", args->quiet, "no progress on stderr");
   cmd->callback([args] { run_sim(*args); });
 }
