@@ -305,17 +305,14 @@ void run_sim(const sim_args& a) {
       sim::expand_policy_names(parcae_tool::split_list(a.policies));
   // Progress: a bar inside each policy's run (on a terminal only), then one line per policy with
   // the time it took, printed when it ends (simulate's last progress call).
-  // With several policies at once (--threads), one line as each starts (run_harness then calls
-  // no per-interval progress).
+  // With several policies at once (--threads), run_harness calls no per-interval progress: no
+  // bar, and the per-policy lines are printed, in order, once all have ended.
   const bool parallel = hp.threads != 1 && names.size() > 1;
   parcae_tool::progress_bar bar(!a.quiet && !parallel);
   std::string running;
   std::size_t running_index = 0, policies = 0;
   auto progress = [&](const std::string& name, std::size_t i, std::size_t n) {
-    if (parallel) {
-      if (!a.quiet) std::cerr << "[" << i + 1 << "/" << n << "] " << name << "\n";
-      return;
-    }
+    if (parallel) return;
     running = name;
     running_index = i;
     policies = n;
@@ -331,6 +328,12 @@ void run_sim(const sim_args& a) {
     }
   };
   sim::harness_result hr = sim::run_harness(ev, job, names, hp, progress, intervals);
+  if (parallel && !a.quiet) {
+    for (std::size_t i = 0; i < hr.policies.size(); ++i) {
+      std::cerr << "[" << i + 1 << "/" << hr.policies.size() << "] " << hr.policies[i].result.name
+                << ": " << fixed(hr.policies[i].wall_s, 1) << " s\n";
+    }
+  }
   // An on-demand cluster too small for the model trains nothing: its row would show 0.00% with
   // no reason given.
   if (std::find(names.begin(), names.end(), "on-demand") != names.end()) {

@@ -8,6 +8,7 @@
 // liveput table.
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -58,6 +59,7 @@ struct harness_params {
 struct harness_entry {
   policy_result result;
   double ratio_to_ideal = 0.0;  ///< samples / ideal's samples (NaN when ideal trains nothing)
+  double wall_s = 0.0;          ///< seconds the replay took (wall clock; measured, not a result)
 };
 
 struct harness_result {
@@ -139,10 +141,12 @@ inline harness_result run_harness(
   quiet.keep_timeline = false;
   out.ideal_samples = simulate(trace, ideal, j, quiet).samples;
   auto run = [&](std::size_t i, const progress_fn& each) {
+    const auto start = std::chrono::steady_clock::now();
     std::unique_ptr<policy> pol = make_policy(list[i], hp, trace);
     harness_entry e;
     e.result = simulate(trace, *pol, j, hp.sim, each);
     e.ratio_to_ideal = out.ideal_samples > 0.0 ? e.result.samples / out.ideal_samples : NAN;
+    e.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return e;
   };
   if (hp.threads == 1 || list.size() < 2) {
