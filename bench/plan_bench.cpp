@@ -30,6 +30,7 @@
 #include "parcae/plan/dp_planner.hpp"
 #include "parcae/plan/job.hpp"
 #include "parcae/plan/liveput_provider.hpp"
+#include "parcae/plan/stochastic_planner.hpp"
 
 namespace lp = parcae::liveput;
 using parcae::plan::availability_step;
@@ -175,8 +176,65 @@ void BM_dp_only_n32_g1(benchmark::State& state) {
   }
 }
 
+// The stochastic planner's warm decision on 80 instances (issue 16's gcp-80 trace: 130
+// targets), K = 4 sample paths of H = 12 steps, keys present: the K exact DPs alone, on one
+// dp_planner as the controller keeps it. kept: over liveput_provider, whose generation() lets the
+// planner keep its resolved transition lists between decisions; baseline (asked): the same
+// provider without generation(), so every plan asks it for every list again (the planner's
+// behaviour before the lists were kept).
+struct provider_without_generation {
+  const parcae::plan::liveput_provider* p;
+  template <class F>
+  void for_each_transition(int n_prev, parcae::parallel_config from, int n_in, int n_out,
+                           F&& f) const {
+    p->for_each_transition(n_prev, from, n_in, n_out, f);
+  }
+  void transitions(int n_prev, parcae::parallel_config from, int n_in, int n_out,
+                   std::vector<parcae::plan::transition>& out) const {
+    p->transitions(n_prev, from, n_in, n_out, out);
+  }
+  double throughput(parcae::parallel_config c) const { return p->throughput(c); }
+  double concurrent_restart_s(parcae::parallel_config c) const {
+    return p->concurrent_restart_s(c);
+  }
+};
+std::vector<std::vector<availability_step>> sample_paths() {
+  std::vector<std::vector<availability_step>> paths;
+  for (int j = 0; j < 4; ++j) {
+    std::vector<availability_step> steps = horizon(12 + j);
+    steps.erase(steps.begin(), steps.begin() + j);  // each path a different rotation
+    paths.push_back(steps);
+  }
+  return paths;
+}
+fixture& n80() {
+  static fixture f(80, 1, {8, 8}, 0.0, 2);
+  return f;
+}
+template <class Provider>
+void run_stochastic(benchmark::State& state, const Provider& provider) {
+  fixture& f = n80();
+  const auto paths = sample_paths();
+  f.provider->prefill_paths(f.n0, f.initial, paths, f.params);
+  parcae::plan::dp_planner<Provider> dp(provider, f.params);
+  for (auto _ : state) {
+    auto r =
+        parcae::plan::plan_stochastic(dp, f.n0, parcae::plan::plan_state{f.initial, 0.0}, paths);
+    benchmark::DoNotOptimize(r.expected_samples);
+  }
+  state.counters["candidates"] = static_cast<double>(f.job->candidates().size());
+}
+void BM_stochastic_warm_n80_kept(benchmark::State& state) {
+  run_stochastic(state, *n80().provider);
+}
+void BM_stochastic_warm_n80_asked(benchmark::State& state) {
+  run_stochastic(state, provider_without_generation{n80().provider});
+}
+
 }  // namespace
 
+BENCHMARK(BM_stochastic_warm_n80_asked)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_stochastic_warm_n80_kept)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_brute_force_n32_g1)->ArgName("H")->Arg(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_dp_only_n32_g1)->ArgName("H")->Arg(2)->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decision_warm_n32_g1)->ArgName("H")->Arg(8)->Arg(12)->Unit(benchmark::kMillisecond);

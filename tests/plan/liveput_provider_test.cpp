@@ -1,6 +1,7 @@
 // The planner on the real models: gpt-1.5b profile (perf), exact liveput table (liveput).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <vector>
@@ -106,6 +107,34 @@ TEST_CASE("liveput_provider: prefill fills exactly the keys the DP reads") {
   parcae::plan::plan_dp(f.provider, f.params(), 16, plan_state{{2, 8}, 0.0}, steps);
   CHECK(f.table->size() == before);  // the DP found every key it needed
   CHECK(f.provider.prefill(16, {2, 8}, steps, f.params()) == 0);
+}
+
+TEST_CASE("liveput_provider: a prefill skips steps filled before, until the table changes") {
+  auto& f = fx();
+  f.table->clear();
+  const std::vector<std::vector<availability_step>> paths{{{0, 1}, {0, 0}, {1, 0}},
+                                                          {{0, 1}, {1, 0}, {0, 0}}};
+  const std::size_t filled = f.provider.prefill_paths(16, {2, 8}, paths, f.params());
+  CHECK(filled == f.table->size());
+  // The union of the paths' horizon keys, each once.
+  std::vector<lp::key> keys = f.provider.horizon_keys(16, {2, 8}, paths[0], f.params());
+  for (const auto& k : f.provider.horizon_keys(16, {2, 8}, paths[1], f.params())) {
+    keys.push_back(k);
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  CHECK(filled == keys.size());
+  for (const auto& k : keys) CHECK(f.table->contains(k));
+  CHECK(f.provider.prefill_paths(16, {2, 8}, paths, f.params()) == 0);
+  // A copy of the provider shares what was filled (as it shares the table).
+  const parcae::plan::liveput_provider copy = f.provider;
+  CHECK(copy.prefill_paths(16, {2, 8}, paths, f.params()) == 0);
+  // clear() changes the table's generation: the next prefill fills every key again.
+  const std::uint64_t g = f.table->generation();
+  f.table->clear();
+  CHECK(f.table->generation() != g);
+  CHECK(f.provider.prefill_paths(16, {2, 8}, paths, f.params()) == keys.size());
+  CHECK(f.table->size() == keys.size());
 }
 
 TEST_CASE("liveput_provider: observed transitions average to the exact liveput entry") {

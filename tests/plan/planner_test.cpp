@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -245,6 +246,48 @@ TEST_CASE("dp: steps with the same (N, n_in, n_out) ask the provider once per co
   const auto again = dp.plan(6, init, steps);
   CHECK(again.expected_samples == r.expected_samples);
   for (const auto& kv : prov.calls) CHECK(kv.second == 1);
+}
+
+namespace {
+/// counting_provider with generation(): the planner may keep its resolved lists across plans.
+struct versioned_provider : counting_provider {
+  std::uint64_t version = 0;
+  std::optional<std::uint64_t> generation() const { return version; }
+};
+}  // namespace
+
+TEST_CASE("dp: a provider's generation() lets resolved transitions outlive a plan") {
+  versioned_provider prov;
+  prov.inner.seed = 5;
+  prov.inner.cost_scale = 1.5;
+  const std::vector<availability_step> steps = {{0, 1}, {1, 0}, {0, 0}, {0, 2}};
+  const planner_params params = small_params(1, 4);
+  parcae::plan::dp_planner<versioned_provider> dp(prov, params);
+  const plan_state init{{2, 3}, 0.0};
+  const auto r = dp.plan(6, init, steps);
+  const auto bf = parcae::plan::plan_brute_force(prov.inner, params, 6, init, steps);
+  CHECK(r.expected_samples == bf.expected_samples);
+  REQUIRE(!prov.calls.empty());
+  // The same generation: the same plan, and the provider is not asked again (the first step's
+  // key is; it is the initial state's, also kept).
+  prov.calls.clear();
+  const auto again = dp.plan(6, init, steps);
+  CHECK(again.expected_samples == r.expected_samples);
+  CHECK(prov.calls.empty());
+  // Another plan on the same planner that shares some steps asks only for the new ones, and
+  // equals brute force.
+  const std::vector<availability_step> other = {{0, 1}, {0, 0}, {2, 0}};
+  const auto o = dp.plan(6, init, other);
+  CHECK(o.expected_samples ==
+        parcae::plan::plan_brute_force(prov.inner, params, 6, init, other).expected_samples);
+  // A new generation (the landscape changed): the planner reads it again.
+  prov.inner.seed = 6;
+  ++prov.version;
+  prov.calls.clear();
+  const auto changed = dp.plan(6, init, steps);
+  CHECK(!prov.calls.empty());
+  CHECK(changed.expected_samples ==
+        parcae::plan::plan_brute_force(prov.inner, params, 6, init, steps).expected_samples);
 }
 
 TEST_CASE("dp: respects capacity, pipeline bounds and excluded depths") {

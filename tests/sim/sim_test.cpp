@@ -273,6 +273,30 @@ TEST_CASE("sim: invariants of every policy on real and bursty traces") {
   }
 }
 
+TEST_CASE("sim: run_harness gives the same results on several threads as on one") {
+  const sim::job& j = gpt_job();
+  const auto t = sim::make_event_trace(
+      make_trace({{0, 16}, {1, -4}, {3, 6}, {4, -8}, {6, 10}, {7, -3}, {9, -5}, {10, 4}}, 14));
+  sim::harness_params hp;
+  hp.parcae.horizon = 6;
+  hp.parcae.window = 6;
+  const sim::harness_result one = sim::run_harness(t, j, {"all"}, hp);
+  hp.threads = 2;
+  std::vector<std::string> started;
+  const sim::harness_result two = sim::run_harness(
+      t, j, {"all"}, hp,
+      [&](const std::string& name, std::size_t, std::size_t) { started.push_back(name); });
+  REQUIRE(two.policies.size() == one.policies.size());
+  CHECK(started.size() == one.policies.size());
+  CHECK(two.ideal_samples == one.ideal_samples);
+  for (std::size_t i = 0; i < one.policies.size(); ++i) {
+    CHECK(two.policies[i].result.name == one.policies[i].result.name);
+    CHECK(two.policies[i].result.samples == one.policies[i].result.samples);
+    CHECK(two.policies[i].result.cost_usd == one.policies[i].result.cost_usd);
+    CHECK(two.policies[i].result.reconfigurations == one.policies[i].result.reconfigurations);
+  }
+}
+
 TEST_CASE("sim: on-demand is never preempted, pays on-demand prices, and parcae beats reactive") {
   const sim::job& j = gpt_job();
   const auto t = sim::make_event_trace(

@@ -15,6 +15,7 @@
 // assigned into the entry a planner was reading outside the lock (issue 15, item 10).
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -97,7 +98,17 @@ class table {
     if (!added) {
       retired_.push_back(std::move(it->second));
       it->second = std::move(published);
+      ++generation_;
     }
+  }
+
+  /// Changes whenever an entry that a reader may have seen changes: insert() over an existing key,
+  /// clear(). Filling or inserting new keys leaves it as it is (no entry read before changes), so
+  /// a reader that keeps what it derived from entries (plan::dp_planner's resolved transitions)
+  /// may keep it while the generation stays the same.
+  std::uint64_t generation() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return generation_;
   }
 
   std::size_t size() const {
@@ -110,6 +121,7 @@ class table {
     std::lock_guard<std::mutex> lock(mutex_);
     entries_.clear();
     retired_.clear();
+    ++generation_;
   }
 
   /// A copy of every (key, entry), sorted by key (export).
@@ -143,6 +155,7 @@ class table {
   mutable std::mutex mutex_;
   std::unordered_map<key, std::shared_ptr<const entry>> entries_;
   std::vector<std::shared_ptr<const entry>> retired_;  ///< replaced by insert(), kept until clear()
+  std::uint64_t generation_ = 0;                       ///< see generation()
 };
 
 /// One predicted interval of a horizon: instances joining and preempted.

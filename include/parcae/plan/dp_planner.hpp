@@ -32,8 +32,14 @@
 // fit) into a flat cache that the backward pass and the plan read back, and steps with the same
 // (N, n_in, n_out) share it (classify_steps), so a liveput table is looked up once per key and
 // decision. The provider's transitions must depend only on the call's arguments during a plan.
+// A provider with generation() (liveput_provider) lets the resolved lists outlive a plan while
+// that value stays the same (issue 16: a controller re-plans every interval, mostly over keys it
+// has read before; resolving them again was half of parcae-stochastic's time on 80 instances).
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <vector>
 
 #include "parcae/core/errors.hpp"
@@ -165,8 +171,13 @@ class dp_planner {
     detail::check_initial(fn, params_, n0, initial);
     fn_ = fn;
     horizon_ = static_cast<int>(steps.size());
-    space_.build(params_, *std::max_element(n_.begin(), n_.end()));
+    // The configurations of the whole capacity, built once: a configuration's index is then the
+    // same in every solve, which lets resolved transition lists outlive a solve (see resolve()).
+    // Configurations that do not fit this horizon's instances are never reached (target_index
+    // drops them), so the values are those of a space built for the horizon's largest N.
+    if (space_.size() == 0) space_.build(params_, params_.capacity);
     const int C = space_.size();
+    begin_cache_epoch();
     tput_.assign(static_cast<std::size_t>(C), 0.0);
     restart_.assign(static_cast<std::size_t>(C), 0.0);
     for (int i = 1; i < C; ++i) {
@@ -197,9 +208,8 @@ class dp_planner {
     }
     tr_begin_.assign(cells, 0);
     tr_end_.assign(cells, 0);
-    tr_.clear();
+    given_tr_.clear();
     classify_steps(first_step != nullptr);
-    resolved_.assign(static_cast<std::size_t>(n_classes_) * static_cast<std::size_t>(C), 0);
     for (int k = 0; k < horizon_; ++k) {
       const bool last = k + 1 == horizon_;
       if (!last) reach_[at(k + 1, 0)] = 1;
@@ -207,29 +217,39 @@ class dp_planner {
         if (!reach_[at(k, ci)]) continue;
         resolve(k, ci, k == 0 ? first_step : nullptr);
         if (last) continue;
+        const resolved* tr = transitions_of(k);
         for (std::size_t x = tr_begin_[at(k, ci)]; x < tr_end_[at(k, ci)]; ++x) {
-          reach_[at(k + 1, tr_[x].t)] = 1;
+          reach_[at(k + 1, tr[x].t)] = 1;
         }
       }
     }
     // Backward pass over the states after steps H-1 .. 1 (the state before step 1 is `initial`,
     // handled by candidates()).
+    // The loop is value_of() written out: its common case (the migration ends in the interval,
+    // r >= 0) inline, the same operations in the same order, so the values are the same bits.
+    const double interval = params_.interval_s;
     for (int k = horizon_ - 1; k >= 1; --k) {
+      const double* w_next = &w_run_[at(k + 1, 0)];
       for (int ci = 0; ci < C; ++ci) {
         if (!reach_[at(k, ci)]) continue;  // no plan is in c after step k
-        const double pause_value = 0.0 + w_run_[at(k + 1, 0)];
+        const double pause_value = 0.0 + w_next[0];
         double run = pause_value, mig = pause_value;
         zc_begin_[at(k, ci)] = zc_.size();
-        for (std::size_t x = tr_begin_[at(k, ci)]; x < tr_end_[at(k, ci)]; ++x) {
-          const resolved& tr = tr_[x];
-          const int ti = tr.t;
-          run = std::max(run, value_of(k, ti, tr.prob, tr.cost_s));
-          if (tr.cost_s > 0.0) {
+        const resolved* list = transitions_of(k);
+        const resolved* const end = list + tr_end_[at(k, ci)];
+        for (const resolved* tr = list + tr_begin_[at(k, ci)]; tr != end; ++tr) {
+          const int ti = tr->t;
+          const double t = tput_[static_cast<std::size_t>(ti)];
+          const double r = interval * tr->prob - tr->cost_s;
+          run = std::max(run, r >= 0.0 ? t * r + w_next[ti] : 0.0 + migrating_value(k + 1, ti, -r));
+          if (tr->cost_s > 0.0) {
             const double charged =
-                detail::charged_cost(1.0, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
-            mig = std::max(mig, value_of(k, ti, tr.prob, charged));
+                detail::charged_cost(1.0, tr->cost_s, restart_[static_cast<std::size_t>(ti)]);
+            const double rm = interval * tr->prob - charged;
+            mig = std::max(mig,
+                           rm >= 0.0 ? t * rm + w_next[ti] : 0.0 + migrating_value(k + 1, ti, -rm));
           } else {
-            zc_.push_back({ti, tr.prob});
+            zc_.push_back({ti, tr->prob});
           }
         }
         zc_end_[at(k, ci)] = zc_.size();
@@ -244,53 +264,74 @@ class dp_planner {
   /// filter on N_k, so steps with the same triple share one resolved list per configuration. A
   /// forecast with repeated events (the naive forecast's quiet steps, a periodic horizon) then asks
   /// the provider, validates and copies each list once instead of once per step. A given first step
-  /// is a class of its own.
+  /// is a class of its own (class -1: its list is this solve's, never cached).
   void classify_steps(bool given_first) {
-    step_class_.assign(static_cast<std::size_t>(horizon_), 0);
-    n_classes_ = 0;
-    for (int k = 0; k < horizon_; ++k) {
+    step_row_.assign(static_cast<std::size_t>(horizon_), nullptr);
+    const std::size_t C = static_cast<std::size_t>(space_.size());
+    for (int k = given_first ? 1 : 0; k < horizon_; ++k) {
       const auto uk = static_cast<std::size_t>(k);
-      int c = -1;
-      if (!(k == 0 && given_first)) {
-        for (int j = given_first ? 1 : 0; j < k && c < 0; ++j) {
-          const auto uj = static_cast<std::size_t>(j);
-          if (n_[uj] == n_[uk] && steps_[uj].n_in == steps_[uk].n_in &&
-              steps_[uj].n_out == steps_[uk].n_out) {
-            c = step_class_[uj];
-          }
-        }
-      }
-      step_class_[uk] = c >= 0 ? c : n_classes_++;
+      const step_triple key{n_[uk], steps_[uk].n_in, steps_[uk].n_out};
+      auto it = rows_.find(key);
+      if (it == rows_.end()) it = rows_.emplace(key, std::vector<list_range>(C)).first;
+      step_row_[uk] = &it->second;  // node-based map: stays valid while rows are added
     }
   }
 
+  /// Starts a solve's use of the resolved lists. They are kept between solves while the provider
+  /// says that its transitions have not changed (an optional `generation()` that returns the same
+  /// value; liveput_provider's changes when an entry of its table is replaced or cleared) and they
+  /// hold fewer than max_cached_transitions; otherwise they are dropped, so a provider without
+  /// generation() is asked again in every solve, as the contract above allows.
+  void begin_cache_epoch() {
+    bool keep = pool_.size() <= max_cached_transitions;
+    if constexpr (detail::has_generation<Provider>::value) {
+      const std::optional<std::uint64_t> g = provider_->generation();
+      keep = keep && g.has_value() && cache_generation_ == g;
+      cache_generation_ = g;
+    } else {
+      keep = false;
+    }
+    if (!keep) {
+      rows_.clear();
+      pool_.clear();
+    }
+  }
+
+  /// The resolved transitions that state (k, ci)'s range indexes.
+  const resolved* transitions_of(int k) const {
+    return step_row_[static_cast<std::size_t>(k)] == nullptr ? given_tr_.data() : pool_.data();
+  }
+
   /// Points state (k, ci)'s transition range at its step class's resolved list, asking the
-  /// provider (once per class and configuration) for the transitions usable in step k+1 (0-based
-  /// k). `given`, when not null, replaces the provider's transitions (plan()'s first_step).
+  /// provider (once per class and configuration, and while the lists are kept, once across solves)
+  /// for the transitions usable in step k+1 (0-based k). `given`, when not null, replaces the
+  /// provider's transitions (plan()'s first_step).
   void resolve(int k, int ci, const std::vector<transition>* given) {
-    const std::size_t slot = static_cast<std::size_t>(step_class_[static_cast<std::size_t>(k)]) *
-                                 static_cast<std::size_t>(space_.size()) +
-                             static_cast<std::size_t>(ci);
-    if (resolved_[slot] != 0) {  // resolved for an earlier step of the class
-      const std::size_t from = resolved_[slot] - 1;
-      tr_begin_[at(k, ci)] = tr_begin_[from];
-      tr_end_[at(k, ci)] = tr_end_[from];
+    std::vector<list_range>* row = step_row_[static_cast<std::size_t>(k)];
+    if (row == nullptr) {  // the given first step
+      tr_begin_[at(k, ci)] = given_tr_.size();
+      for (const transition& tr : *given) {
+        const int ti = target_index(k, tr);
+        if (ti > 0) given_tr_.push_back({ti, tr.prob, tr.cost_s});
+      }
+      tr_end_[at(k, ci)] = given_tr_.size();
       return;
     }
-    const auto& ev = steps_[static_cast<std::size_t>(k)];
-    tr_begin_[at(k, ci)] = tr_.size();
-    auto keep = [&](const transition& tr) {
-      const int ti = target_index(k, tr);
-      if (ti > 0) tr_.push_back({ti, tr.prob, tr.cost_s});
-    };
-    if (given != nullptr) {
-      for (const transition& tr : *given) keep(tr);
-    } else {
+    list_range& r = (*row)[static_cast<std::size_t>(ci)];
+    if (!r.resolved) {
+      const auto& ev = steps_[static_cast<std::size_t>(k)];
+      r.begin = pool_.size();
+      auto keep = [&](const transition& tr) {
+        const int ti = target_index(k, tr);
+        if (ti > 0) pool_.push_back({ti, tr.prob, tr.cost_s});
+      };
       detail::visit_transitions(*provider_, n_[static_cast<std::size_t>(k)], space_[ci], ev.n_in,
                                 ev.n_out, buf_, keep);
+      r.end = pool_.size();
+      r.resolved = true;
     }
-    tr_end_[at(k, ci)] = tr_.size();
-    resolved_[slot] = at(k, ci) + 1;
+    tr_begin_[at(k, ci)] = r.begin;
+    tr_end_[at(k, ci)] = r.end;
   }
 
   /// Index of a provider target usable in step k+1 (0-based k), or -1; validates the entry.
@@ -329,8 +370,9 @@ class dp_planner {
     // its transitions were resolved by solve().
     const int ci = space_.index(s.config);
     PARCAE_ASSERT(ci >= 0 && reach_[at(k, ci)]);
+    const resolved* list = transitions_of(k);
     for (std::size_t x = tr_begin_[at(k, ci)]; x < tr_end_[at(k, ci)]; ++x) {
-      const resolved& tr = tr_[x];
+      const resolved& tr = list[x];
       const int ti = tr.t;
       candidate c;
       c.target = space_[ti];
@@ -363,11 +405,28 @@ class dp_planner {
   parcae::detail::config_space space_;
   std::vector<double> tput_, restart_, w_run_, m_mig_;
   std::vector<std::size_t> zc_begin_, zc_end_, tr_begin_, tr_end_;
-  std::vector<resolved> tr_;  ///< transitions of each reachable (step, state), see resolve()
   std::vector<unsigned char> reach_;
-  std::vector<int> step_class_;  ///< steps reading the same transitions, see classify_steps
-  int n_classes_ = 0;
-  std::vector<std::size_t> resolved_;  ///< per (class, configuration): resolved cell + 1, or 0
+  /// Resolved transition lists (resolve()): per (N_{k-1}, n_in, n_out) and configuration index, a
+  /// range of pool_, kept across solves (begin_cache_epoch()). About 24 bytes per transition.
+  struct step_triple {
+    int n, n_in, n_out;
+    bool operator<(const step_triple& o) const {
+      if (n != o.n) return n < o.n;
+      if (n_in != o.n_in) return n_in < o.n_in;
+      return n_out < o.n_out;
+    }
+  };
+  struct list_range {
+    std::size_t begin = 0, end = 0;
+    bool resolved = false;
+  };
+  /// Bound of the kept lists (~24 MB); above it they are dropped at the next solve.
+  static constexpr std::size_t max_cached_transitions = std::size_t{1} << 20;
+  std::map<step_triple, std::vector<list_range>> rows_;
+  std::vector<resolved> pool_;
+  std::vector<resolved> given_tr_;  ///< the given first step's list (this solve only)
+  std::vector<std::vector<list_range>*> step_row_;  ///< per step: its row of rows_, or null
+  std::optional<std::uint64_t> cache_generation_;
   std::vector<zero_cost> zc_;
   std::vector<transition> buf_;
   std::vector<candidate> cand_;

@@ -19,7 +19,12 @@
 // (exact where small, Monte-Carlo elsewhere) to avoid the second case.
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -164,9 +169,8 @@ class liveput_provider {
   /// were there).
   std::size_t prefill(int n0, parallel_config initial, const std::vector<availability_step>& steps,
                       const planner_params& params) const {
-    std::vector<liveput::key> keys;
-    add_keys("parcae::plan::liveput_provider::prefill", n0, initial, steps, params, keys);
-    return table_->fill(keys);
+    return prefill_paths_impl("parcae::plan::liveput_provider::prefill", n0, initial, &steps, 1,
+                              params);
   }
 
   /// prefill for several horizons from the same state (the stochastic planner's sample paths, or
@@ -175,12 +179,14 @@ class liveput_provider {
   std::size_t prefill_paths(int n0, parallel_config initial,
                             const std::vector<std::vector<availability_step>>& paths,
                             const planner_params& params) const {
-    std::vector<liveput::key> keys;
-    for (const auto& steps : paths) {
-      add_keys("parcae::plan::liveput_provider::prefill_paths", n0, initial, steps, params, keys);
-    }
-    return table_->fill(keys);
+    return prefill_paths_impl("parcae::plan::liveput_provider::prefill_paths", n0, initial,
+                              paths.data(), paths.size(), params);
   }
+
+  /// The table's generation (liveput::table::generation): while it stays the same, the
+  /// transitions of every key read before are unchanged, so a planner may keep what it resolved
+  /// from them (plan::dp_planner; the transition-provider concept's optional generation()).
+  std::optional<std::uint64_t> generation() const { return table_->generation(); }
 
   const std::vector<liveput::target_info>& candidates() const { return candidates_; }
   const std::shared_ptr<liveput::table>& table() const { return table_; }
@@ -197,9 +203,58 @@ class liveput_provider {
     }
   }
 
+  /// A step's (N_{k-1}, n_in, n_out): with the planner's bounds, the keys of every candidate
+  /// that fits N_{k-1}.
+  using step_triple = std::tuple<int, int, int>;
+  /// The steps whose keys are all in the table (filled_steps() and prefill_paths_impl).
+  struct filled_memo {
+    std::mutex mutex;
+    std::uint64_t generation = 0;
+    std::set<step_triple> triples;
+  };
+
+  /// The bulk fill of prefill() and prefill_paths(). A controller prefills every decision, and
+  /// most of its steps were filled by an earlier one: listing their keys again (about |candidates|
+  /// per step and path) and looking each up in the table cost more than the plan. So the steps
+  /// whose every candidate key is known to be in the table (filled by an earlier call, while the
+  /// table's generation has not changed) are skipped, and so is a step repeated within the call.
+  /// The keys estimated, and the count returned, are the same (a skipped step has no missing key).
+  std::size_t prefill_paths_impl(const char* fn, int n0, parallel_config initial,
+                                 const std::vector<availability_step>* paths, std::size_t count,
+                                 const planner_params& params) const {
+    const std::uint64_t generation = table_->generation();
+    std::set<step_triple> skip, complete;
+    {
+      std::lock_guard<std::mutex> lock(memo_->mutex);
+      if (memo_->generation != generation) {
+        memo_->triples.clear();
+        memo_->generation = generation;
+      }
+      skip = memo_->triples;
+    }
+    std::vector<liveput::key> keys;
+    for (std::size_t j = 0; j < count; ++j) {
+      add_keys(fn, n0, initial, paths[j], params, keys, &skip, &complete);
+    }
+    const std::size_t filled = table_->fill(keys);
+    if (!complete.empty()) {
+      std::lock_guard<std::mutex> lock(memo_->mutex);
+      // Recorded only when no clear() or replacing insert() came in between (the keys are then
+      // all in the table); otherwise the next call lists them again.
+      if (memo_->generation == generation && table_->generation() == generation) {
+        memo_->triples.insert(complete.begin(), complete.end());
+      }
+    }
+    return filled;
+  }
+
+  /// Appends the keys of a plan over `raw_steps` (horizon_keys). With `skip` and `complete`: steps
+  /// whose triple is in `skip` add nothing; a step that adds the key of every candidate fitting
+  /// N_{k-1} (the planner's bounds exclude none of them) puts its triple in both.
   void add_keys(const char* fn, int n0, parallel_config initial,
                 const std::vector<availability_step>& raw_steps, const planner_params& params,
-                std::vector<liveput::key>& keys) const {
+                std::vector<liveput::key>& keys, std::set<step_triple>* skip = nullptr,
+                std::set<step_triple>* complete = nullptr) const {
     const std::vector<availability_step> steps = detail::normalized_steps(fn, n0, raw_steps);
     const std::vector<int> n = detail::horizon_counts(fn, n0, steps);
     for (std::size_t k = 0; k < steps.size(); ++k) {
@@ -209,10 +264,20 @@ class liveput_provider {
         if (!initial.paused()) keys.push_back({n[k], initial.d, initial.p, s.n_in, s.n_out});
         continue;
       }
+      const step_triple triple{n[k], s.n_in, s.n_out};
+      if (skip != nullptr && skip->count(triple) != 0) continue;
+      bool all = params.gpus_per_instance == g_;  // "fits" as the table's keys count GPUs
       for (const auto& c : candidates_) {
-        if (params.allowed(c.config) && params.fits(c.config, n[k])) {
+        if (!params.fits(c.config, n[k])) continue;
+        if (params.allowed(c.config)) {
           keys.push_back({n[k], c.config.d, c.config.p, s.n_in, s.n_out});
+        } else {
+          all = false;
         }
+      }
+      if (skip != nullptr && all) {
+        skip->insert(triple);
+        complete->insert(triple);
       }
     }
   }
@@ -227,6 +292,8 @@ class liveput_provider {
   std::shared_ptr<liveput::perf_cost_model> observed_;  ///< costs of observed steps (bind cache)
   std::unordered_map<parallel_config, double> tput_, resume_s_;
   int g_ = 1;
+  /// Shared by the copies of this provider (as the table is).
+  std::shared_ptr<filled_memo> memo_ = std::make_shared<filled_memo>();
 };
 
 }  // namespace parcae::plan

@@ -32,14 +32,22 @@
 //   void observed_transitions(parallel_config from, const std::vector<int>& replicas,
 //                             int free_gpus, int joined_gpus, std::vector<transition>& out) const;
 //
+// Optionally, to let a planner keep the transitions it has read across plans (dp_planner keeps
+// its resolved lists while the value stays the same; without it, or when it returns nullopt, it
+// asks the provider again in every plan):
+//
+//   std::optional<std::uint64_t> generation() const;  // changes when any key's transitions change
+//
 // The planner adds the paused target {0,0} itself (0 cost, 0 samples) and drops targets that do
 // not fit the instances alive after the events or break the planner_params bounds, so a provider
 // may list more targets than fit. Targets must have prob in [0,1] and a finite cost >= 0.
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -82,6 +90,7 @@ class any_transition_provider {
   using observed_fn =
       std::function<void(parallel_config from, const std::vector<int>& replicas, int free_gpus,
                          int joined_gpus, std::vector<transition>& out)>;
+  using generation_fn = std::function<std::optional<std::uint64_t>()>;
 
   any_transition_provider() = default;
   /// `prefill` and `observed` are optional (empty: prefill_paths() fills nothing and returns 0;
@@ -142,6 +151,10 @@ class any_transition_provider {
     observed_(from, replicas, free_gpus, joined_gpus, out);
   }
   bool has_observed() const { return static_cast<bool>(observed_); }
+  /// The wrapped provider's generation() (see the concept above); nullopt when it has none.
+  std::optional<std::uint64_t> generation() const {
+    return generation_ ? generation_() : std::nullopt;
+  }
 
  private:
   transitions_fn transitions_;
@@ -151,6 +164,8 @@ class any_transition_provider {
   observed_fn observed_;
   /// Set by wrap() for a provider with for_each_transition.
   std::function<void(int, parallel_config, int, int, transition_visitor)> visit_;
+  /// Set by wrap() for a provider with generation().
+  generation_fn generation_;
 };
 
 namespace detail {
@@ -170,6 +185,12 @@ struct has_observed_transitions<P,
                                 std::void_t<decltype(std::declval<const P&>().observed_transitions(
                                     parallel_config{}, std::declval<const std::vector<int>&>(), 0,
                                     0, std::declval<std::vector<transition>&>()))>>
+    : std::true_type {};
+
+template <class P, class = void>
+struct has_generation : std::false_type {};
+template <class P>
+struct has_generation<P, std::void_t<decltype(std::declval<const P&>().generation())>>
     : std::true_type {};
 
 template <class P, class = void>
@@ -270,6 +291,9 @@ any_transition_provider any_transition_provider::wrap(Provider provider) {
       [shared](parallel_config c) { return shared->throughput(c); },
       [shared](parallel_config c) { return shared->concurrent_restart_s(c); }, std::move(prefill),
       std::move(observed));
+  if constexpr (detail::has_generation<Provider>::value) {
+    out.generation_ = [shared]() -> std::optional<std::uint64_t> { return shared->generation(); };
+  }
   if constexpr (detail::has_for_each_transition<Provider>::value) {
     out.visit_ = [shared](int n_prev, parallel_config from, int n_in, int n_out,
                           transition_visitor v) {
