@@ -568,3 +568,25 @@ TEST_CASE("sim: on steady churn parcae-truth trains at least what recycle and re
     CHECK(truth >= live);
   }
 }
+
+TEST_CASE(
+    "sim: ideal-rerouting runs when named, bounds the rerouting policies, and all leaves it out") {
+  const std::vector<std::string> all = sim::expand_policy_names({"all"});
+  CHECK(std::find(all.begin(), all.end(), "ideal-rerouting") == all.end());
+  CHECK(sim::expand_policy_names({"ideal-rerouting"}) ==
+        std::vector<std::string>{"ideal-rerouting"});
+  CHECK_THROWS_WITH_AS(sim::expand_policy_names({"magic"}), doctest::Contains("ideal-rerouting"),
+                       parcae::invalid_argument);
+  const auto t = sim::make_event_trace(
+      trace::read_trace(std::filesystem::path(repo("tests/data/sim/steady-churn-32.csv"))));
+  plan::job_params jp;
+  jp.capacity = t.capacity();
+  const sim::job j(perf::load_profile_file(repo("profiles/vgg19.json")), jp);
+  const sim::harness_result h =
+      sim::run_harness(t, j, {"ideal-rerouting", "recycle", "parcae-predict"});
+  REQUIRE(h.policies.size() == 3);
+  CHECK(h.policies[0].result.name == "ideal-rerouting");
+  CHECK(h.policies[0].result.samples > h.ideal_samples);  // vgg19's (16,2) with a slot rerouted
+  CHECK(h.policies[0].result.samples >= h.policies[1].result.samples);
+  CHECK(h.policies[0].result.samples >= h.policies[2].result.samples);
+}

@@ -500,7 +500,8 @@ void setup_sim(CLI::App& app) {
   cmd->add_option("--policy", args->policies,
                   "all, or a comma-separated list of ideal, reactive, reactive-live, recycle, "
                   "bamboo, on-demand, parcae-truth, parcae-predict, parcae-stochastic "
-                  "(default all)");
+                  "(default all), and ideal-rerouting (named only: the bound of the policies "
+                  "that reroute)");
   cmd->add_option("--horizon", args->horizon, "planning horizon H in intervals (default 12)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--interval", args->interval, "interval length in seconds (default 60)");

@@ -171,13 +171,21 @@ class dp_planner {
     detail::check_initial(fn, params_, n0, initial);
     fn_ = fn;
     horizon_ = static_cast<int>(steps.size());
-    // The configurations of the whole capacity, built once: a configuration's index is then the
-    // same in every solve, which lets resolved transition lists outlive a solve (see resolve()).
-    // Configurations that do not fit this horizon's instances are never reached (target_index
-    // drops them), so the values are those of a space built for the horizon's largest N.
-    if (space_.size() == 0) space_.build(params_, params_.capacity);
+    // The configurations of the most instances any solve has seen so far (at most the capacity):
+    // a configuration's index then stays the same from solve to solve, which lets resolved
+    // transition lists outlive a solve (see resolve()); when a horizon needs more, the space grows
+    // and the kept lists go. Configurations that do not fit this horizon's instances are never
+    // reached (target_index drops them), so the values are those of a space built for the
+    // horizon's largest N. (Not the capacity itself: its default, 2^20 instances, is millions of
+    // configurations.)
+    const int need = std::min(*std::max_element(n_.begin(), n_.end()), params_.capacity);
+    const bool grown = space_.size() == 0 || need > space_instances_;
+    if (grown) {
+      space_instances_ = std::max(need, space_instances_);
+      space_.build(params_, space_instances_);
+    }
     const int C = space_.size();
-    begin_cache_epoch();
+    begin_cache_epoch(grown);
     tput_.assign(static_cast<std::size_t>(C), 0.0);
     restart_.assign(static_cast<std::size_t>(C), 0.0);
     for (int i = 1; i < C; ++i) {
@@ -282,8 +290,8 @@ class dp_planner {
   /// value; liveput_provider's changes when an entry of its table is replaced or cleared) and they
   /// hold fewer than max_cached_transitions; otherwise they are dropped, so a provider without
   /// generation() is asked again in every solve, as the contract above allows.
-  void begin_cache_epoch() {
-    bool keep = pool_.size() <= max_cached_transitions;
+  void begin_cache_epoch(bool space_changed) {
+    bool keep = !space_changed && pool_.size() <= max_cached_transitions;
     if constexpr (detail::has_generation<Provider>::value) {
       const std::optional<std::uint64_t> g = provider_->generation();
       keep = keep && g.has_value() && cache_generation_ == g;
@@ -403,6 +411,7 @@ class dp_planner {
   std::vector<int> n_;
   std::vector<availability_step> steps_;
   parcae::detail::config_space space_;
+  int space_instances_ = 0;  ///< the instances space_ was built for (solve())
   std::vector<double> tput_, restart_, w_run_, m_mig_;
   std::vector<std::size_t> zc_begin_, zc_end_, tr_begin_, tr_end_;
   std::vector<unsigned char> reach_;

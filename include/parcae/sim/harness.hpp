@@ -67,6 +67,13 @@ struct harness_result {
   double ideal_samples = 0.0;
 };
 
+/// Policies run only when named ("all" leaves them out): "ideal-rerouting", the upper bound of
+/// the policies that reroute (sim::ideal_policy(true); docs/simulator.md).
+inline const std::vector<std::string>& named_only_policy_names() {
+  static const std::vector<std::string> names = {"ideal-rerouting"};
+  return names;
+}
+
 /// Expands "all" and checks the names; throws parcae::invalid_argument for an unknown one.
 inline std::vector<std::string> expand_policy_names(const std::vector<std::string>& names) {
   const char* f = "parcae::sim::expand_policy_names";
@@ -77,10 +84,14 @@ inline std::vector<std::string> expand_policy_names(const std::vector<std::strin
       continue;
     }
     bool known = false;
-    for (const auto& m : policy_names()) known = known || m == n;
+    for (const auto* list : {&policy_names(), &named_only_policy_names()}) {
+      for (const auto& m : *list) known = known || m == n;
+    }
     if (!known) {
       std::string known_names = "one of all";
-      for (const auto& m : policy_names()) known_names += ", " + m;
+      for (const auto* list : {&policy_names(), &named_only_policy_names()}) {
+        for (const auto& m : *list) known_names += ", " + m;
+      }
       throw_invalid(f, "policy", n, known_names);
     }
     out.push_back(n);
@@ -101,6 +112,7 @@ inline int on_demand_size(const harness_params& hp, const event_trace& trace) {
 inline std::unique_ptr<policy> make_policy(const std::string& name, const harness_params& hp,
                                            const event_trace& trace) {
   if (name == "ideal") return std::make_unique<ideal_policy>();
+  if (name == "ideal-rerouting") return std::make_unique<ideal_policy>(true);
   if (name == "reactive") return std::make_unique<reactive_policy>();
   if (name == "reactive-live") return std::make_unique<reactive_live_policy>();
   if (name == "recycle") return std::make_unique<recycle_policy>(hp.recycle);
