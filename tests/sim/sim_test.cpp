@@ -589,4 +589,16 @@ TEST_CASE(
   CHECK(h.policies[0].result.samples > h.ideal_samples);  // vgg19's (16,2) with a slot rerouted
   CHECK(h.policies[0].result.samples >= h.policies[1].result.samples);
   CHECK(h.policies[0].result.samples >= h.policies[2].result.samples);
+  // On p3 with bert the bound moves between configurations run with empty slots of different
+  // depths: each is placed afresh (keeping the survivors' old stages overran the stage arrays).
+  const sim::job bert(perf::load_profile_file(repo("profiles/bert.json")), cluster(32));
+  sim::ideal_policy whole, bound(true);
+  const auto r = sim::simulate(p3(), bound, bert);
+  CHECK(r.samples >= sim::simulate(p3(), whole, bert).samples);
+  int rerouted_changes = 0;
+  for (std::size_t k = 1; k < r.timeline.size(); ++k) {
+    rerouted_changes +=
+        r.timeline[k].empty_slots > 0 && r.timeline[k].config != r.timeline[k - 1].config;
+  }
+  CHECK(rerouted_changes > 0);
 }
