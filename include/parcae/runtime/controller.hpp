@@ -616,10 +616,10 @@ class controller {
     };
     option best = value_of({r_min, lost > 0 ? params_.rerouting.failover_s(config_) : 0.0});
     const int r_even = std::min(config_.d, running / config_.p);
-    if (r_even > r_min && params_.rerouting.can_rebalance(config_) &&
-        params_.rerouting.rebalance_s(config_) < interval) {
-      const option even = value_of({r_even, params_.rerouting.rebalance_s(config_)});
-      if (even.value > best.value) best = even;
+    if (r_even > r_min && params_.rerouting.can_rebalance(config_)) {
+      const double rebalance = params_.rerouting.rebalance_s(config_);
+      const option even = value_of({r_even, rebalance});
+      if (rebalance < interval && even.value > best.value) best = even;
     }
     if (!(best.value > planned)) return false;
 

@@ -46,7 +46,7 @@ class ideal_policy final : public policy {
     choice d;
     d.config = j.best(v.n_after);
     if (!rerouting_) return d;
-    const perf::reroute_model reroute = j.reroute();
+    const perf::reroute_model& reroute = j.reroute();
     const long long gpus = static_cast<long long>(v.n_after) * j.gpus_per_instance();
     double best = j.throughput(d.config);
     for (const liveput::target_info& c : j.candidates()) {
@@ -285,7 +285,7 @@ class recycle_policy final : public policy {
     d.slots_lost = s.slots_lost;
     const parallel_config best = j.best(v.n_after);
     const int r_min = c.paused() ? 0 : *std::min_element(s.replicas.begin(), s.replicas.end());
-    const perf::reroute_model reroute = j.reroute();
+    const perf::reroute_model& reroute = j.reroute();
     const double degraded = r_min > 0 ? j.throughput(c) * reroute.scale(c, r_min, in_job) : 0.0;
     if (c.paused() || r_min == 0) {
       // Nothing runs, or a stage has no peer left: restart from the checkpoint.
