@@ -407,6 +407,12 @@ TEST_CASE("controller: bad input") {
                        invalid_argument);
   CHECK_THROWS_AS(controller(small_params(), parcae::plan::any_transition_provider{}, nullptr, h),
                   invalid_argument);
+  controller_params bad_checkpoint = small_params();
+  bad_checkpoint.checkpoint_s = -1.0;
+  CHECK_THROWS_WITH_AS(controller(bad_checkpoint, toy(1), nullptr, h),
+                       doctest::Contains("parcae::runtime::controller::controller: "
+                                         "params.checkpoint_s is -1"),
+                       invalid_argument);
   controller_params p = small_params();
   p.n_layers = 0;
   CHECK_THROWS_WITH_AS(

@@ -353,6 +353,11 @@ TEST_CASE("sim: bad input is rejected with the one error format") {
                        doctest::Contains("parcae::sim::expand_policy_names: policy is \"magic\""),
                        parcae::invalid_argument);
   CHECK_THROWS_AS(sim::expand_policy_names({}), parcae::invalid_argument);
+  sim::harness_params hp;
+  hp.threads = -1;
+  CHECK_THROWS_WITH_AS(hp.validate(),
+                       doctest::Contains("parcae::sim::harness_params::validate: threads is -1"),
+                       parcae::invalid_argument);
   CHECK_THROWS_AS(sim::replay_policy("x", {{-1, 2}}, sim::replay_mode::live),
                   parcae::invalid_argument);
   sim::sim_params sp;
