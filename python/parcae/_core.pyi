@@ -200,6 +200,7 @@ class Decision:
     keys_filled: int
     empty_slots: int
     throughput_scale: float
+    guarded: bool
     @property
     def cause(self) -> str: ...  # "interval" | "preemption_notice"
     @property
@@ -240,7 +241,8 @@ class Job:
 class Controller:
     def __init__(self, job: Job, *, horizon: int = 12, reaction: str = "replan",
                  planner: str = "dp", sample_paths: int = 16, observed_first_step: bool = True,
-                 history_limit: int = 4096, reroute: bool = True,
+                 history_limit: int = 4096, reroute: bool = True, guard: bool = True,
+                 guard_margin_s: float = 30.0, guard_probation: int = 60,
                  forecaster: Union[str, ForecasterFn] = "arima",
                  window: int = 12, min_history: int = 8, seed: int = 0,
                  reconfigure: Optional[Callable[[Decision], Any]] = None,
@@ -253,6 +255,7 @@ class Controller:
     def placements(self) -> List[Placement]: ...
     def last_decision(self) -> Decision: ...
     def decisions(self) -> int: ...
+    def guard_state(self) -> Dict[str, Any]: ...
     def history(self) -> List[Tuple[int, int, int]]: ...
     @property
     def job(self) -> Job: ...

@@ -105,6 +105,7 @@ def simulate(
     on_demand_price: float = 3.06,
     timeline: bool = False,
     reroute: bool = True,
+    guard: bool = True,
     progress: Optional[Callable[[str, int, int], None]] = None,
 ) -> SimResult:
     """Replays ``trace`` through ``policies`` (``"all"``, a name of :data:`POLICIES`, a
@@ -118,7 +119,7 @@ def simulate(
     ``--first-step`` (``notice``/``forecast``), ``--reaction`` (``replan``,
     ``replan-when-undercut``, ``shrink``; the CLI's names are accepted too), ``--window`` (0:
     max(3, horizon)), ``--on-demand``, ``--paths``, ``--mc-samples``, ``--spot-price``,
-    ``--on-demand-price``, ``reroute`` (``--reroute on|off``). ``progress(name, i, n)`` is called before each policy.
+    ``--on-demand-price``, ``reroute`` (``--reroute on|off``), ``guard`` (``--guard on|off``, the regret guard). ``progress(name, i, n)`` is called before each policy.
     A trace whose file says ``# gpus_per_instance: G`` runs a profile on G-GPU instances, as the
     CLI does (a Job keeps its own).
     The GIL is released while the policies run.
@@ -147,6 +148,7 @@ def simulate(
             on_demand_price,
             timeline,
             reroute,
+            guard,
             progress,
         )
     )

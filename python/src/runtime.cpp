@@ -284,6 +284,8 @@ void bind_values(py::module_& m) {
       .def_readonly("empty_slots", &rt::decision::empty_slots,
                     "slots of target left empty, their micro-batches rerouted (kind reroute)")
       .def_readonly("throughput_scale", &rt::decision::throughput_scale)
+      .def_readonly("guarded", &rt::decision::guarded,
+                    "made by the regret guard's reactive rule, not by the planner")
       .def(
           "to_dict",
           [](const rt::decision& d) {
@@ -321,6 +323,7 @@ void bind_values(py::module_& m) {
             out["keys_filled"] = d.keys_filled;
             out["empty_slots"] = d.empty_slots;
             out["throughput_scale"] = d.throughput_scale;
+            out["guarded"] = d.guarded;
             return out;
           },
           "The decision as nested dicts and lists (JSON-ready).")
@@ -420,7 +423,8 @@ void bind_controller(py::module_& m) {
       "reconfigure hook, on the reporting thread, in order.")
       .def(py::init([](std::shared_ptr<pl::job> job, int horizon, const std::string& reaction,
                        const std::string& planner, int sample_paths, bool observed_first_step,
-                       int history_limit, bool reroute, const py::object& forecaster, int window,
+                       int history_limit, bool reroute, bool guard, double guard_margin_s,
+                       int guard_probation, const py::object& forecaster, int window,
                        int min_history, std::uint64_t seed, const py::object& reconfigure,
                        const py::object& log) {
              const char* fn = "parcae.Controller";
@@ -439,6 +443,9 @@ void bind_controller(py::module_& m) {
              o.observed_first_step = observed_first_step;
              o.history_limit = history_limit;
              o.reroute = reroute;
+             o.guard = guard;
+             o.guard_margin_s = guard_margin_s;
+             o.guard_probation = guard_probation;
 
              auto out = std::make_unique<py_controller>();
              out->job = job;
@@ -508,7 +515,8 @@ void bind_controller(py::module_& m) {
            py::arg("job"), py::kw_only(), py::arg("horizon") = 12, py::arg("reaction") = "replan",
            py::arg("planner") = "dp", py::arg("sample_paths") = 16,
            py::arg("observed_first_step") = true, py::arg("history_limit") = 4096,
-           py::arg("reroute") = true, py::arg("forecaster") = "arima", py::arg("window") = 12,
+           py::arg("reroute") = true, py::arg("guard") = true, py::arg("guard_margin_s") = 30.0,
+           py::arg("guard_probation") = 60, py::arg("forecaster") = "arima", py::arg("window") = 12,
            py::arg("min_history") = 8, py::arg("seed") = 0, py::arg("reconfigure") = py::none(),
            py::arg("log") = py::none())
       .def(
@@ -552,6 +560,25 @@ void bind_controller(py::module_& m) {
           "decisions", [](const py_controller& c) { return c.ctl->decisions(); },
           py::call_guard<py::gil_scoped_release>(), "Decisions made so far.")
       .def(
+          "guard_state",
+          [](const py_controller& c) {
+            rt::guard_status g;
+            {
+              py::gil_scoped_release nogil;
+              g = c.ctl->guard_state();
+            }
+            py::dict d;
+            d["active"] = g.active;
+            d["following"] = g.following;
+            d["trips"] = g.trips;
+            d["probation_left"] = g.probation_left;
+            d["planned_samples"] = g.planned_samples;
+            d["shadow_samples"] = g.shadow_samples;
+            return d;
+          },
+          "The regret guard: whether it runs and follows the reactive rule now, its trips, the "
+          "probation left, and the two accounts (samples) since it last planned afresh.")
+      .def(
           "history",
           [](const py_controller& c) {
             std::vector<rt::interval_record> h;
@@ -578,6 +605,9 @@ void bind_controller(py::module_& m) {
                                d["observed_first_step"] = p.observed_first_step;
                                d["history_limit"] = p.history_limit;
                                d["reroute"] = p.reroute;
+                               d["guard"] = p.guard;
+                               d["guard_margin_s"] = p.guard_margin_s;
+                               d["guard_probation"] = p.guard_probation;
                                d["forecaster"] = c.forecaster;
                                d["interval_s"] = p.planner.interval_s;
                                d["capacity"] = p.planner.capacity;

@@ -76,7 +76,7 @@ void bind_sim(py::module_& m) {
          std::uint64_t seed, const std::string& accounting, const std::string& forecaster,
          const std::string& first_step, const std::string& reaction, int window, int on_demand,
          int paths, std::int64_t mc_samples, double spot_price, double on_demand_price,
-         bool timeline, bool reroute, const py::object& progress) {
+         bool timeline, bool reroute, bool guard, const py::object& progress) {
         const char* fn = "parcae.simulate";
         namespace rt = parcae::runtime;
         namespace pf = parcae::forecast;
@@ -90,6 +90,7 @@ void bind_sim(py::module_& m) {
         hp.parcae.seed = seed;
         hp.parcae.sample_paths = paths;
         hp.parcae.reroute = reroute;
+        hp.parcae.guard = guard;
         if (accounting == "expected") {
           hp.parcae.accounting = sim::accounting::expected;
         } else if (accounting != "realized") {
@@ -184,6 +185,7 @@ void bind_sim(py::module_& m) {
         out["forecaster"] = forecaster;
         out["window"] = hp.parcae.window;
         out["reroute"] = reroute;
+        out["guard"] = guard;
         out["ideal_samples"] = hr.ideal_samples;
         py::list rows;
         for (const auto& e : hr.policies) {
@@ -211,7 +213,7 @@ void bind_sim(py::module_& m) {
       py::arg("horizon"), py::arg("seed"), py::arg("accounting"), py::arg("forecaster"),
       py::arg("first_step"), py::arg("reaction"), py::arg("window"), py::arg("on_demand"),
       py::arg("paths"), py::arg("mc_samples"), py::arg("spot_price"), py::arg("on_demand_price"),
-      py::arg("timeline"), py::arg("reroute"), py::arg("progress"));
+      py::arg("timeline"), py::arg("reroute"), py::arg("guard"), py::arg("progress"));
 }
 
 }  // namespace parcae_py

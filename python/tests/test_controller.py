@@ -196,6 +196,40 @@ def test_a_python_forecaster_is_called_with_the_history(small_job):
     assert not ctl.current_config().paused
 
 
+def test_the_regret_guard_follows_the_reactive_rule_when_the_forecast_misleads():
+    # A forecaster that says every instance leaves in the next interval: with 15-s intervals a
+    # start (about 40 s) would end after that, so the planner alone never starts the job.
+    job = parcae.Job("gpt-1.5b", capacity=8, interval_s=15.0, liveput="exact")
+
+    def liar(history, horizon, paths):
+        n_before, n_in, n_out = history[-1]
+        return [(0, n_before + n_in - n_out)] + [(0, 0)] * (horizon - 1)
+
+    ids = list(range(8))
+    lines = []
+    ctl = parcae.Controller(job, forecaster=liar, guard_probation=5, log=lines.append)
+    assert ctl.params["guard"] and ctl.params["guard_margin_s"] == 30.0
+    for k in range(20):
+        ctl.on_interval(ids, ids if k == 0 else [], [])
+        if ctl.guard_state()["following"]:
+            break
+        assert ctl.current_config().paused
+    state = ctl.guard_state()
+    assert state["active"] and state["trips"] == 1 and state["probation_left"] == 5
+    assert state["shadow_samples"] - state["planned_samples"] > 30.0 * job.throughput(job.best(8))
+    assert any(line.startswith("guard: the reactive rule leads") for line in lines)
+    ctl.on_interval(ids, [], [])
+    assert ctl.current_config() == job.best(8)
+    assert ctl.last_decision().guarded and ctl.last_decision().to_dict()["guarded"]
+
+    off = parcae.Controller(job, forecaster=liar, guard=False)
+    for k in range(20):
+        off.on_interval(ids, ids if k == 0 else [], [])
+    assert off.current_config().paused and not off.guard_state()["active"]
+    with pytest.raises(parcae.InvalidArgument, match="params.guard_margin_s is -1"):
+        parcae.Controller(job, guard_margin_s=-1.0)
+
+
 def test_several_python_threads_drive_one_controller(small_job):
     sequences = []
 

@@ -51,6 +51,10 @@ def test_sim_results_are_dicts_with_timelines(p3_events):
     again = parcae.simulate(trace, job, ["parcae-predict"], horizon=6)
     assert again["parcae-predict"]["samples"] == got["parcae-predict"]["samples"]
     assert job.table_size > 0
+    # The regret guard never trips on p3 with the naive forecast: off, the same samples.
+    unguarded = parcae.simulate(trace, job, ["parcae-predict"], horizon=6, guard=False)
+    assert unguarded["parcae-predict"]["samples"] == got["parcae-predict"]["samples"]
+    assert got.to_dict()["guard"] and not unguarded.to_dict()["guard"]
     seen = []
     parcae.simulate(trace, job, ["ideal", "reactive"], progress=lambda *a: seen.append(a))
     assert seen == [("ideal", 0, 2), ("reactive", 1, 2)]

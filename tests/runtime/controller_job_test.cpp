@@ -183,6 +183,92 @@ TEST_CASE("controller options are validated") {
   o.horizon = -1;
   CHECK_THROWS_WITH_AS(controller(gpt_job(), o, nullptr, h),
                        doctest::Contains("params.horizon is -1"), parcae::invalid_argument);
+  o = controller_options{};
+  o.guard_margin_s = -5.0;
+  CHECK_THROWS_WITH_AS(controller(gpt_job(), o, nullptr, h),
+                       doctest::Contains("controller::controller: params.guard_margin_s is -5"),
+                       parcae::invalid_argument);
+  o = controller_options{};
+  o.guard_probation = 0;
+  CHECK_THROWS_WITH_AS(controller(gpt_job(), o, nullptr, h),
+                       doctest::Contains("controller::controller: params.guard_probation is 0"),
+                       parcae::invalid_argument);
+}
+
+TEST_CASE("controller: the regret guard follows the reactive rule while it leads, then plans again") {
+  // A forecaster that lies: every instance leaves in the next interval, for good. With intervals
+  // of 15 s a start (a restart, about 40 s) ends only after the instances would be gone, so the
+  // planner never starts; the shadow of the reactive rule starts at once and leads.
+  const auto liar = [](const std::vector<parcae::runtime::interval_record>& history, int horizon,
+                       int) {
+    parcae::runtime::availability_forecast f;
+    const int n = history.empty() ? 0 : history.back().n_after();
+    for (int k = 0; k < horizon; ++k) f.point.push_back({0, k == 0 ? n : 0});
+    return f;
+  };
+  static const parcae::plan::job j = [] {
+    parcae::plan::job_params jp;
+    jp.capacity = 8;
+    jp.interval_s = 15.0;
+    return parcae::plan::job(parcae::perf::builtin::gpt_1_5b(), jp);
+  }();
+  std::vector<decision> got;
+  std::vector<std::string> lines;
+  parcae::runtime::hooks h = recorder(got);
+  h.log = [&lines](const std::string& l) { lines.push_back(l); };
+  controller_options o;
+  o.guard_probation = 5;
+  controller c(j, o, liar, h);
+  const auto all = range(0, 8);
+  const double rate = j.throughput(j.best(8));
+  parcae::runtime::guard_status g = c.guard_state();
+  CHECK(g.active);
+  int planned = 0;
+  for (; planned < 20 && !g.following; ++planned) {
+    c.on_interval(all, planned == 0 ? all : std::vector<instance_id>{}, {});
+    CHECK(c.current_config().paused());
+    g = c.guard_state();
+  }
+  REQUIRE(g.following);
+  CHECK(g.trips == 1);
+  CHECK(g.probation_left == 5);
+  CHECK(g.planned_samples == 0.0);
+  const double lead = g.shadow_samples - g.planned_samples;
+  CHECK(lead > o.guard_margin_s * rate);
+  // Tripped at the first interval past the margin: one interval earlier it was not.
+  CHECK(lead <= (o.guard_margin_s + j.interval_s()) * rate);
+  CHECK(std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("guard: the reactive rule leads") != std::string::npos;
+  }));
+  // Following: the throughput-optimal whole configuration, marked as the guard's.
+  c.on_interval(all, {}, {});
+  CHECK(c.current_config() == j.best(8));
+  CHECK(c.last_decision().guarded);
+  CHECK(got.back().guarded);
+  for (int k = 0; k < 4; ++k) c.on_interval(all, {}, {});
+  g = c.guard_state();
+  CHECK_FALSE(g.following);
+  CHECK(g.probation_left == 0);
+  CHECK(g.planned_samples == 0.0);
+  CHECK(g.shadow_samples == 0.0);
+  // Planning again, now running: staying costs nothing, so the planner keeps the reactive rule's
+  // configuration even under the lie, and the accounts stay level.
+  for (int k = 0; k < 10; ++k) c.on_interval(all, {}, {});
+  g = c.guard_state();
+  CHECK_FALSE(g.following);
+  CHECK(g.trips == 1);
+  CHECK(c.current_config() == j.best(8));
+  CHECK_FALSE(c.last_decision().guarded);
+  CHECK(g.planned_samples == doctest::Approx(10 * j.interval_s() * rate));
+  CHECK(g.shadow_samples == doctest::Approx(g.planned_samples));
+  // Off: the lie keeps the job paused.
+  controller_options off;
+  off.guard = false;
+  controller u(j, off, liar, recorder(got));
+  for (int k = 0; k < 30; ++k) u.on_interval(all, k == 0 ? all : std::vector<instance_id>{}, {});
+  CHECK(u.current_config().paused());
+  CHECK_FALSE(u.guard_state().active);
+  CHECK(u.guard_state().trips == 0);
 }
 
 TEST_CASE("controller: reroute keeps a configuration that lost a slot while that trains more") {

@@ -607,3 +607,66 @@ TEST_CASE(
   }
   CHECK(rerouted_changes > 0);
 }
+
+TEST_CASE("sim: the regret guard bounds what a misled planner loses to reactive-live") {
+  // An adversary: a forecaster that says every instance leaves in the next interval, for good.
+  // With 15-s intervals a (re)start (about 40 s) would end after that, so planning on the lie
+  // never starts the job, after the start or after any of the outages. The guard's shadow of the
+  // reactive rule (reactive-live) starts; when it leads by the margin, the controller follows it
+  // for a probation, doubled at every trip.
+  std::vector<std::pair<int, int>> events{{0, 8}};
+  for (int m = 20; m < 240; m += 20) {
+    events.push_back({m, -8});  // an outage of two minutes every 20 minutes
+    events.push_back({m + 2, 8});
+  }
+  sim::event_trace t = sim::make_event_trace(make_trace(events, 240), trace::binning_params{15.0});
+  plan::job_params jp = cluster(8);
+  jp.interval_s = 15.0;
+  const sim::job j(perf::builtin::gpt_1_5b(), jp);
+  sim::reactive_live_policy live;
+  const double reactive_live = sim::simulate(t, live, j).samples;
+  sim::parcae_params pp;
+  pp.future = sim::future_source::predict;
+  pp.forecaster = [](const std::vector<runtime::interval_record>& history, int horizon, int) {
+    runtime::availability_forecast f;
+    const int n = history.empty() ? 0 : history.back().n_after();
+    for (int k = 0; k < horizon; ++k) f.point.push_back({0, k == 0 ? n : 0});
+    return f;
+  };
+  pp.guard = false;
+  sim::controller_policy misled(pp);
+  CHECK(sim::simulate(t, misled, j).samples == 0.0);
+  pp.guard = true;
+  sim::controller_policy guarded(pp);
+  const double with_guard = sim::simulate(t, guarded, j).samples;
+  const runtime::guard_status g = guarded.controller()->guard_state();
+  // Trips: at most 1 + log2(1 + T / probation) when planning loses every time.
+  const double intervals = double(t.size());
+  CHECK(g.trips >= 1);
+  CHECK(g.trips <= 1 + std::log2(1.0 + intervals / pp.guard_probation));
+  // The regret: per trip, the margin, the interval in which the lead passed it and the restart
+  // into the reactive rule's configuration, at the best rate; one more for the episode the trace
+  // ends in.
+  const parallel_config best = j.best(8);
+  const double per_trip_s =
+      pp.guard_margin_s + j.interval_s() + j.restart_s(best, perf::restart_kind::add, true);
+  CHECK(with_guard >= reactive_live - (g.trips + 1) * per_trip_s * j.throughput(best));
+  CHECK(with_guard > 0.5 * reactive_live);
+  MESSAGE("guarded " << with_guard << " of reactive-live " << reactive_live << ", trips "
+                     << g.trips << ", bound " << (g.trips + 1) * per_trip_s * j.throughput(best));
+}
+
+TEST_CASE("sim: with an honest forecast the guard never trips on p3") {
+  for (const std::string name : {"gpt-1.5b", "vgg19"}) {
+    CAPTURE(name);
+    const sim::job j(perf::load_profile_file(repo("profiles/" + name + ".json")), cluster(32));
+    sim::parcae_params pp;
+    pp.future = sim::future_source::predict;
+    sim::controller_policy on(pp);
+    const double guarded = sim::simulate(p3(), on, j).samples;
+    CHECK(on.controller()->guard_state().trips == 0);
+    pp.guard = false;
+    sim::controller_policy off(pp);
+    CHECK(sim::simulate(p3(), off, j).samples == guarded);
+  }
+}

@@ -48,6 +48,9 @@ struct eval_args {
   bool quiet = false;
   double terminal_s = -1.0, terminal_prior = 60.0;
   bool reroute = true;
+  bool guard = true;
+  double guard_margin = 30.0;
+  int guard_probation = 60;
 };
 
 /// The baselines every ratio is taken against, and the parcae policies compared.
@@ -126,6 +129,9 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
     hp.parcae.terminal_s = a.terminal_s;
     hp.parcae.terminal_prior_intervals = a.terminal_prior;
     hp.parcae.reroute = a.reroute;
+    hp.parcae.guard = a.guard;
+    hp.parcae.guard_margin_s = a.guard_margin;
+    hp.parcae.guard_probation = a.guard_probation;
     hp.sim.keep_timeline = false;
     const sim::harness_result h = sim::run_harness(ev, job, names, hp);
     r.ideal = h.ideal_samples;
@@ -285,6 +291,15 @@ void setup_eval(CLI::App& app) {
   cmd->add_option("--json", args->json, "write every run and the summary as JSON");
   parcae_tool::add_number_option(cmd, "--terminal", args->terminal_s, -1.0, 1e9,
                                  "value after the horizon in seconds (-1: adaptive; parcae sim)");
+  parcae_tool::add_switch_option(cmd, "--guard", args->guard,
+                                 "parcae follows the reactive rule for a probation when a shadow "
+                                 "account of it leads by more than --guard-margin (default on; "
+                                 "the regret guard)");
+  parcae_tool::add_number_option(cmd, "--guard-margin", args->guard_margin, 0.0, 1e9,
+                                 "seconds of training the guard's shadow may lead (default 30)");
+  parcae_tool::add_integer_option(cmd, "--guard-probation", args->guard_probation, 1, 1 << 24,
+                                  "intervals the guard follows the reactive rule after a first "
+                                  "trip, doubled after each (default 60)");
   parcae_tool::add_switch_option(cmd, "--reroute", args->reroute,
                                  "parcae keeps a configuration that lost slots running, their "
                                  "micro-batches rerouted to the stage's peers, while that trains "

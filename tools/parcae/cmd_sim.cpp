@@ -49,6 +49,9 @@ struct sim_args {
   bool quiet = false;
   double terminal_s = -1.0, terminal_prior = 60.0;
   bool reroute = true;
+  bool guard = true;
+  double guard_margin = 30.0;
+  int guard_probation = 60;
   int threads = 0;  ///< policies replayed at once (sim::harness_params::threads); 0: every core
 };
 
@@ -272,6 +275,9 @@ void run_sim(const sim_args& a) {
   hp.parcae.terminal_s = a.terminal_s;
   hp.parcae.terminal_prior_intervals = a.terminal_prior;
   hp.parcae.reroute = a.reroute;
+  hp.parcae.guard = a.guard;
+  hp.parcae.guard_margin_s = a.guard_margin;
+  hp.parcae.guard_probation = a.guard_probation;
   if (a.accounting == "expected") {
     hp.parcae.accounting = sim::accounting::expected;
   } else if (a.accounting != "realized") {
@@ -442,6 +448,9 @@ void run_sim(const sim_args& a) {
     doc["forecaster"] = a.forecaster;
     doc["window"] = hp.parcae.window;
     doc["reroute"] = a.reroute;
+    doc["guard"] = a.guard;
+    doc["guard_margin_s"] = a.guard_margin;
+    doc["guard_probation"] = a.guard_probation;
     doc["ideal_samples"] = hr.ideal_samples;
     doc["policies"] = nlohmann::json::array();
     for (const auto& e : hr.policies) {
@@ -556,6 +565,15 @@ void setup_sim(CLI::App& app) {
                                  "seconds valued after the horizon at the plan's last "
                                  "configuration's throughput; -1 (default): adaptive, the mean "
                                  "time between preemptions seen so far");
+  parcae_tool::add_switch_option(cmd, "--guard", args->guard,
+                                 "parcae follows the reactive rule for a probation when a shadow "
+                                 "account of it leads by more than --guard-margin (default on; "
+                                 "the regret guard)");
+  parcae_tool::add_number_option(cmd, "--guard-margin", args->guard_margin, 0.0, 1e9,
+                                 "seconds of training the guard's shadow may lead (default 30)");
+  parcae_tool::add_integer_option(cmd, "--guard-probation", args->guard_probation, 1, 1 << 24,
+                                  "intervals the guard follows the reactive rule after a first "
+                                  "trip, doubled after each (default 60)");
   parcae_tool::add_switch_option(cmd, "--reroute", args->reroute,
                                  "parcae keeps a configuration that lost slots running, their "
                                  "micro-batches rerouted to the stage's peers, while that trains "

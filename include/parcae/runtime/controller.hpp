@@ -126,9 +126,24 @@ struct controller_options {
   /// (d, p) has. Needs a launcher that can reroute micro-batches (decision kind reroute); false:
   /// never.
   bool reroute = true;
+  /// The regret guard: a shadow account of what the reactive rule (reactive-live: the
+  /// throughput-optimal whole configuration every interval, reached by live migration from its own
+  /// placement) would have trained on the same events, costed by the same model from its own
+  /// survivors. When the shadow leads what the controller's own decisions trained by more than
+  /// guard_margin_s of training (at the better of the two rates), the controller follows the
+  /// reactive rule for guard_probation intervals (doubled after every trip), then plans again with
+  /// both accounts reset. The worst case against the reactive rule is then bounded: per trip, the
+  /// margin plus one interval plus one migration (docs/controller.md "Regret guard"), and at most
+  /// 1 + log2(1 + T / guard_probation) trips in T intervals when planning keeps losing. Needs a
+  /// provider that costs observed steps (plan::liveput_provider does); inactive otherwise.
+  bool guard = true;
+  double guard_margin_s = 30.0;  ///< seconds of training the shadow may lead before a trip
+  int guard_probation = 60;       ///< intervals of following the reactive rule after a first trip
 
   void validate(const char* function) const {
     check_bounded(function, "params.horizon", horizon, 1, 10000);
+    check_bounded(function, "params.guard_margin_s", guard_margin_s, 0.0, 1e9);
+    check_bounded(function, "params.guard_probation", guard_probation, 1, 1 << 24);
     check_bounded(function, "params.terminal_s", terminal_s, -1.0, 1e9);
     check_bounded(function, "params.terminal_cap_s", terminal_cap_s, 0.0, 1e9);
     check_bounded(function, "params.terminal_prior_intervals", terminal_prior_intervals, 0.0, 1e9);
@@ -155,6 +170,17 @@ struct controller_params : controller_options {
     check_at_most(function, "params.planner.p_min", planner.p_min,
                   perf::max_pipeline_depth(n_layers));
   }
+};
+
+/// Where the regret guard stands (controller_options::guard). The accounts are the cost model's
+/// samples since the guard last planned afresh (its start, or the end of a probation).
+struct guard_status {
+  bool active = false;     ///< enabled, and the provider costs observed steps
+  bool following = false;  ///< the controller follows the reactive rule now
+  int trips = 0;           ///< times the shadow's lead passed the margin
+  long long probation_left = 0;  ///< interval decisions of following still to go
+  double planned_samples = 0.0;  ///< what the controller's own decisions trained
+  double shadow_samples = 0.0;   ///< what the reactive rule would have trained
 };
 
 struct hooks {
@@ -230,7 +256,15 @@ class controller {
     for (auto it = doomed_.begin(); it != doomed_.end();) {
       it = alive_.count(*it) ? std::next(it) : doomed_.erase(it);
     }
-    decide(trigger::interval, -1.0);
+    if (!guard_active()) {
+      decide(trigger::interval, -1.0);
+    } else if (following_) {
+      decide_fixed(trigger::interval, -1.0, best_whole(static_cast<int>(usable_now().size())));
+      if (--probation_left_ == 0) end_probation();
+    } else {
+      decide(trigger::interval, -1.0);
+      account_and_check();
+    }
   }
 
   void on_preemption_notice(const std::vector<instance_id>& ids, double deadline_s) {
@@ -295,6 +329,17 @@ class controller {
     guard g(*this, "parcae::runtime::controller::decisions");
     return sequence_;
   }
+  guard_status guard_state() const {
+    guard g(*this, "parcae::runtime::controller::guard_state");
+    guard_status st;
+    st.active = guard_active();
+    st.following = following_;
+    st.trips = trips_;
+    st.probation_left = probation_left_;
+    st.planned_samples = planned_samples_;
+    st.shadow_samples = shadow_samples_;
+    return st;
+  }
   const controller_params& params() const { return params_; }
 
  private:
@@ -356,27 +401,127 @@ class controller {
   /// from the liveput key instead.
   bool observed_first_step(const std::set<instance_id>& prev, const std::set<instance_id>& cur,
                            std::vector<plan::transition>& out) const {
+    // A start: the planner's resume cost is exact, checkpoint load included, except at the job's
+    // first start, which has no checkpoint to load.
+    if (config_.paused() && !first_start()) return false;
+    return observed_from(config_, placements_, prev, cur, out);
+  }
+
+  /// The job's first start loads no checkpoint (controller_params::checkpoint_s).
+  bool first_start() const { return intervals_ == 1 && params_.checkpoint_s > 0.0; }
+
+  /// The transitions of an observed step from `config` placed as `placements` (`prev`: the usable
+  /// instances then, `cur`: now), or from the paused state a start (a resume with the checkpoint
+  /// load, but none at the job's first start). False when the provider cannot cost observed steps.
+  bool observed_from(parallel_config config, const std::vector<placement>& placements,
+                     const std::set<instance_id>& prev, const std::set<instance_id>& cur,
+                     std::vector<plan::transition>& out) const {
     if (!provider_.has_observed()) return false;
     const int g = params_.planner.gpus_per_instance;
-    if (config_.paused()) {
-      // A start: the planner's resume cost is exact, checkpoint load included, except at the
-      // job's first start, which has no checkpoint to load (controller_params::checkpoint_s).
-      if (intervals_ != 1 || !(params_.checkpoint_s > 0.0)) return false;
-      provider_.observed_transitions(config_, {}, 0, static_cast<int>(cur.size()) * g, out);
-      for (plan::transition& t : out) t.cost_s = std::max(0.0, t.cost_s - params_.checkpoint_s);
+    if (config.paused()) {
+      provider_.observed_transitions(config, {}, 0, static_cast<int>(cur.size()) * g, out);
+      if (first_start()) {
+        for (plan::transition& t : out) t.cost_s = std::max(0.0, t.cost_s - params_.checkpoint_s);
+      }
       return true;
     }
-    std::vector<int> replicas(static_cast<std::size_t>(config_.p), 0);
+    std::vector<int> replicas(static_cast<std::size_t>(config.p), 0);
     int in_job = 0, kept = 0;
-    for (const placement& pl : placements_) {
+    for (const placement& pl : placements) {
       if (pl.spare() || !cur.count(pl.instance)) continue;
       ++replicas[static_cast<std::size_t>(pl.stage)];
       ++in_job;
     }
     for (instance_id id : cur) kept += prev.count(id) ? 1 : 0;
     const int joined = static_cast<int>(cur.size()) - kept;
-    provider_.observed_transitions(config_, replicas, kept * g - in_job, joined * g, out);
+    provider_.observed_transitions(config, replicas, kept * g - in_job, joined * g, out);
     return true;
+  }
+
+  /// The time a step charges in its interval: a migration that starts while another still runs
+  /// adds R(target,'no-op') (§3.2); when none starts, the running one goes on.
+  double charged_s(double remaining_s, double cost_s, parallel_config target) const {
+    if (cost_s > 0.0) {
+      return remaining_s > 0.0 ? cost_s + provider_.concurrent_restart_s(target) : cost_s;
+    }
+    return remaining_s;
+  }
+
+  /// The throughput-optimal whole configuration on n instances (ties: smaller d, then smaller p;
+  /// as plan::job::best and the simulator's baselines choose); paused when none fits.
+  parallel_config best_whole(int n) const {
+    const plan::planner_params& pp = params_.planner;
+    const int slots = n * pp.gpus_per_instance;
+    parallel_config best;
+    double t = 0.0;
+    for (int p = pp.p_min; p <= pp.p_max; ++p) {
+      for (int d = 1; d * p <= slots; ++d) {
+        const parallel_config x{d, p};
+        if (!pp.allowed(x)) continue;
+        const double v = provider_.throughput(x);
+        if (v > t || (v == t && v > 0.0 && (d < best.d || (d == best.d && p < best.p)))) {
+          best = x;
+          t = v;
+        }
+      }
+    }
+    return best;
+  }
+
+  bool guard_active() const { return params_.guard && provider_.has_observed(); }
+
+  /// After a planned interval decision: both accounts take the interval (the decision's first
+  /// step; the reactive rule's shadow stepped on the same events from its own placement), and
+  /// the guard trips when the shadow leads by more than the margin.
+  void account_and_check() {
+    planned_samples_ += last_.plan.empty() ? 0.0 : last_.plan.front().samples;
+    const std::vector<instance_id> usable = usable_now();
+    const std::set<instance_id> prev(shadow_.usable.begin(), shadow_.usable.end());
+    const std::set<instance_id> cur(usable.begin(), usable.end());
+    const parallel_config target = best_whole(static_cast<int>(usable.size()));
+    double cost = 0.0;
+    std::vector<plan::transition> observed;
+    if (!target.paused() && observed_from(shadow_.config, shadow_.placements, prev, cur, observed)) {
+      for (const plan::transition& t : observed) {
+        if (t.target == target) cost = t.cost_s;
+      }
+    }
+    const double charged = target.paused() ? 0.0 : charged_s(shadow_.remaining_s, cost, target);
+    const double interval = params_.planner.interval_s;
+    shadow_samples_ += provider_.throughput(target) * std::max(0.0, interval - charged);
+    shadow_.remaining_s = target.paused() ? 0.0 : std::max(0.0, charged - interval);
+    const std::vector<instance_id> draining(doomed_.begin(), doomed_.end());
+    shadow_.placements = assign(shadow_.placements, shadow_.config, usable,
+                                params_.planner.gpus_per_instance, target, params_.n_layers,
+                                draining)
+                             .placements;
+    shadow_.config = target;
+    shadow_.usable = usable;
+
+    const double rate = std::max(provider_.throughput(target),
+                                 provider_.throughput(config_) * last_.throughput_scale);
+    const double lead = shadow_samples_ - planned_samples_;
+    if (!(rate > 0.0) || !(lead > params_.guard_margin_s * rate)) return;
+    ++trips_;
+    following_ = true;
+    probation_left_ = static_cast<long long>(params_.guard_probation)
+                      << std::min(trips_ - 1, 24);
+    std::ostringstream line;
+    line << "guard: the reactive rule leads by " << lead / rate << " s of training (" << lead
+         << " samples, margin " << params_.guard_margin_s << " s); following it for "
+         << probation_left_ << " interval(s) (trip " << trips_ << ")";
+    log(line.str());
+  }
+
+  /// The probation is over: plan again, both accounts from zero, the shadow from where the job is.
+  void end_probation() {
+    following_ = false;
+    planned_samples_ = shadow_samples_ = 0.0;
+    shadow_.config = config_;
+    shadow_.remaining_s = remaining_s_;
+    shadow_.placements = placements_;
+    shadow_.usable = usable_;
+    log("guard: probation over, planning again");
   }
 
   std::vector<instance_id> usable_now() const {
@@ -391,7 +536,11 @@ class controller {
     const int n = static_cast<int>(usable_now().size());
     switch (params_.reaction) {
       case notice_reaction::replan:
-        decide(trigger::preemption_notice, deadline_s);
+        if (following_) {
+          decide_fixed(trigger::preemption_notice, deadline_s, best_whole(n));
+        } else {
+          decide(trigger::preemption_notice, deadline_s);
+        }
         return;
       case notice_reaction::replan_when_undercut:
         if (!params_.planner.fits(config_, n)) {
@@ -429,19 +578,7 @@ class controller {
     if (out.d == 0) out = {1, slots};
     if (pp.allowed(out) && provider_.throughput(out) > 0.0) return out;
     // Not a candidate (a memory-infeasible depth): the throughput-optimal candidate that fits.
-    parallel_config best;
-    double t = 0.0;
-    for (int p = pp.p_min; p <= pp.p_max; ++p) {
-      for (int d = 1; d * p <= slots; ++d) {
-        const parallel_config x{d, p};
-        const double v = pp.allowed(x) ? provider_.throughput(x) : 0.0;
-        if (v > t) {
-          t = v;
-          best = x;
-        }
-      }
-    }
-    return best;
+    return best_whole(n);
   }
 
   /// A decision whose target is given (a notice reaction that does not re-plan): the placement
@@ -456,9 +593,10 @@ class controller {
     dec.deadline_s = deadline_s;
     dec.target = target;
     dec.terminal_s = terminal_s();
+    dec.guarded = following_;
     std::vector<plan::transition> observed;
     double cost = 0.0;
-    if (observed_first_step(prev, cur, observed)) {
+    if (observed_from(config_, placements_, prev, cur, observed)) {
       for (const auto& t : observed) {
         if (t.target == target) cost = t.cost_s;
       }
@@ -468,8 +606,7 @@ class controller {
     step.n_after = static_cast<int>(usable.size());
     step.events = {count_missing(cur, prev), count_missing(prev, cur)};
     step.config = target;
-    step.cost_s = remaining_s_ > 0.0 && cost > 0.0 ? cost + provider_.concurrent_restart_s(target)
-                                                   : (cost > 0.0 ? cost : remaining_s_);
+    step.cost_s = target.paused() ? 0.0 : charged_s(remaining_s_, cost, target);
     step.remaining_s = std::max(0.0, step.cost_s - params_.planner.interval_s);
     step.samples =
         provider_.throughput(target) * std::max(0.0, params_.planner.interval_s - step.cost_s);
@@ -718,6 +855,20 @@ class controller {
   std::uint64_t sequence_ = 0;
   decision last_;
   double checkpoint_s_ = 0.0;  ///< the job's checkpoint load (0 for a custom provider)
+
+  /// The reactive rule's shadow (controller_options::guard): where it would run and what it
+  /// would have trained, stepped on the controller's own events.
+  struct shadow_state {
+    parallel_config config;
+    double remaining_s = 0.0;
+    std::vector<placement> placements;
+    std::vector<instance_id> usable;
+  };
+  shadow_state shadow_;
+  double planned_samples_ = 0.0, shadow_samples_ = 0.0;
+  bool following_ = false;
+  int trips_ = 0;
+  long long probation_left_ = 0;
 };
 
 }  // namespace parcae::runtime

@@ -69,6 +69,9 @@ struct decision {
   double expected_remaining_s = 0.0;  ///< > 0: the planner expects it to run into the next one
   double expected_samples = 0.0;      ///< value of the whole plan (samples over the horizon)
   double deadline_s = -1.0;           ///< preemption_notice: seconds until the instances go
+  /// Made by the regret guard's reactive rule (controller_options::guard), not by the planner:
+  /// the throughput-optimal whole configuration of the usable instances.
+  bool guarded = false;
   std::vector<plan::plan_step> plan;  ///< the horizon plan (first step = this decision)
   /// Seconds after the horizon the plan valued at its last configuration's throughput
   /// (controller_options::terminal_s; the adaptive value when that is < 0).

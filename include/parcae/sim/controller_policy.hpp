@@ -84,10 +84,20 @@ struct parcae_params {
   /// Keep a configuration that lost slots running with their work rerouted while that trains more
   /// (runtime::controller_options::reroute, ReCycle's mechanism as one option of the controller).
   bool reroute = true;
+  /// The regret guard against the reactive rule (runtime::controller_options::guard).
+  bool guard = true;
+  double guard_margin_s = 30.0;   ///< runtime::controller_options
+  int guard_probation = 60;       ///< runtime::controller_options
+  /// A forecaster of one's own for predict and stochastic (a researcher's model, an adversary in
+  /// the tests); empty (default): the availability forecaster configured by model and window.
+  /// Called from the thread that replays the policy; one copy per policy.
+  runtime::forecaster_fn forecaster;
 
   void validate() const {
     const char* f = "parcae::sim::parcae_params::validate";
     check_bounded(f, "horizon", horizon, 1, 10000);
+    check_bounded(f, "guard_margin_s", guard_margin_s, 0.0, 1e9);
+    check_bounded(f, "guard_probation", guard_probation, 1, 1 << 24);
     check_bounded(f, "window", window, 3, 1 << 20);
     check_bounded(f, "sample_paths", sample_paths, 1, 100000);
   }
@@ -146,6 +156,9 @@ class controller_policy final : public policy {
     o.terminal_s = params_.terminal_s;
     o.terminal_prior_intervals = params_.terminal_prior_intervals;
     o.reroute = params_.reroute;
+    o.guard = params_.guard;
+    o.guard_margin_s = params_.guard_margin_s;
+    o.guard_probation = params_.guard_probation;
     runtime::hooks h;
     h.reconfigure = [](const runtime::decision&) {};  // the policy reads the placements back
     next_ = 0;
@@ -237,6 +250,7 @@ class controller_policy final : public policy {
  private:
   runtime::forecaster_fn make_forecaster(const job& j, const event_trace& trace) {
     if (params_.future == future_source::truth) return detail::truth_forecaster(&trace, &next_);
+    if (params_.forecaster) return params_.forecaster;
     runtime::availability_source_params ap;
     ap.forecast.model = params_.model;
     ap.forecast.window = params_.window;
