@@ -195,7 +195,8 @@ TEST_CASE("controller options are validated") {
                        parcae::invalid_argument);
 }
 
-TEST_CASE("controller: the regret guard follows the reactive rule while it leads, then plans again") {
+TEST_CASE(
+    "controller: the regret guard follows the reactive rule while it leads, then plans again") {
   // A forecaster that lies: every instance leaves in the next interval, for good. With intervals
   // of 15 s a start (a restart, about 40 s) ends only after the instances would be gone, so the
   // planner never starts; the shadow of the reactive rule starts at once and leads.

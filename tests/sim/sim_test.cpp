@@ -652,8 +652,8 @@ TEST_CASE("sim: the regret guard bounds what a misled planner loses to reactive-
       pp.guard_margin_s + j.interval_s() + j.restart_s(best, perf::restart_kind::add, true);
   CHECK(with_guard >= reactive_live - (g.trips + 1) * per_trip_s * j.throughput(best));
   CHECK(with_guard > 0.5 * reactive_live);
-  MESSAGE("guarded " << with_guard << " of reactive-live " << reactive_live << ", trips "
-                     << g.trips << ", bound " << (g.trips + 1) * per_trip_s * j.throughput(best));
+  MESSAGE("guarded " << with_guard << " of reactive-live " << reactive_live << ", trips " << g.trips
+                     << ", bound " << (g.trips + 1) * per_trip_s * j.throughput(best));
 }
 
 TEST_CASE("sim: with an honest forecast the guard never trips on p3") {

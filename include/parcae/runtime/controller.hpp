@@ -29,6 +29,9 @@
 // provider offers observed_transitions (plan::liveput_provider does): the real migration cost of
 // each target, not the liveput table's expectation over every set of n_out lost instances.
 //
+// Regret guard (controller_options::guard): a shadow account of the reactive rule on the same
+// events; when it leads by the margin, the controller follows that rule for a probation.
+//
 // Feasibility (never violated, tested with bursty random traces): the target fits the usable
 // instances (alive, not under notice) - d*p <= usable * gpus_per_instance - and the pipeline
 // bounds; when nothing fits it is {0,0} (pause), and training resumes when instances return.
@@ -133,12 +136,12 @@ struct controller_options {
   /// guard_margin_s of training (at the better of the two rates), the controller follows the
   /// reactive rule for guard_probation intervals (doubled after every trip), then plans again with
   /// both accounts reset. The worst case against the reactive rule is then bounded: per trip, the
-  /// margin plus one interval plus one migration (docs/controller.md "Regret guard"), and at most
-  /// 1 + log2(1 + T / guard_probation) trips in T intervals when planning keeps losing. Needs a
-  /// provider that costs observed steps (plan::liveput_provider does); inactive otherwise.
+  /// margin plus one interval plus one migration (docs/embedding.md, "The regret guard"), and at
+  /// most 1 + log2(1 + T / guard_probation) trips in T intervals when planning keeps losing. Needs
+  /// a provider that costs observed steps (plan::liveput_provider does); inactive otherwise.
   bool guard = true;
   double guard_margin_s = 30.0;  ///< seconds of training the shadow may lead before a trip
-  int guard_probation = 60;       ///< intervals of following the reactive rule after a first trip
+  int guard_probation = 60;      ///< intervals of following the reactive rule after a first trip
 
   void validate(const char* function) const {
     check_bounded(function, "params.horizon", horizon, 1, 10000);
@@ -175,9 +178,9 @@ struct controller_params : controller_options {
 /// Where the regret guard stands (controller_options::guard). The accounts are the cost model's
 /// samples since the guard last planned afresh (its start, or the end of a probation).
 struct guard_status {
-  bool active = false;     ///< enabled, and the provider costs observed steps
-  bool following = false;  ///< the controller follows the reactive rule now
-  int trips = 0;           ///< times the shadow's lead passed the margin
+  bool active = false;           ///< enabled, and the provider costs observed steps
+  bool following = false;        ///< the controller follows the reactive rule now
+  int trips = 0;                 ///< times the shadow's lead passed the margin
   long long probation_left = 0;  ///< interval decisions of following still to go
   double planned_samples = 0.0;  ///< what the controller's own decisions trained
   double shadow_samples = 0.0;   ///< what the reactive rule would have trained
@@ -481,7 +484,8 @@ class controller {
     const parallel_config target = best_whole(static_cast<int>(usable.size()));
     double cost = 0.0;
     std::vector<plan::transition> observed;
-    if (!target.paused() && observed_from(shadow_.config, shadow_.placements, prev, cur, observed)) {
+    if (!target.paused() &&
+        observed_from(shadow_.config, shadow_.placements, prev, cur, observed)) {
       for (const plan::transition& t : observed) {
         if (t.target == target) cost = t.cost_s;
       }
@@ -491,10 +495,10 @@ class controller {
     shadow_samples_ += provider_.throughput(target) * std::max(0.0, interval - charged);
     shadow_.remaining_s = target.paused() ? 0.0 : std::max(0.0, charged - interval);
     const std::vector<instance_id> draining(doomed_.begin(), doomed_.end());
-    shadow_.placements = assign(shadow_.placements, shadow_.config, usable,
-                                params_.planner.gpus_per_instance, target, params_.n_layers,
-                                draining)
-                             .placements;
+    shadow_.placements =
+        assign(shadow_.placements, shadow_.config, usable, params_.planner.gpus_per_instance,
+               target, params_.n_layers, draining)
+            .placements;
     shadow_.config = target;
     shadow_.usable = usable;
 
@@ -504,8 +508,7 @@ class controller {
     if (!(rate > 0.0) || !(lead > params_.guard_margin_s * rate)) return;
     ++trips_;
     following_ = true;
-    probation_left_ = static_cast<long long>(params_.guard_probation)
-                      << std::min(trips_ - 1, 24);
+    probation_left_ = static_cast<long long>(params_.guard_probation) << std::min(trips_ - 1, 24);
     std::ostringstream line;
     line << "guard: the reactive rule leads by " << lead / rate << " s of training (" << lead
          << " samples, margin " << params_.guard_margin_s << " s); following it for "

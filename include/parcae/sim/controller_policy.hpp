@@ -86,8 +86,8 @@ struct parcae_params {
   bool reroute = true;
   /// The regret guard against the reactive rule (runtime::controller_options::guard).
   bool guard = true;
-  double guard_margin_s = 30.0;   ///< runtime::controller_options
-  int guard_probation = 60;       ///< runtime::controller_options
+  double guard_margin_s = 30.0;  ///< runtime::controller_options
+  int guard_probation = 60;      ///< runtime::controller_options
   /// A forecaster of one's own for predict and stochastic (a researcher's model, an adversary in
   /// the tests); empty (default): the availability forecaster configured by model and window.
   /// Called from the thread that replays the policy; one copy per policy.
