@@ -291,15 +291,7 @@ void setup_eval(CLI::App& app) {
   cmd->add_option("--json", args->json, "write every run and the summary as JSON");
   parcae_tool::add_number_option(cmd, "--terminal", args->terminal_s, -1.0, 1e9,
                                  "value after the horizon in seconds (-1: adaptive; parcae sim)");
-  parcae_tool::add_switch_option(cmd, "--guard", args->guard,
-                                 "parcae follows the reactive rule for a probation when a shadow "
-                                 "account of it leads by more than --guard-margin (default on; "
-                                 "the regret guard)");
-  parcae_tool::add_number_option(cmd, "--guard-margin", args->guard_margin, 0.0, 1e9,
-                                 "seconds of training the guard's shadow may lead (default 30)");
-  parcae_tool::add_integer_option(cmd, "--guard-probation", args->guard_probation, 1, 1 << 24,
-                                  "intervals the guard follows the reactive rule after a first "
-                                  "trip, doubled after each (default 60)");
+  parcae_tool::add_guard_options(cmd, args->guard, args->guard_margin, args->guard_probation);
   parcae_tool::add_switch_option(cmd, "--reroute", args->reroute,
                                  "parcae keeps a configuration that lost slots running, their "
                                  "micro-batches rerouted to the stage's peers, while that trains "

@@ -108,6 +108,19 @@ inline CLI::Option* add_switch_option(CLI::App* cmd, const std::string& name, bo
       ->type_name("on|off");
 }
 
+/// --guard, --guard-margin and --guard-probation: the controller's regret guard
+/// (runtime::controller_options::guard), for the commands that run the parcae policies.
+inline void add_guard_options(CLI::App* cmd, bool& guard, double& margin_s, int& probation) {
+  add_switch_option(cmd, "--guard", guard,
+                    "parcae follows the reactive rule for a probation when a shadow account of it "
+                    "leads by more than --guard-margin (default on; the regret guard)");
+  add_number_option(cmd, "--guard-margin", margin_s, 0.0, 1e9,
+                    "seconds of training the guard's shadow may lead (default 30)");
+  add_integer_option(cmd, "--guard-probation", probation, 1, 1 << 24,
+                     "intervals the guard follows the reactive rule after a first trip, doubled "
+                     "after each (default 60)");
+}
+
 /// A configuration "DxP" or "D,P" (parse_config).
 inline CLI::Option* add_config_option(CLI::App* cmd, const std::string& name,
                                       parcae::parallel_config& target,

@@ -41,3 +41,9 @@ expect_error("artifact_targets.min_p is 9, but must be <= artifact_targets.max_p
              --trace ${trace} --profile ${WORK_DIR}/crossed.json)
 expect_error("--reroute is \"maybe\", but must be on or off" --trace ${trace} --profile gpt-1.5b
              --reroute maybe)
+expect_error("--guard is \"maybe\", but must be on or off" --trace ${trace} --profile gpt-1.5b
+             --guard maybe)
+expect_error("--guard-margin is \"-1\", but must be a number in \\[0, 1000000000\\]"
+             --trace ${trace} --profile gpt-1.5b --guard-margin -1)
+expect_error("--guard-probation is \"0\", but must be" --trace ${trace} --profile gpt-1.5b
+             --guard-probation 0)
