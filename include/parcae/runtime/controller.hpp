@@ -441,13 +441,13 @@ class controller {
     return true;
   }
 
-  /// The time a step charges in its interval: a migration that starts while another still runs
-  /// adds R(target,'no-op') (§3.2); when none starts, the running one goes on.
+  /// The time a step charges in its interval, by the planner's rule (plan::detail::charged_cost):
+  /// a migration that starts while another still runs adds R(target,'no-op') (§3.2); when none
+  /// starts, the running one goes on.
   double charged_s(double remaining_s, double cost_s, parallel_config target) const {
-    if (cost_s > 0.0) {
-      return remaining_s > 0.0 ? cost_s + provider_.concurrent_restart_s(target) : cost_s;
-    }
-    return remaining_s;
+    return plan::detail::charged_cost(
+        remaining_s, cost_s,
+        cost_s > 0.0 && remaining_s > 0.0 ? provider_.concurrent_restart_s(target) : 0.0);
   }
 
   /// The throughput-optimal whole configuration on n instances (ties: smaller d, then smaller p;
