@@ -25,6 +25,7 @@ Families (every size and rate below is a parameter of one function here):
   large-64        64 instances for 8 h with bursts of 4-20
   large-128       128 instances for 4 h with bursts of 8-40
   gpu4 / gpu8     16 instances of 4 GPUs / 8 instances of 8 GPUs, 12 h of churn
+  gpu16           6 instances of 16 GPUs (AWS p2.16xlarge), 12 h of churn at p = 0.6% a minute
   ten-minute      32 instances sampled every 10 min for two days (count changes land on the
                   10-min grid only)
   gcp-80          80 instances for 24 h, 1-min sampling: a per-minute preemption rate of 0.3-1.2%
@@ -214,6 +215,7 @@ FAMILIES = {
     "gcp-80": (gcp_80, 1),
     "small-4": (small_4, 1),
     "capped-24": (capped_24, 1),
+    "gpu16": (lambda r: steady_churn(r, 6, 12 * 60, 0.006), 16),
 }
 
 
