@@ -537,13 +537,14 @@ class controller {
 
   void react_to_notice(double deadline_s) {
     const int n = static_cast<int>(usable_now().size());
+    if (following_) {
+      // The regret guard's probation: the reactive rule, whatever the reaction says.
+      decide_fixed(trigger::preemption_notice, deadline_s, best_whole(n));
+      return;
+    }
     switch (params_.reaction) {
       case notice_reaction::replan:
-        if (following_) {
-          decide_fixed(trigger::preemption_notice, deadline_s, best_whole(n));
-        } else {
-          decide(trigger::preemption_notice, deadline_s);
-        }
+        decide(trigger::preemption_notice, deadline_s);
         return;
       case notice_reaction::replan_when_undercut:
         if (!params_.planner.fits(config_, n)) {
