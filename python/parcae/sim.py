@@ -24,7 +24,8 @@ class SimResult:
     ``policies`` is a list of dicts with ``name``, ``samples``, ``ratio_to_ideal``,
     ``reconfigurations``, ``config_changes``, ``migration_seconds``, ``paused_seconds``,
     ``instance_hours``, ``cost_usd``, ``usd_per_million_samples``, ``slots_preempted``,
-    ``on_demand`` (the fields of ``parcae sim --json``) and, with ``timeline=True``,
+    ``guard_trips`` (times the regret guard tripped; None without one), ``on_demand`` (the
+    fields of ``parcae sim --json``) and, with ``timeline=True``,
     ``timeline``: a dict of columns (``interval``, ``instances``, ``n_in``, ``n_out``, ``d``,
     ``p``, ``kind``, ``cost_s``, ``lost_s``, ``samples``, ``cumulative``, ``remaining_s``,
     ``slots_lost``, ``empty_slots``), one entry per interval.

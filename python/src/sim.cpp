@@ -202,6 +202,8 @@ void bind_sim(py::module_& m) {
           row["cost_usd"] = r.cost_usd;
           row["usd_per_million_samples"] = r.samples > 0 ? r.usd_per_million_samples() : 0.0;
           row["slots_preempted"] = r.slots_preempted;
+          row["guard_trips"] =
+              r.guard_trips >= 0 ? py::object(py::int_(r.guard_trips)) : py::object(py::none());
           row["on_demand"] = r.on_demand;
           if (timeline) row["timeline"] = timeline_columns(r.timeline);
           rows.append(row);

@@ -10,7 +10,7 @@ import parcae
 
 FIELDS = ["name", "samples", "ratio_to_ideal", "reconfigurations", "config_changes",
           "migration_seconds", "paused_seconds", "instance_hours", "cost_usd",
-          "usd_per_million_samples", "slots_preempted", "on_demand"]
+          "usd_per_million_samples", "slots_preempted", "guard_trips", "on_demand"]
 
 
 def test_sim_of_p3_for_gpt_equals_the_cli(p3_events, cli, tmp_path):
@@ -55,6 +55,8 @@ def test_sim_results_are_dicts_with_timelines(p3_events):
     unguarded = parcae.simulate(trace, job, ["parcae-predict"], horizon=6, guard=False)
     assert unguarded["parcae-predict"]["samples"] == got["parcae-predict"]["samples"]
     assert got.to_dict()["guard"] and not unguarded.to_dict()["guard"]
+    assert got["parcae-predict"]["guard_trips"] == 0 and got["reactive"]["guard_trips"] is None
+    assert unguarded["parcae-predict"]["guard_trips"] is None
     seen = []
     parcae.simulate(trace, job, ["ideal", "reactive"], progress=lambda *a: seen.append(a))
     assert seen == [("ideal", 0, 2), ("reactive", 1, 2)]

@@ -638,8 +638,10 @@ TEST_CASE("sim: the regret guard bounds what a misled planner loses to reactive-
   CHECK(sim::simulate(t, misled, j).samples == 0.0);
   pp.guard = true;
   sim::controller_policy guarded(pp);
-  const double with_guard = sim::simulate(t, guarded, j).samples;
+  const sim::policy_result run = sim::simulate(t, guarded, j);
+  const double with_guard = run.samples;
   const runtime::guard_status g = guarded.controller()->guard_state();
+  CHECK(run.guard_trips == g.trips);
   // Trips: at most 1 + log2(1 + T / probation) when planning loses every time.
   const double intervals = double(t.size());
   CHECK(g.trips >= 1);
@@ -663,10 +665,15 @@ TEST_CASE("sim: with an honest forecast the guard never trips on p3") {
     sim::parcae_params pp;
     pp.future = sim::future_source::predict;
     sim::controller_policy on(pp);
-    const double guarded = sim::simulate(p3(), on, j).samples;
+    const sim::policy_result run = sim::simulate(p3(), on, j);
     CHECK(on.controller()->guard_state().trips == 0);
+    CHECK(run.guard_trips == 0);
     pp.guard = false;
     sim::controller_policy off(pp);
-    CHECK(sim::simulate(p3(), off, j).samples == guarded);
+    const sim::policy_result unguarded = sim::simulate(p3(), off, j);
+    CHECK(unguarded.samples == run.samples);
+    CHECK(unguarded.guard_trips == -1);  // no guard: nothing to report
+    sim::reactive_live_policy live;
+    CHECK(sim::simulate(p3(), live, j).guard_trips == -1);
   }
 }

@@ -64,7 +64,8 @@ struct run_result {
   bool trains = false;
   std::string note;
   double seconds = 0.0;
-  std::vector<std::pair<std::string, double>> samples;  ///< per policy
+  std::vector<std::pair<std::string, double>> samples;   ///< per policy
+  std::vector<std::pair<std::string, int>> guard_trips;  ///< per policy that has the guard on
   double ideal = 0.0;
 
   double of(const std::string& name) const {
@@ -137,7 +138,11 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
     r.ideal = h.ideal_samples;
     r.trains = h.ideal_samples > 0.0;
     if (!r.trains) r.note = "ideal trains nothing";
-    for (const auto& e : h.policies) r.samples.emplace_back(e.result.name, e.result.samples);
+    for (const auto& e : h.policies) {
+      r.samples.emplace_back(e.result.name, e.result.samples);
+      if (e.result.guard_trips >= 0)
+        r.guard_trips.emplace_back(e.result.name, e.result.guard_trips);
+    }
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
@@ -243,6 +248,7 @@ void run_eval(const eval_args& a) {
                 ratio_text(ratio[1][2]).c_str());
     row["ideal_samples"] = r.ideal;
     for (const auto& [n, s] : r.samples) row["samples"][n] = s;
+    for (const auto& [n, t] : r.guard_trips) row["guard_trips"][n] = t;
     for (int p = 0; p < 2; ++p) {
       for (int b = 0; b < 3; ++b) {
         row["ratios"][std::string(planners[p]) + "/" + baselines[b]] = ratio[p][b];

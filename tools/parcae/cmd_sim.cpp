@@ -417,6 +417,12 @@ void run_sim(const sim_args& a) {
                 grouped(r.samples).c_str(), 100.0 * e.ratio_to_ideal, r.reconfigurations,
                 r.migration_seconds, r.instance_hours, r.cost_usd, r.usd_per_million_samples());
   }
+  for (const auto& e : hr.policies) {
+    if (e.result.guard_trips > 0) {
+      std::cout << e.result.name << ": the regret guard tripped " << e.result.guard_trips
+                << " time(s) and followed the reactive rule for a probation (--guard)\n";
+    }
+  }
   if (!cross.is_null()) {
     std::cout << "cross-check with " << a.artifact_plans << " (" << cross["intervals"]
               << " intervals, " << cross["intervals_matching_trace"] << " match the trace):\n";
@@ -468,6 +474,7 @@ void run_sim(const sim_args& a) {
            {"usd_per_million_samples",
             r.samples > 0 ? nlohmann::json(r.usd_per_million_samples()) : nlohmann::json()},
            {"slots_preempted", r.slots_preempted},
+           {"guard_trips", r.guard_trips >= 0 ? nlohmann::json(r.guard_trips) : nlohmann::json()},
            {"on_demand", r.on_demand}});
     }
     if (!cross.is_null()) doc["artifact_cross_check"] = cross;

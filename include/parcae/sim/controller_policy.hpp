@@ -140,6 +140,12 @@ class controller_policy final : public policy {
   /// The controller of the current run (null before the first reset()).
   const runtime::controller* controller() const { return controller_.get(); }
 
+  void describe(policy_result& out) const override {
+    if (!controller_) return;
+    const runtime::guard_status g = controller_->guard_state();
+    out.guard_trips = g.active ? g.trips : -1;
+  }
+
   void reset(const job& j, const event_trace& trace) override {
     const char* f = "parcae::sim::controller_policy::reset";
     if (std::abs(j.interval_s() - trace.interval_s) > 1e-9 * trace.interval_s) {

@@ -119,6 +119,8 @@ struct choice {
 };
 
 /// A policy. Implement name() and decide(); the other members have defaults.
+struct policy_result;
+
 class policy {
  public:
   virtual ~policy() = default;
@@ -129,6 +131,9 @@ class policy {
   virtual choice decide(const interval_view& v, const job& j) = 0;
   /// A fixed cluster that the trace does not touch (on-demand): its size, else 0.
   virtual int fixed_instances() const { return 0; }
+  /// Adds what only the policy knows of the run to its result, after the last interval (the
+  /// parcae policies: the regret guard's trips).
+  virtual void describe(policy_result&) const {}
 };
 
 /// One row of the timeline.
@@ -158,6 +163,9 @@ struct policy_result {
   double instance_hours = 0.0;
   double cost_usd = 0.0;
   int slots_preempted = 0;  ///< stage slots lost to preemptions over the run
+  /// Times the controller's regret guard tripped (runtime::controller_options::guard); -1 for a
+  /// policy without one, or with it off.
+  int guard_trips = -1;
   bool on_demand = false;
   std::vector<timeline_row> timeline;
 
@@ -374,6 +382,7 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
     }
   }
   out.cost_usd = out.instance_hours * price;
+  pol.describe(out);
   return out;
 }
 
