@@ -28,6 +28,21 @@ def test_sim_of_p3_for_gpt_equals_the_cli(p3_events, cli, tmp_path):
     assert [{k: p[k] for k in FIELDS} for p in got.policies] == expected["policies"]
 
 
+def test_first_step_forecast_reaches_the_cli(p3_events, cli, tmp_path):
+    # The CLI once left --first-step forecast at the default (notice): the artifact's setting
+    # then silently ran with the interval's events known.
+    runs = {}
+    for first_step in ("notice", "forecast"):
+        out = tmp_path / f"{first_step}.json"
+        subprocess.run([cli, "sim", "--trace", p3_events, "--profile", "gpt-6.7b", "--policy",
+                        "parcae-predict", "--first-step", first_step, "--json", str(out),
+                        "--quiet"], check=True, capture_output=True)
+        runs[first_step] = json.loads(out.read_text())["policies"][0]["samples"]
+        got = parcae.simulate(p3_events, "gpt-6.7b", ["parcae-predict"], first_step=first_step)
+        assert got["parcae-predict"]["samples"] == runs[first_step], first_step
+    assert runs["forecast"] != runs["notice"]
+
+
 def test_sim_results_are_dicts_with_timelines(p3_events):
     trace = parcae.read_trace(p3_events)
     got = parcae.simulate(trace, "gpt-1.5b", "reactive,parcae-predict", horizon=6,

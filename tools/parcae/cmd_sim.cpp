@@ -285,7 +285,9 @@ void run_sim(const sim_args& a) {
   }
   if (a.first_step == "notice") {
     hp.parcae.first_step = sim::first_step::notice;
-  } else if (a.first_step != "forecast") {
+  } else if (a.first_step == "forecast") {
+    hp.parcae.first_step = sim::first_step::forecast;
+  } else {
     throw parcae_tool::usage_error("--first-step must be forecast or notice");
   }
   if (a.reaction == "shrink") {
