@@ -166,9 +166,9 @@ class controller_policy final : public policy {
     o.reroute = params_.reroute;
     // The guard's premise: following the reactive rule does what its shadow does, which holds
     // when the controller decides each interval with its events (notice timeline) and costs them
-    // from the survivors (realized accounting). Decided before the events (the artifact's
-    // setting) the rule runs a step late and its notices cost more than the shadow's: measured on
-    // p3, it lost up to 1.6% there. Off outside its premise.
+    // from the survivors (realized accounting). With expected accounting the controller's own
+    // account is an expectation against a realized shadow (it tripped and lost up to 1.6% on p3);
+    // decided before the events, the rule would run a step late. Off outside its premise.
     o.guard = params_.guard && params_.accounting == sim::accounting::realized &&
               (params_.future == future_source::truth ||
                params_.first_step == sim::first_step::notice);
