@@ -169,9 +169,9 @@ class controller_policy final : public policy {
     // from the survivors (realized accounting). With expected accounting the controller's own
     // account is an expectation against a realized shadow (it tripped and lost up to 1.6% on p3);
     // decided before the events, the rule would run a step late. Off outside its premise.
-    o.guard = params_.guard && params_.accounting == sim::accounting::realized &&
-              (params_.future == future_source::truth ||
-               params_.first_step == sim::first_step::notice);
+    o.guard =
+        params_.guard && params_.accounting == sim::accounting::realized &&
+        (params_.future == future_source::truth || params_.first_step == sim::first_step::notice);
     o.guard_margin_s = params_.guard_margin_s;
     o.guard_probation = params_.guard_probation;
     runtime::hooks h;
