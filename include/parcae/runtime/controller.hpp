@@ -138,7 +138,8 @@ struct controller_options {
   /// both accounts reset. The worst case against the reactive rule is then bounded: per trip, the
   /// margin plus one interval plus one migration (docs/embedding.md, "The regret guard"), and at
   /// most 1 + log2(1 + T / guard_probation) trips in T intervals when planning keeps losing. Needs
-  /// a provider that costs observed steps (plan::liveput_provider does); inactive otherwise.
+  /// a provider that costs observed steps (plan::liveput_provider does) and observed_first_step;
+  /// inactive otherwise.
   bool guard = true;
   double guard_margin_s = 30.0;  ///< seconds of training the shadow may lead before a trip
   int guard_probation = 60;      ///< intervals of following the reactive rule after a first trip
@@ -262,7 +263,7 @@ class controller {
     if (!guard_active()) {
       decide(trigger::interval, -1.0);
     } else if (following_) {
-      decide_fixed(trigger::interval, -1.0, best_whole(static_cast<int>(usable_now().size())));
+      follow_reactive_rule(trigger::interval, -1.0);
       if (--probation_left_ == 0) end_probation();
     } else {
       decide(trigger::interval, -1.0);
@@ -441,6 +442,21 @@ class controller {
     return true;
   }
 
+  /// The observed cost of reaching `target` from `config` placed as `placements` (observed_from);
+  /// 0 when the provider cannot cost observed steps or the target is not among the transitions.
+  double observed_cost(parallel_config config, const std::vector<placement>& placements,
+                       const std::set<instance_id>& prev, const std::set<instance_id>& cur,
+                       parallel_config target) const {
+    std::vector<plan::transition> observed;
+    double cost = 0.0;
+    if (observed_from(config, placements, prev, cur, observed)) {
+      for (const plan::transition& t : observed) {
+        if (t.target == target) cost = t.cost_s;
+      }
+    }
+    return cost;
+  }
+
   /// The time a step charges in its interval, by the planner's rule (plan::detail::charged_cost):
   /// a migration that starts while another still runs adds R(target,'no-op') (§3.2); when none
   /// starts, the running one goes on.
@@ -471,7 +487,18 @@ class controller {
     return best;
   }
 
-  bool guard_active() const { return params_.guard && provider_.has_observed(); }
+  /// The guard's accounts are exact only when step 1 is costed from the observed survivors: with
+  /// observed_first_step off, the controller's own account would be an expectation set against a
+  /// realized shadow.
+  bool guard_active() const {
+    return params_.guard && params_.observed_first_step && provider_.has_observed();
+  }
+
+  /// A decision of the reactive rule (the guard's probation): the throughput-optimal whole
+  /// configuration of the usable instances.
+  void follow_reactive_rule(trigger cause, double deadline_s) {
+    decide_fixed(cause, deadline_s, best_whole(static_cast<int>(usable_now().size())));
+  }
 
   /// After a planned interval decision: both accounts take the interval (the decision's first
   /// step; the reactive rule's shadow stepped on the same events from its own placement), and
@@ -482,15 +509,12 @@ class controller {
     const std::set<instance_id> prev(shadow_.usable.begin(), shadow_.usable.end());
     const std::set<instance_id> cur(usable.begin(), usable.end());
     const parallel_config target = best_whole(static_cast<int>(usable.size()));
-    double cost = 0.0;
-    std::vector<plan::transition> observed;
-    if (!target.paused() &&
-        observed_from(shadow_.config, shadow_.placements, prev, cur, observed)) {
-      for (const plan::transition& t : observed) {
-        if (t.target == target) cost = t.cost_s;
-      }
-    }
-    const double charged = target.paused() ? 0.0 : charged_s(shadow_.remaining_s, cost, target);
+    const double charged =
+        target.paused()
+            ? 0.0
+            : charged_s(shadow_.remaining_s,
+                        observed_cost(shadow_.config, shadow_.placements, prev, cur, target),
+                        target);
     const double interval = params_.planner.interval_s;
     shadow_samples_ += provider_.throughput(target) * std::max(0.0, interval - charged);
     shadow_.remaining_s = target.paused() ? 0.0 : std::max(0.0, charged - interval);
@@ -539,7 +563,7 @@ class controller {
     const int n = static_cast<int>(usable_now().size());
     if (following_) {
       // The regret guard's probation: the reactive rule, whatever the reaction says.
-      decide_fixed(trigger::preemption_notice, deadline_s, best_whole(n));
+      follow_reactive_rule(trigger::preemption_notice, deadline_s);
       return;
     }
     switch (params_.reaction) {
@@ -598,13 +622,7 @@ class controller {
     dec.target = target;
     dec.terminal_s = terminal_s();
     dec.guarded = following_;
-    std::vector<plan::transition> observed;
-    double cost = 0.0;
-    if (observed_from(config_, placements_, prev, cur, observed)) {
-      for (const auto& t : observed) {
-        if (t.target == target) cost = t.cost_s;
-      }
-    }
+    const double cost = observed_cost(config_, placements_, prev, cur, target);
     plan::plan_step step;
     step.n_before = static_cast<int>(usable_.size());
     step.n_after = static_cast<int>(usable.size());

@@ -165,13 +165,11 @@ class controller_policy final : public policy {
     o.terminal_prior_intervals = params_.terminal_prior_intervals;
     o.reroute = params_.reroute;
     // The guard's premise: following the reactive rule does what its shadow does, which holds
-    // when the controller decides each interval with its events (notice timeline) and costs them
-    // from the survivors (realized accounting). With expected accounting the controller's own
-    // account is an expectation against a realized shadow (it tripped and lost up to 1.6% on p3);
-    // decided before the events, the rule would run a step late. Off outside its premise.
-    o.guard =
-        params_.guard && params_.accounting == sim::accounting::realized &&
-        (params_.future == future_source::truth || params_.first_step == sim::first_step::notice);
+    // when the controller decides each interval with its events (the notice timeline); decided
+    // before them, the rule would run a step late. (With expected accounting the controller
+    // turns it off itself: observed_first_step is off.)
+    o.guard = params_.guard && (params_.future == future_source::truth ||
+                                params_.first_step == sim::first_step::notice);
     o.guard_margin_s = params_.guard_margin_s;
     o.guard_probation = params_.guard_probation;
     runtime::hooks h;
