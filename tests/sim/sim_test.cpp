@@ -349,6 +349,16 @@ TEST_CASE("sim: bad input is rejected with the one error format") {
   sim::parcae_params pp;
   pp.horizon = 0;
   CHECK_THROWS_AS(sim::controller_policy{pp}, parcae::invalid_argument);
+  pp = sim::parcae_params{};
+  pp.guard_margin_s = -1.0;
+  CHECK_THROWS_WITH_AS(sim::controller_policy{pp},
+                       doctest::Contains("parcae_params::validate: guard_margin_s is -1"),
+                       parcae::invalid_argument);
+  pp = sim::parcae_params{};
+  pp.guard_probation = 0;
+  CHECK_THROWS_WITH_AS(sim::controller_policy{pp},
+                       doctest::Contains("parcae_params::validate: guard_probation is 0"),
+                       parcae::invalid_argument);
   CHECK_THROWS_WITH_AS(sim::expand_policy_names({"magic"}),
                        doctest::Contains("parcae::sim::expand_policy_names: policy is \"magic\""),
                        parcae::invalid_argument);
