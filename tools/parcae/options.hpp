@@ -111,7 +111,11 @@ inline parcae::parallel_config parse_config(const std::string& option, std::stri
   long long d = 0, p = 0;
   std::from_chars(ds.data(), ds.data() + ds.size(), d);
   std::from_chars(ps.data(), ps.data() + ps.size(), p);
-  if (d < 1 || p < 1 || d * p > parcae::limits::gpus) throw_option(option, text, requirement);
+  // Each factor is checked alone first: two 10-digit factors overflow a long long product.
+  if (d < 1 || p < 1 || d > parcae::limits::gpus || p > parcae::limits::gpus ||
+      d * p > parcae::limits::gpus) {
+    throw_option(option, text, requirement);
+  }
   return {static_cast<int>(d), static_cast<int>(p)};
 }
 

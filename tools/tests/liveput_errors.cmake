@@ -4,6 +4,9 @@ file(MAKE_DIRECTORY ${WORK_DIR})
 
 set(base liveput --profile gpt-1.5b --nodes 32)
 expect_error("--config is \"4-8\", but must be DxP or D,P" ${base} --config 4-8 --preempt 1)
+# Two 10-digit factors: rejected by size, not by an overflowing product (found by the fuzzer).
+expect_error("--config is \"0999199918,9999999999\", but must be DxP or D,P"
+             ${base} --config 0999199918,9999999999 --preempt 1)
 expect_error("key.d*key.p is 40, but must be <= key.n*gpus_per_instance = 32"
              ${base} --config 5x8 --preempt 1)
 expect_error("key.n_out is 33, but must be in [0, 32]" ${base} --config 4x8 --preempt 33)
