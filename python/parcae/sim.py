@@ -107,6 +107,7 @@ def simulate(
     timeline: bool = False,
     reroute: bool = True,
     guard: bool = True,
+    concurrent: str = "artifact",
     progress: Optional[Callable[[str, int, int], None]] = None,
 ) -> SimResult:
     """Replays ``trace`` through ``policies`` (``"all"``, a name of :data:`POLICIES`, a
@@ -120,7 +121,9 @@ def simulate(
     ``--first-step`` (``notice``/``forecast``), ``--reaction`` (``replan``,
     ``replan-when-undercut``, ``shrink``; the CLI's names are accepted too), ``--window`` (0:
     max(3, horizon)), ``--on-demand``, ``--paths``, ``--mc-samples``, ``--spot-price``,
-    ``--on-demand-price``, ``reroute`` (``--reroute on|off``), ``guard`` (``--guard on|off``, the regret guard). ``progress(name, i, n)`` is called before each policy.
+    ``--on-demand-price``, ``reroute`` (``--reroute on|off``), ``guard`` (``--guard on|off``, the regret guard),
+    ``concurrent`` (``--concurrent``: ``artifact`` or ``remainder``, how a migration started
+    while another runs is charged). ``progress(name, i, n)`` is called before each policy.
     A trace whose file says ``# gpus_per_instance: G`` runs a profile on G-GPU instances, as the
     CLI does (a Job keeps its own).
     The GIL is released while the policies run.
@@ -150,6 +153,7 @@ def simulate(
             timeline,
             reroute,
             guard,
+            concurrent,
             progress,
         )
     )

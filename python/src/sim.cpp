@@ -76,7 +76,8 @@ void bind_sim(py::module_& m) {
          std::uint64_t seed, const std::string& accounting, const std::string& forecaster,
          const std::string& first_step, const std::string& reaction, int window, int on_demand,
          int paths, std::int64_t mc_samples, double spot_price, double on_demand_price,
-         bool timeline, bool reroute, bool guard, const py::object& progress) {
+         bool timeline, bool reroute, bool guard, const std::string& concurrent,
+         const py::object& progress) {
         const char* fn = "parcae.simulate";
         namespace rt = parcae::runtime;
         namespace pf = parcae::forecast;
@@ -91,6 +92,11 @@ void bind_sim(py::module_& m) {
         hp.parcae.sample_paths = paths;
         hp.parcae.reroute = reroute;
         hp.parcae.guard = guard;
+        if (concurrent == "remainder") {
+          hp.sim.concurrent = sim::concurrent_charge::remainder;
+        } else if (concurrent != "artifact") {
+          parcae::throw_invalid(fn, "concurrent", concurrent, "\"artifact\" or \"remainder\"");
+        }
         if (accounting == "expected") {
           hp.parcae.accounting = sim::accounting::expected;
         } else if (accounting != "realized") {
@@ -215,7 +221,8 @@ void bind_sim(py::module_& m) {
       py::arg("horizon"), py::arg("seed"), py::arg("accounting"), py::arg("forecaster"),
       py::arg("first_step"), py::arg("reaction"), py::arg("window"), py::arg("on_demand"),
       py::arg("paths"), py::arg("mc_samples"), py::arg("spot_price"), py::arg("on_demand_price"),
-      py::arg("timeline"), py::arg("reroute"), py::arg("guard"), py::arg("progress"));
+      py::arg("timeline"), py::arg("reroute"), py::arg("guard"), py::arg("concurrent"),
+      py::arg("progress"));
 }
 
 }  // namespace parcae_py

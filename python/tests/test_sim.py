@@ -43,6 +43,20 @@ def test_first_step_forecast_reaches_the_cli(p3_events, cli, tmp_path):
     assert runs["forecast"] != runs["notice"]
 
 
+def test_concurrent_rule_reaches_the_cli(p3_events, cli, tmp_path):
+    out = tmp_path / "remainder.json"
+    subprocess.run([cli, "sim", "--trace", p3_events, "--profile", "gpt-6.7b", "--policy",
+                    "reactive-live", "--concurrent", "remainder", "--json", str(out), "--quiet"],
+                   check=True, capture_output=True)
+    doc = json.loads(out.read_text())
+    assert doc["concurrent"] == "remainder"
+    remainder = parcae.simulate(p3_events, "gpt-6.7b", ["reactive-live"], concurrent="remainder")
+    assert remainder["reactive-live"]["samples"] == doc["policies"][0]["samples"]
+    # gpt-6.7b's live migrations outlast an interval: reactive-live pays what it cut short.
+    artifact = parcae.simulate(p3_events, "gpt-6.7b", ["reactive-live"])
+    assert remainder["reactive-live"]["samples"] < artifact["reactive-live"]["samples"]
+
+
 def test_sim_results_are_dicts_with_timelines(p3_events):
     trace = parcae.read_trace(p3_events)
     got = parcae.simulate(trace, "gpt-1.5b", "reactive,parcae-predict", horizon=6,
@@ -95,5 +109,8 @@ def test_sim_bad_input(p3_events):
         parcae.simulate(p3_events, "gpt-1.5b", forecaster="oracle")
     with pytest.raises(ValueError, match="interval_s"):
         parcae.simulate(p3_events, parcae.Job("gpt-1.5b", capacity=32), interval_s=30)
+    with pytest.raises(parcae.InvalidArgument,
+                       match=r'parcae.simulate: concurrent is "later", but must be'):
+        parcae.simulate(p3_events, "gpt-1.5b", concurrent="later")
     with pytest.raises(ValueError, match="horizon is 0"):
         parcae.simulate(p3_events, "gpt-1.5b", horizon=0)

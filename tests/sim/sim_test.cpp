@@ -150,6 +150,57 @@ TEST_CASE("sim: accounting rules (spill-over, concurrent restart, pause), hand-c
   CHECK(r.cost_usd == doctest::Approx(8 * 7 / 60.0 * 0.91));
 }
 
+TEST_CASE(
+    "sim: the remainder rule charges a concurrent migration at least what the running one had "
+    "left") {
+  // (1,8) on 8 instances: a 150-s start leaves 90 s at the end of interval 0; interval 1 starts
+  // a 10-s migration (+ a 5-s restart) while it runs.
+  const auto t = sim::make_event_trace(make_trace({{0, 8}}, 2));
+  scripted s;
+  const parallel_config c{1, 8};
+  s.script = {{c, 150.0, 0.0, 1.0, "start"}, {c, 10.0, 5.0, 1.0, "cut"}, {c, 0.0, 0.0, 1.0, "-"}};
+  const double T = 17.307;
+  // The artifact's rule: 10 + 5 = 15 s; the 90 s left are dropped.
+  const sim::policy_result a = sim::simulate(t, s, gpt_job());
+  CHECK(a.timeline[1].cost_s == doctest::Approx(15));
+  CHECK(a.timeline[1].samples == doctest::Approx(T * 45));
+  CHECK(a.samples == doctest::Approx(T * (45 + 60)));
+  // remainder: max(90, 10) + 5 = 95 s, so 35 s carry into interval 2.
+  sim::sim_params sp;
+  sp.concurrent = sim::concurrent_charge::remainder;
+  const sim::policy_result r = sim::simulate(t, s, gpt_job(), sp);
+  CHECK(r.timeline[1].cost_s == doctest::Approx(95));
+  CHECK(r.timeline[1].samples == 0.0);
+  CHECK(r.timeline[1].remaining_s == doctest::Approx(35));
+  CHECK(r.timeline[2].samples == doctest::Approx(T * 25));
+  CHECK(r.migration_seconds == doctest::Approx(60 + 60 + 35));
+  // A new migration longer than what is left costs the same under both rules.
+  s.script[1].cost_s = 100.0;
+  CHECK(sim::simulate(t, s, gpt_job(), sp).samples ==
+        doctest::Approx(sim::simulate(t, s, gpt_job()).samples));
+
+  // On p3 the reactive baselines never gain from the rule: their decisions do not read the time
+  // left, so each interval's remaining time can only grow. gpt-6.7b's live migrations outlast an
+  // interval, and reactive-live, which migrates on every event, loses (346,953 -> 346,805).
+  static const sim::job big(perf::load_profile_file(repo("profiles/gpt-6.7b.json")), cluster(32));
+  sim::reactive_live_policy live;
+  sim::reactive_policy reactive;
+  sim::sim_params quiet;
+  quiet.keep_timeline = false;
+  sp.keep_timeline = false;
+  CHECK(sim::simulate(p3(), reactive, big, sp).samples ==
+        sim::simulate(p3(), reactive, big, quiet).samples);  // its restarts end in an interval
+  const double artifact_rule = sim::simulate(p3(), live, big, quiet).samples;
+  const double remainder_rule = sim::simulate(p3(), live, big, sp).samples;
+  CHECK(remainder_rule < artifact_rule);
+  CHECK(remainder_rule == doctest::Approx(346805).epsilon(1e-5));
+  sp.concurrent = static_cast<sim::concurrent_charge>(7);
+  CHECK_THROWS_WITH_AS(sim::simulate(t, s, gpt_job(), sp),
+                       "parcae::sim::sim_params::validate: concurrent is 7, but must be artifact "
+                       "(0) or remainder (1)",
+                       parcae::invalid_argument);
+}
+
 TEST_CASE("sim: reactive restart costs, hand-checked on a small trace") {
   // 32 instances, one preempted at minute 2, end at minute 3. gpt-1.5b (digest §3.3-§3.5):
   //   k=0: (4,8), R(4,8,add) = 32,189.815 ms + serial fetch of 8 stages 21,959.619 ms, no

@@ -51,6 +51,7 @@ struct eval_args {
   bool guard = true;
   double guard_margin = 30.0;
   int guard_probation = 60;
+  parcae::sim::concurrent_charge concurrent = parcae::sim::concurrent_charge::artifact;
 };
 
 /// The baselines every ratio is taken against, and the parcae policies compared.
@@ -134,6 +135,7 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
     hp.parcae.guard_margin_s = a.guard_margin;
     hp.parcae.guard_probation = a.guard_probation;
     hp.sim.keep_timeline = false;
+    hp.sim.concurrent = a.concurrent;
     const sim::harness_result h = sim::run_harness(ev, job, names, hp);
     r.ideal = h.ideal_samples;
     r.trains = h.ideal_samples > 0.0;
@@ -298,6 +300,7 @@ void setup_eval(CLI::App& app) {
   parcae_tool::add_number_option(cmd, "--terminal", args->terminal_s, -1.0, 1e9,
                                  "value after the horizon in seconds (-1: adaptive; parcae sim)");
   parcae_tool::add_guard_options(cmd, args->guard, args->guard_margin, args->guard_probation);
+  parcae_tool::add_concurrent_option(cmd, args->concurrent);
   parcae_tool::add_switch_option(cmd, "--reroute", args->reroute,
                                  "parcae keeps a configuration that lost slots running, their "
                                  "micro-batches rerouted to the stage's peers, while that trains "

@@ -52,6 +52,7 @@ struct sim_args {
   bool guard = true;
   double guard_margin = 30.0;
   int guard_probation = 60;
+  parcae::sim::concurrent_charge concurrent = parcae::sim::concurrent_charge::artifact;
   int threads = 0;  ///< policies replayed at once (sim::harness_params::threads); 0: every core
 };
 
@@ -278,6 +279,7 @@ void run_sim(const sim_args& a) {
   hp.parcae.guard = a.guard;
   hp.parcae.guard_margin_s = a.guard_margin;
   hp.parcae.guard_probation = a.guard_probation;
+  hp.sim.concurrent = a.concurrent;
   if (a.accounting == "expected") {
     hp.parcae.accounting = sim::accounting::expected;
   } else if (a.accounting != "realized") {
@@ -452,6 +454,8 @@ void run_sim(const sim_args& a) {
     doc["seed"] = a.seed;
     doc["accounting"] = a.accounting;
     doc["first_step"] = a.first_step;
+    doc["concurrent"] =
+        a.concurrent == sim::concurrent_charge::remainder ? "remainder" : "artifact";
     doc["reaction"] = a.reaction;
     doc["forecaster"] = a.forecaster;
     doc["window"] = hp.parcae.window;
@@ -575,6 +579,7 @@ void setup_sim(CLI::App& app) {
                                  "configuration's throughput; -1 (default): adaptive, the mean "
                                  "time between preemptions seen so far");
   parcae_tool::add_guard_options(cmd, args->guard, args->guard_margin, args->guard_probation);
+  parcae_tool::add_concurrent_option(cmd, args->concurrent);
   parcae_tool::add_switch_option(cmd, "--reroute", args->reroute,
                                  "parcae keeps a configuration that lost slots running, their "
                                  "micro-batches rerouted to the stage's peers, while that trains "

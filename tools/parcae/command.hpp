@@ -121,6 +121,28 @@ inline void add_guard_options(CLI::App* cmd, bool& guard, double& margin_s, int&
                      "after each (default 60)");
 }
 
+/// --concurrent artifact|remainder: the simulator's rule for a migration started while another
+/// runs (parcae::sim::concurrent_charge; a template so that this header stays free of the
+/// simulator's).
+template <class ConcurrentCharge>
+void add_concurrent_option(CLI::App* cmd, ConcurrentCharge& target) {
+  cmd->add_option_function<std::string>(
+         "--concurrent",
+         [&target](const std::string& s) {
+           if (s == "artifact") {
+             target = ConcurrentCharge::artifact;
+           } else if (s == "remainder") {
+             target = ConcurrentCharge::remainder;
+           } else {
+             throw_option("--concurrent", s, "artifact or remainder");
+           }
+         },
+         "a migration started while another runs costs: artifact (default: its cost + a "
+         "restart, the running one's remainder dropped, as the artifact) or remainder "
+         "(max(remaining, cost) + a restart)")
+      ->type_name("RULE");
+}
+
 /// A configuration "DxP" or "D,P" (parse_config).
 inline CLI::Option* add_config_option(CLI::App* cmd, const std::string& name,
                                       parcae::parallel_config& target,

@@ -11,6 +11,8 @@ expect_error("policy is \"magic\"" --trace ${trace} --profile gpt-1.5b --policy 
 expect_error("must be a readable file" --trace ${WORK_DIR}/missing.csv --profile gpt-1.5b)
 expect_error("profile" --trace ${trace} --profile no-such-model)
 expect_error("--accounting must be" --trace ${trace} --profile gpt-1.5b --accounting guess)
+expect_error("--concurrent is \"later\", but must be artifact or remainder" --trace ${trace}
+             --profile gpt-1.5b --concurrent later)
 expect_error("--hours" --trace ${trace} --profile gpt-1.5b --hours 3)
 expect_error("--hours TO is 200.000, but must be at most the trace's length" --trace ${trace}
              --profile gpt-1.5b --hours 100,200)

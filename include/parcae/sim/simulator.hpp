@@ -69,7 +69,19 @@ inline perf::migration_result live_migration(const job& j, const survivor_summar
 /// Progress of a run: `done` of `total` intervals replayed (simulate's optional callback).
 using progress_fn = std::function<void(std::size_t done, std::size_t total)>;
 
+/// How a migration that starts while another still runs is charged. The artifact's rule
+/// (simulator and planner, §3.2) charges the new one's cost plus a concurrent restart and forgets
+/// what the running one had left, so a start from scratch that is one interval in can be "cut
+/// short" by a cheap migration out of a configuration that never ran. `remainder` charges
+/// max(remaining, cost) + the restart: the new migration cannot end before the running one would
+/// have. The planner keeps the artifact's rule (its exact DP needs a migrating state's value of a
+/// new migration to be independent of the time left); `remainder` measures what that rule is
+/// worth to each policy (docs/results.md).
+enum class concurrent_charge { artifact, remainder };
+
 struct sim_params {
+  /// The rule for a migration started while another runs (concurrent_charge).
+  concurrent_charge concurrent = concurrent_charge::artifact;
   double spot_price_per_hour = 0.91;       ///< p3.2xlarge spot, as in Bamboo's simulator
   double on_demand_price_per_hour = 3.06;  ///< p3.2xlarge on-demand
   bool keep_timeline = true;               ///< record one row per interval
@@ -85,6 +97,9 @@ struct sim_params {
     check_nonnegative(f, "on_demand_price_per_hour", on_demand_price_per_hour);
     check_finite(f, "on_demand_price_per_hour", on_demand_price_per_hour);
     check_at_least(f, "progress_every", progress_every, std::size_t{1});
+    if (concurrent != concurrent_charge::artifact && concurrent != concurrent_charge::remainder) {
+      throw_invalid(f, "concurrent", static_cast<int>(concurrent), "artifact (0) or remainder (1)");
+    }
   }
 };
 
@@ -345,7 +360,13 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
       out.paused_seconds += dt;
     } else {
       if (d.cost_s > 0.0) {
-        remaining = remaining > 0.0 ? d.cost_s + d.concurrent_s : d.cost_s;
+        if (!(remaining > 0.0)) {
+          remaining = d.cost_s;
+        } else if (params.concurrent == concurrent_charge::remainder) {
+          remaining = std::max(remaining, d.cost_s) + d.concurrent_s;
+        } else {
+          remaining = d.cost_s + d.concurrent_s;
+        }
         row.cost_s = remaining;
         ++out.reconfigurations;
       }
