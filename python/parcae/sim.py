@@ -107,7 +107,7 @@ def simulate(
     timeline: bool = False,
     reroute: bool = True,
     guard: bool = True,
-    concurrent: str = "remainder",
+    concurrent: str = "artifact",
     progress: Optional[Callable[[str, int, int], None]] = None,
 ) -> SimResult:
     """Replays ``trace`` through ``policies`` (``"all"``, a name of :data:`POLICIES`, a

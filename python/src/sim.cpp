@@ -94,9 +94,7 @@ void bind_sim(py::module_& m) {
         hp.parcae.guard = guard;
         if (concurrent == "remainder") {
           hp.sim.concurrent = sim::concurrent_charge::remainder;
-        } else if (concurrent == "artifact") {
-          hp.sim.concurrent = sim::concurrent_charge::artifact;
-        } else {
+        } else if (concurrent != "artifact") {
           parcae::throw_invalid(fn, "concurrent", concurrent, "\"artifact\" or \"remainder\"");
         }
         if (accounting == "expected") {

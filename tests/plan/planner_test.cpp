@@ -85,33 +85,6 @@ TEST_CASE("dp: hand case, a migration longer than an interval, then concurrent r
   CHECK(parcae::plan::plan_brute_force(t, small_params(), 4, plan_state{{2, 2}, 100.0},
                                        {{0, 0}, {0, 0}})
             .expected_samples == m.expected_samples);
-
-  // The remainder rule: the switch cannot end before (2,2)'s 100 s would have, so it costs
-  // max(100, 10) + 5 = 105 s: 0 samples and 45 s left, then (a later step may not start another
-  // migration) 12*15 = 180. Finishing (2,2) is now better: 50*20 = 1000.
-  planner_params rem = small_params();
-  rem.concurrent = parcae::plan::concurrent_charge::remainder;
-  const auto f = parcae::plan::plan_dp(t, rem, 4, plan_state{{2, 2}, 100.0}, {{0, 0}, {0, 0}});
-  CHECK(f.first() == parallel_config{2, 2});
-  CHECK(f.expected_samples == 1000.0);
-  const auto cands = parcae::plan::dp_planner<table_provider>(t, rem).first_actions(
-      4, plan_state{{2, 2}, 100.0}, {{0, 0}, {0, 0}});
-  bool saw_switch = false;
-  for (const auto& c : cands) {
-    if (c.target != parallel_config{1, 4}) continue;
-    saw_switch = true;
-    CHECK(c.cost_s == 105.0);
-    CHECK(c.remaining_s == 45.0);
-    CHECK(c.value == 12.0 * 15.0);
-  }
-  CHECK(saw_switch);
-  CHECK(parcae::plan::plan_brute_force(t, rem, 4, plan_state{{2, 2}, 100.0}, {{0, 0}, {0, 0}})
-            .expected_samples == 1000.0);
-  // From a running (1,2) the plan is the same as under the artifact's rule: its second step only
-  // finishes the migration it started.
-  const auto g = parcae::plan::plan_dp(t, rem, 4, plan_state{{1, 2}, 0.0}, {{0, 0}, {0, 0}});
-  CHECK(g.first() == parallel_config{2, 2});
-  CHECK(g.expected_samples == 1500.0);
 }
 
 TEST_CASE("dp: pauses when nothing fits and resumes when instances return") {
@@ -179,10 +152,6 @@ TEST_CASE("dp: value equals brute force exactly on random landscapes (N <= 12, H
       init.config = {1, 2};
       if (trial % 2 == 0) init.remaining_s = 20.0 + 10.0 * (trial % 7);
     }
-    // Both rules for a migration started during another (plan::concurrent_charge).
-    params.concurrent = trial % 2 == 0 ? parcae::plan::concurrent_charge::artifact
-                                       : parcae::plan::concurrent_charge::remainder;
-    if (trial % 4 == 1 && !init.config.paused()) init.remaining_s = 30.0 + 10.0 * (trial % 5);
     const auto dp = parcae::plan::plan_dp(prov, params, n0, init, steps);
     const auto bf = parcae::plan::plan_brute_force(prov, params, n0, init, steps);
     INFO("trial " << trial << " n0 " << n0 << " H " << H);

@@ -51,7 +51,7 @@ struct eval_args {
   bool guard = true;
   double guard_margin = 30.0;
   int guard_probation = 60;
-  parcae::sim::concurrent_charge concurrent = parcae::sim::concurrent_charge::remainder;
+  parcae::sim::concurrent_charge concurrent = parcae::sim::concurrent_charge::artifact;
 };
 
 /// The baselines every ratio is taken against, and the parcae policies compared.

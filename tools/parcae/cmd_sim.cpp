@@ -52,7 +52,7 @@ struct sim_args {
   bool guard = true;
   double guard_margin = 30.0;
   int guard_probation = 60;
-  parcae::sim::concurrent_charge concurrent = parcae::sim::concurrent_charge::remainder;
+  parcae::sim::concurrent_charge concurrent = parcae::sim::concurrent_charge::artifact;
   int threads = 0;  ///< policies replayed at once (sim::harness_params::threads); 0: every core
 };
 

@@ -137,9 +137,9 @@ void add_concurrent_option(CLI::App* cmd, ConcurrentCharge& target) {
              throw_option("--concurrent", s, "artifact or remainder");
            }
          },
-         "a migration started while another runs costs: remainder (default: max(remaining, "
-         "cost) + a restart; parcae plans with the same rule) or artifact (its cost + a "
-         "restart, the running one's remainder dropped, as the artifact)")
+         "a migration started while another runs costs: artifact (default: its cost + a "
+         "restart, the running one's remainder dropped, as the artifact) or remainder "
+         "(max(remaining, cost) + a restart)")
       ->type_name("RULE");
 }
 

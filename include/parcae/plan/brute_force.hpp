@@ -2,9 +2,8 @@
 // Reference planner for tests: enumerates every sequence of targets over the horizon (all
 // |C|^H of them, with |C| including the paused configuration) and returns the best value and the
 // first action of a best sequence. It applies the same transition rule as the DP
-// (detail::charged_cost, detail::may_start, detail::step_result) and keeps the full migration state
-// along each path, so it needs no argument about which states may be merged. Meant for N <= 12, H
-// <= 4.
+// (detail::charged_cost, detail::step_result) and keeps the full migration state along each path,
+// so it needs no argument about which states may be merged. Meant for N <= 12, H <= 4.
 //
 // Values are formed as samples(step) + best value of the rest, the same association as the DP's
 // backward recursion, so on equal inputs the two agree exactly (bit for bit).
@@ -53,13 +52,11 @@ struct brute_force_search {
           !params.fits(tr.target, n[static_cast<std::size_t>(k) + 1])) {
         continue;
       }
-      if (!may_start(k, s.remaining_s, tr.cost_s, params.concurrent)) continue;
       const double tput = provider.throughput(tr.target);
       candidate c;
       c.target = tr.target;
       c.prob = tr.prob;
-      c.cost_s = charged_cost(s.remaining_s, tr.cost_s, provider.concurrent_restart_s(tr.target),
-                              params.concurrent);
+      c.cost_s = charged_cost(s.remaining_s, tr.cost_s, provider.concurrent_restart_s(tr.target));
       const auto o = step_result(params.interval_s, tr.prob, c.cost_s, tput);
       c.samples = o.samples;
       c.remaining_s = o.remaining_s;

@@ -3,9 +3,7 @@
 // liveput/liveput.py LiveputOptimized), maximising the samples trained over H intervals.
 //
 // State after step k: (d, p, remaining migration time). Transitions and rewards are the
-// artifact's (see detail::charged_cost and detail::step_result in transition_provider.hpp), or,
-// with planner_params::concurrent = remainder, a new migration during a running one is charged
-// max(remaining, cost) + R and only the first step may start one (detail::may_start).
+// artifact's (see detail::charged_cost and detail::step_result in transition_provider.hpp).
 //
 // Exactness. The artifact runs the DP forwards and keeps ONE (samples, remaining) pair per
 // migrating state ("more samples, then less remaining"), which is not exact: a pair with fewer
@@ -253,9 +251,6 @@ class dp_planner {
           const double r = interval * tr->prob - tr->cost_s;
           run = std::max(run, r >= 0.0 ? t * r + w_next[ti] : 0.0 + migrating_value(k + 1, ti, -r));
           if (tr->cost_s > 0.0) {
-            // A new migration while one runs: a later step may start one only under the
-            // artifact's rule (may_start), charged cost + R whatever the time left.
-            if (params_.concurrent != concurrent_charge::artifact) continue;
             const double charged =
                 detail::charged_cost(1.0, tr->cost_s, restart_[static_cast<std::size_t>(ti)]);
             const double rm = interval * tr->prob - charged;
@@ -386,13 +381,12 @@ class dp_planner {
     const resolved* list = transitions_of(k);
     for (std::size_t x = tr_begin_[at(k, ci)]; x < tr_end_[at(k, ci)]; ++x) {
       const resolved& tr = list[x];
-      if (!detail::may_start(k, s.remaining_s, tr.cost_s, params_.concurrent)) continue;
       const int ti = tr.t;
       candidate c;
       c.target = space_[ti];
       c.prob = tr.prob;
-      c.cost_s = detail::charged_cost(s.remaining_s, tr.cost_s,
-                                      restart_[static_cast<std::size_t>(ti)], params_.concurrent);
+      c.cost_s =
+          detail::charged_cost(s.remaining_s, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
       const auto o = detail::step_result(params_.interval_s, tr.prob, c.cost_s,
                                          tput_[static_cast<std::size_t>(ti)]);
       c.samples = o.samples;

@@ -42,7 +42,6 @@
 // not fit the instances alive after the events or break the planner_params bounds, so a provider
 // may list more targets than fit. Targets must have prob in [0,1] and a finite cost >= 0.
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -216,24 +215,13 @@ void visit_transitions(const Provider& p, int n_prev, parallel_config from, int 
 }
 
 /// Migration time charged when a step starts in a state with `remaining_s` to go and picks a
-/// target whose provider cost is `cost_s` (artifact liveput.py, §5.1; concurrent_charge):
+/// target whose provider cost is `cost_s` (artifact liveput.py, §5.1):
 ///   running state                : cost_s
-///   migrating, new migration     : cost_s + R(target,'no-op')              (artifact)
-///                                  max(remaining_s, cost_s) + R(target,'no-op') (remainder)
+///   migrating, new migration     : cost_s + R(target,'no-op')   (concurrent restart, §3.2)
 ///   migrating, cost_s == 0       : remaining_s                  (keep finishing the old one)
-inline double charged_cost(double remaining_s, double cost_s, double restart_noop_s,
-                           concurrent_charge rule = concurrent_charge::artifact) {
+inline double charged_cost(double remaining_s, double cost_s, double restart_noop_s) {
   if (!(remaining_s > 0.0)) return cost_s;
-  if (!(cost_s > 0.0)) return remaining_s;
-  return rule == concurrent_charge::remainder ? std::max(remaining_s, cost_s) + restart_noop_s
-                                              : cost_s + restart_noop_s;
-}
-
-/// Whether a plan may take a target of provider cost `cost_s` in step k (0-based) from a state
-/// with `remaining_s` to go: always, except a new migration during a running one after the first
-/// step under the remainder rule (concurrent_charge).
-inline bool may_start(int k, double remaining_s, double cost_s, concurrent_charge rule) {
-  return k == 0 || rule == concurrent_charge::artifact || !(remaining_s > 0.0) || !(cost_s > 0.0);
+  return cost_s > 0.0 ? cost_s + restart_noop_s : remaining_s;
 }
 
 /// Outcome of a step: r = interval*prob - cost (§1.5). r >= 0: the migration ends inside the

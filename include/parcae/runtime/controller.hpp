@@ -143,12 +143,6 @@ struct controller_options {
   bool guard = true;
   double guard_margin_s = 30.0;  ///< seconds of training the shadow may lead before a trip
   int guard_probation = 60;      ///< intervals of following the reactive rule after a first trip
-  /// How a migration started while another runs is charged, in plans and in the controller's own
-  /// accounts (plan::concurrent_charge). remainder (default): it cannot end before the running one
-  /// would have, so a plan never counts on cutting a long start short with a cheap migration out
-  /// of a configuration that never ran. artifact: the artifact's rule (cost + restart, the
-  /// remainder dropped).
-  plan::concurrent_charge concurrent = plan::concurrent_charge::remainder;
 
   void validate(const char* function) const {
     check_bounded(function, "params.horizon", horizon, 1, 10000);
@@ -374,7 +368,6 @@ class controller {
     controller_params p;
     static_cast<controller_options&>(p) = o;
     p.planner = j.planner();
-    p.planner.concurrent = o.concurrent;
     p.n_layers = j.n_layers();
     p.rerouting = j.reroute();
     p.checkpoint_s = j.checkpoint_s();
@@ -470,8 +463,7 @@ class controller {
   double charged_s(double remaining_s, double cost_s, parallel_config target) const {
     return plan::detail::charged_cost(
         remaining_s, cost_s,
-        cost_s > 0.0 && remaining_s > 0.0 ? provider_.concurrent_restart_s(target) : 0.0,
-        params_.planner.concurrent);
+        cost_s > 0.0 && remaining_s > 0.0 ? provider_.concurrent_restart_s(target) : 0.0);
   }
 
   /// The throughput-optimal whole configuration on n instances (ties: smaller d, then smaller p;

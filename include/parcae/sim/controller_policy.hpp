@@ -90,10 +90,6 @@ struct parcae_params {
   bool guard = true;
   double guard_margin_s = 30.0;  ///< runtime::controller_options
   int guard_probation = 60;      ///< runtime::controller_options
-  /// The rule the controller plans and accounts a migration started during another with
-  /// (runtime::controller_options::concurrent); run_harness sets it to the simulator's
-  /// (sim_params::concurrent).
-  concurrent_charge concurrent = concurrent_charge::remainder;
   /// A forecaster of one's own for predict and stochastic (a researcher's model, an adversary in
   /// the tests); empty (default): the availability forecaster configured by model and window.
   /// Called from the thread that replays the policy; one copy per policy.
@@ -176,7 +172,6 @@ class controller_policy final : public policy {
                                 params_.first_step == sim::first_step::notice);
     o.guard_margin_s = params_.guard_margin_s;
     o.guard_probation = params_.guard_probation;
-    o.concurrent = params_.concurrent;
     runtime::hooks h;
     h.reconfigure = [](const runtime::decision&) {};  // the policy reads the placements back
     next_ = 0;
