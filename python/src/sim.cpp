@@ -94,7 +94,9 @@ void bind_sim(py::module_& m) {
         hp.parcae.guard = guard;
         if (concurrent == "remainder") {
           hp.sim.concurrent = sim::concurrent_charge::remainder;
-        } else if (concurrent != "artifact") {
+        } else if (concurrent == "artifact") {
+          hp.sim.concurrent = sim::concurrent_charge::artifact;
+        } else {
           parcae::throw_invalid(fn, "concurrent", concurrent, "\"artifact\" or \"remainder\"");
         }
         if (accounting == "expected") {
