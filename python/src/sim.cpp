@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common.hpp"
@@ -23,6 +25,27 @@ namespace parcae_py {
 namespace {
 
 namespace sim = parcae::sim;
+
+/// Sets `out` to the value that `text` names among `choices`, or throws
+/// parcae::invalid_argument naming the function, the argument and the text (`requirement`: the
+/// names accepted, as the message shows them).
+template <class T>
+struct non_deduced {
+  using type = T;
+};
+template <class E>
+void set_one_of(
+    E& out, const char* fn, const char* argument, const std::string& text,
+    std::initializer_list<std::pair<const char*, typename non_deduced<E>::type>> choices,
+    const char* requirement) {
+  for (const auto& [name, value] : choices) {
+    if (text == name) {
+      out = value;
+      return;
+    }
+  }
+  parcae::throw_invalid(fn, argument, text, requirement);
+}
 
 py::dict timeline_columns(const std::vector<sim::timeline_row>& rows) {
   // Columns, not one dict per row: a DataFrame takes them as they are, and 9 policies x 683
@@ -92,47 +115,31 @@ void bind_sim(py::module_& m) {
         hp.parcae.sample_paths = paths;
         hp.parcae.reroute = reroute;
         hp.parcae.guard = guard;
-        if (concurrent == "remainder") {
-          hp.sim.concurrent = sim::concurrent_charge::remainder;
-        } else if (concurrent == "artifact") {
-          hp.sim.concurrent = sim::concurrent_charge::artifact;
-        } else {
-          parcae::throw_invalid(fn, "concurrent", concurrent, "\"artifact\" or \"remainder\"");
-        }
-        if (accounting == "expected") {
-          hp.parcae.accounting = sim::accounting::expected;
-        } else if (accounting != "realized") {
-          parcae::throw_invalid(fn, "accounting", accounting, "\"realized\" or \"expected\"");
-        }
-        if (first_step == "notice") {
-          hp.parcae.first_step = sim::first_step::notice;
-        } else if (first_step == "forecast") {
-          hp.parcae.first_step = sim::first_step::forecast;
-        } else {
-          parcae::throw_invalid(fn, "first_step", first_step, "\"notice\" or \"forecast\"");
-        }
-        if (reaction == "replan" || reaction == "replan-preemption") {
-          hp.parcae.reaction = rt::notice_reaction::replan;
-        } else if (reaction == "replan-when-undercut" || reaction == "replan-undercut") {
-          hp.parcae.reaction = rt::notice_reaction::replan_when_undercut;
-        } else if (reaction == "shrink") {
-          hp.parcae.reaction = rt::notice_reaction::shrink;
-        } else {
-          parcae::throw_invalid(fn, "reaction", reaction,
-                                "\"replan\", \"replan-when-undercut\" or \"shrink\"");
-        }
-        if (forecaster == "arima") {
-          hp.parcae.model = pf::availability_model::arima;
-        } else if (forecaster == "ets") {
-          hp.parcae.model = pf::availability_model::ets;
-        } else if (forecaster == "naive") {
-          hp.parcae.model = pf::availability_model::naive;
-        } else if (forecaster == "drift") {
-          hp.parcae.model = pf::availability_model::drift;
-        } else {
-          parcae::throw_invalid(fn, "forecaster", forecaster,
-                                "\"naive\", \"arima\", \"ets\" or \"drift\"");
-        }
+        set_one_of(hp.sim.concurrent, fn, "concurrent", concurrent,
+                   {{"artifact", sim::concurrent_charge::artifact},
+                    {"remainder", sim::concurrent_charge::remainder}},
+                   "\"artifact\" or \"remainder\"");
+        set_one_of(
+            hp.parcae.accounting, fn, "accounting", accounting,
+            {{"realized", sim::accounting::realized}, {"expected", sim::accounting::expected}},
+            "\"realized\" or \"expected\"");
+        set_one_of(hp.parcae.first_step, fn, "first_step", first_step,
+                   {{"notice", sim::first_step::notice}, {"forecast", sim::first_step::forecast}},
+                   "\"notice\" or \"forecast\"");
+        // The CLI's names of the reactions are accepted too.
+        set_one_of(hp.parcae.reaction, fn, "reaction", reaction,
+                   {{"replan", rt::notice_reaction::replan},
+                    {"replan-preemption", rt::notice_reaction::replan},
+                    {"replan-when-undercut", rt::notice_reaction::replan_when_undercut},
+                    {"replan-undercut", rt::notice_reaction::replan_when_undercut},
+                    {"shrink", rt::notice_reaction::shrink}},
+                   "\"replan\", \"replan-when-undercut\" or \"shrink\"");
+        set_one_of(hp.parcae.model, fn, "forecaster", forecaster,
+                   {{"arima", pf::availability_model::arima},
+                    {"ets", pf::availability_model::ets},
+                    {"naive", pf::availability_model::naive},
+                    {"drift", pf::availability_model::drift}},
+                   "\"naive\", \"arima\", \"ets\" or \"drift\"");
         hp.validate();
         const std::vector<std::string> names = sim::expand_policy_names(policies);
 

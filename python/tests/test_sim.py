@@ -109,6 +109,10 @@ def test_sim_bad_input(p3_events):
         parcae.simulate(p3_events, "gpt-1.5b", forecaster="oracle")
     with pytest.raises(ValueError, match="interval_s"):
         parcae.simulate(p3_events, parcae.Job("gpt-1.5b", capacity=32), interval_s=30)
+    for keyword in ("accounting", "first_step", "reaction"):
+        with pytest.raises(parcae.InvalidArgument,
+                           match=rf'parcae.simulate: {keyword} is "guess", but must be'):
+            parcae.simulate(p3_events, "gpt-1.5b", "reactive", **{keyword: "guess"})
     with pytest.raises(parcae.InvalidArgument,
                        match=r'parcae.simulate: concurrent is "later", but must be'):
         parcae.simulate(p3_events, "gpt-1.5b", concurrent="later")
