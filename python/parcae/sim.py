@@ -107,7 +107,7 @@ def simulate(
     timeline: bool = False,
     reroute: bool = True,
     guard: bool = True,
-    concurrent: str = "artifact",
+    concurrent: str = "remainder",
     progress: Optional[Callable[[str, int, int], None]] = None,
 ) -> SimResult:
     """Replays ``trace`` through ``policies`` (``"all"``, a name of :data:`POLICIES`, a

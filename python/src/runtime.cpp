@@ -424,9 +424,9 @@ void bind_controller(py::module_& m) {
       .def(py::init([](std::shared_ptr<pl::job> job, int horizon, const std::string& reaction,
                        const std::string& planner, int sample_paths, bool observed_first_step,
                        int history_limit, bool reroute, bool guard, double guard_margin_s,
-                       int guard_probation, const py::object& forecaster, int window,
-                       int min_history, std::uint64_t seed, const py::object& reconfigure,
-                       const py::object& log) {
+                       int guard_probation, int guard_patience, const std::string& concurrent,
+                       const py::object& forecaster, int window, int min_history,
+                       std::uint64_t seed, const py::object& reconfigure, const py::object& log) {
              const char* fn = "parcae.Controller";
              if (!job) parcae::throw_invalid_message(fn, "job is None, but must be a parcae.Job");
              rt::controller_options o;
@@ -446,6 +446,14 @@ void bind_controller(py::module_& m) {
              o.guard = guard;
              o.guard_margin_s = guard_margin_s;
              o.guard_probation = guard_probation;
+             o.guard_patience = guard_patience;
+             if (concurrent == "remainder") {
+               o.concurrent = parcae::plan::concurrent_charge::remainder;
+             } else if (concurrent == "artifact") {
+               o.concurrent = parcae::plan::concurrent_charge::artifact;
+             } else {
+               parcae::throw_invalid(fn, "concurrent", concurrent, "\"remainder\" or \"artifact\"");
+             }
 
              auto out = std::make_unique<py_controller>();
              out->job = job;
@@ -516,9 +524,10 @@ void bind_controller(py::module_& m) {
            py::arg("planner") = "dp", py::arg("sample_paths") = 16,
            py::arg("observed_first_step") = true, py::arg("history_limit") = 4096,
            py::arg("reroute") = true, py::arg("guard") = true, py::arg("guard_margin_s") = 30.0,
-           py::arg("guard_probation") = 60, py::arg("forecaster") = "arima", py::arg("window") = 12,
-           py::arg("min_history") = 8, py::arg("seed") = 0, py::arg("reconfigure") = py::none(),
-           py::arg("log") = py::none())
+           py::arg("guard_probation") = 60, py::arg("guard_patience") = 12,
+           py::arg("concurrent") = "remainder", py::arg("forecaster") = "arima",
+           py::arg("window") = 12, py::arg("min_history") = 8, py::arg("seed") = 0,
+           py::arg("reconfigure") = py::none(), py::arg("log") = py::none())
       .def(
           "on_interval",
           [](py_controller& c, const std::vector<rt::instance_id>& alive,
@@ -608,6 +617,11 @@ void bind_controller(py::module_& m) {
                                d["guard"] = p.guard;
                                d["guard_margin_s"] = p.guard_margin_s;
                                d["guard_probation"] = p.guard_probation;
+                               d["guard_patience"] = p.guard_patience;
+                               d["concurrent"] = p.planner.concurrent ==
+                                                         parcae::plan::concurrent_charge::remainder
+                                                     ? "remainder"
+                                                     : "artifact";
                                d["forecaster"] = c.forecaster;
                                d["interval_s"] = p.planner.interval_s;
                                d["capacity"] = p.planner.capacity;

@@ -228,6 +228,13 @@ def test_the_regret_guard_follows_the_reactive_rule_when_the_forecast_misleads()
     assert off.current_config().paused and not off.guard_state()["active"]
     with pytest.raises(parcae.InvalidArgument, match="params.guard_margin_s is -1"):
         parcae.Controller(job, guard_margin_s=-1.0)
+    assert ctl.params["guard_patience"] == 12 and ctl.params["concurrent"] == "remainder"
+    with pytest.raises(parcae.InvalidArgument, match="params.guard_patience is 0"):
+        parcae.Controller(job, guard_patience=0)
+    with pytest.raises(parcae.InvalidArgument,
+                       match='parcae.Controller: concurrent is "later", but must be'):
+        parcae.Controller(job, concurrent="later")
+    assert parcae.Controller(job, concurrent="artifact").params["concurrent"] == "artifact"
 
 
 def test_several_python_threads_drive_one_controller(small_job):

@@ -53,7 +53,9 @@ def test_concurrent_rule_reaches_the_cli(p3_events, cli, tmp_path):
     remainder = parcae.simulate(p3_events, "gpt-6.7b", ["reactive-live"], concurrent="remainder")
     assert remainder["reactive-live"]["samples"] == doc["policies"][0]["samples"]
     # gpt-6.7b's live migrations outlast an interval: reactive-live pays what it cut short.
-    artifact = parcae.simulate(p3_events, "gpt-6.7b", ["reactive-live"])
+    artifact = parcae.simulate(p3_events, "gpt-6.7b", ["reactive-live"], concurrent="artifact")
+    default = parcae.simulate(p3_events, "gpt-6.7b", ["reactive-live"])
+    assert default["reactive-live"]["samples"] == remainder["reactive-live"]["samples"]
     assert remainder["reactive-live"]["samples"] < artifact["reactive-live"]["samples"]
 
 

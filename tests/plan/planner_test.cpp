@@ -85,6 +85,83 @@ TEST_CASE("dp: hand case, a migration longer than an interval, then concurrent r
   CHECK(parcae::plan::plan_brute_force(t, small_params(), 4, plan_state{{2, 2}, 100.0},
                                        {{0, 0}, {0, 0}})
             .expected_samples == m.expected_samples);
+
+  // The remainder rule: the switch cannot end before (2,2)'s 100 s would have, so it costs
+  // max(100, 10) + 5 = 105 s: 0 samples and 45 s left, then 12*15 = 180 (finishing (1,4) is its
+  // only move: no target costs 45 s or more). Finishing (2,2) is now better: 50*20 = 1000.
+  planner_params rem = small_params();
+  rem.concurrent = parcae::plan::concurrent_charge::remainder;
+  const auto f = parcae::plan::plan_dp(t, rem, 4, plan_state{{2, 2}, 100.0}, {{0, 0}, {0, 0}});
+  CHECK(f.first() == parallel_config{2, 2});
+  CHECK(f.expected_samples == 1000.0);
+  const auto cands = parcae::plan::dp_planner<table_provider>(t, rem).first_actions(
+      4, plan_state{{2, 2}, 100.0}, {{0, 0}, {0, 0}});
+  bool saw_switch = false;
+  for (const auto& c : cands) {
+    if (c.target != parallel_config{1, 4}) continue;
+    saw_switch = true;
+    CHECK(c.cost_s == 105.0);
+    CHECK(c.remaining_s == 45.0);
+    CHECK(c.value == 12.0 * 15.0);
+  }
+  CHECK(saw_switch);
+  CHECK(parcae::plan::plan_brute_force(t, rem, 4, plan_state{{2, 2}, 100.0}, {{0, 0}, {0, 0}})
+            .expected_samples == 1000.0);
+  // From a running (1,2) the plan is the same as under the artifact's rule: its second step only
+  // finishes the migration it started.
+  const auto g = parcae::plan::plan_dp(t, rem, 4, plan_state{{1, 2}, 0.0}, {{0, 0}, {0, 0}});
+  CHECK(g.first() == parallel_config{2, 2});
+  CHECK(g.expected_samples == 1500.0);
+}
+
+TEST_CASE("dp: the remainder rule never plans to cut a start short, and keeps through a refill") {
+  // 4 instances, from pause: start (1,4) or (2,2), 100 s each (40 s left after step 1).
+  table_provider t;
+  t.tput = {{{1, 4}, 12.0}, {{2, 2}, 20.0}, {{1, 2}, 200.0}};
+  t.restart_s = 5.0;
+  t.add(4, {0, 0}, 0, 0, {{{1, 4}, 1.0, 100.0}, {{2, 2}, 1.0, 100.0}});
+  // Step 2: (1,4) can "migrate" to (2,2) in 10 s; (2,2) finishes.
+  t.add(4, {1, 4}, 0, 0, {{{1, 4}, 1.0, 0.0}, {{2, 2}, 1.0, 10.0}});
+  t.add(4, {2, 2}, 0, 0, {{{2, 2}, 1.0, 0.0}});
+  const std::vector<availability_step> quiet = {{0, 0}, {0, 0}};
+  // The artifact's rule: start (1,4), then (2,2) for 10 + 5 s, the 40 s left dropped: 20*45 = 900,
+  // more than starting (2,2) itself (20*20 = 400). A start out of a configuration that never ran.
+  const auto a = parcae::plan::plan_dp(t, small_params(), 4, plan_state{}, quiet);
+  CHECK(a.first() == parallel_config{1, 4});
+  CHECK(a.expected_samples == 900.0);
+  // The remainder rule: that switch would cost max(40, 10) + 5 = 45 s, and a later step may not
+  // switch to another configuration during a migration for less than what is left; the plan
+  // starts (2,2) itself.
+  planner_params rem = small_params();
+  rem.concurrent = parcae::plan::concurrent_charge::remainder;
+  const auto r = parcae::plan::plan_dp(t, rem, 4, plan_state{}, quiet);
+  CHECK(r.first() == parallel_config{2, 2});
+  CHECK(r.expected_samples == 400.0);
+  CHECK(parcae::plan::plan_brute_force(t, rem, 4, plan_state{}, quiet).expected_samples == 400.0);
+
+  // 5 instances, a preemption in step 2 (5 -> 4): keeping (2,2) needs a 20-s refill, less than
+  // the 40 s left: charged max(40, 20) + 5 = 45 s, 20*15 = 300 (kept, not paused). Moving to
+  // (1,2) costs 50 s, at least what is left, and is the best move were nothing running (200*5 =
+  // 1000 against the refill's 20*35 = 700), so it is open: charged 50 + 5 = 55 s, 1000.
+  table_provider u = t;
+  u.entries.clear();
+  u.add(5, {0, 0}, 0, 0, {{{2, 2}, 1.0, 100.0}});
+  u.add(5, {2, 2}, 0, 1, {{{2, 2}, 1.0, 20.0}, {{1, 2}, 1.0, 50.0}});
+  const std::vector<availability_step> hit = {{0, 0}, {0, 1}};
+  const auto k = parcae::plan::plan_dp(u, rem, 5, plan_state{}, hit);
+  REQUIRE(k.steps.size() == 2);
+  CHECK(k.steps[1].config == parallel_config{1, 2});
+  CHECK(k.steps[1].cost_s == 55.0);
+  CHECK(k.expected_samples == 1000.0);
+  CHECK(parcae::plan::plan_brute_force(u, rem, 5, plan_state{}, hit).expected_samples == 1000.0);
+  // With (1,2) at 100 (500 as if nothing ran, less than the refill's 700) it is not the state's
+  // best move, so it stays closed and the refill keeps (2,2): 300.
+  u.tput[{1, 2}] = 100.0;
+  const auto kk = parcae::plan::plan_dp(u, rem, 5, plan_state{}, hit);
+  CHECK(kk.steps[1].config == parallel_config{2, 2});
+  CHECK(kk.steps[1].cost_s == 45.0);
+  CHECK(kk.expected_samples == 300.0);
+  CHECK(parcae::plan::plan_brute_force(u, rem, 5, plan_state{}, hit).expected_samples == 300.0);
 }
 
 TEST_CASE("dp: pauses when nothing fits and resumes when instances return") {
@@ -152,6 +229,10 @@ TEST_CASE("dp: value equals brute force exactly on random landscapes (N <= 12, H
       init.config = {1, 2};
       if (trial % 2 == 0) init.remaining_s = 20.0 + 10.0 * (trial % 7);
     }
+    // Both rules for a migration started during another (plan::concurrent_charge).
+    params.concurrent = trial % 2 == 0 ? parcae::plan::concurrent_charge::artifact
+                                       : parcae::plan::concurrent_charge::remainder;
+    if (trial % 4 == 1 && !init.config.paused()) init.remaining_s = 30.0 + 10.0 * (trial % 5);
     const auto dp = parcae::plan::plan_dp(prov, params, n0, init, steps);
     const auto bf = parcae::plan::plan_brute_force(prov, params, n0, init, steps);
     INFO("trial " << trial << " n0 " << n0 << " H " << H);

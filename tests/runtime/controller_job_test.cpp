@@ -52,6 +52,27 @@ instance_id holder(const decision& d, int stage) {
   return ~instance_id{0};
 }
 
+// A forecaster that lies: every instance leaves in the next interval, for good (the guard tests).
+parcae::runtime::availability_forecast liar_forecast(
+    const std::vector<parcae::runtime::interval_record>& history, int horizon, int) {
+  parcae::runtime::availability_forecast f;
+  const int n = history.empty() ? 0 : history.back().n_after();
+  for (int k = 0; k < horizon; ++k) f.point.push_back({0, k == 0 ? n : 0});
+  return f;
+}
+
+// gpt-1.5b on 8 instances with 15-s intervals: a start (a restart, about 40 s) outlasts the
+// interval the liar gives the instances, so planning on the lie never starts the job.
+const parcae::plan::job& liar_job() {
+  static const parcae::plan::job j = [] {
+    parcae::plan::job_params jp;
+    jp.capacity = 8;
+    jp.interval_s = 15.0;
+    return parcae::plan::job(parcae::perf::builtin::gpt_1_5b(), jp);
+  }();
+  return j;
+}
+
 }  // namespace
 
 TEST_CASE("controller on a job: the profile's layers and the job's bounds") {
@@ -200,25 +221,15 @@ TEST_CASE(
   // A forecaster that lies: every instance leaves in the next interval, for good. With intervals
   // of 15 s a start (a restart, about 40 s) ends only after the instances would be gone, so the
   // planner never starts; the shadow of the reactive rule starts at once and leads.
-  const auto liar = [](const std::vector<parcae::runtime::interval_record>& history, int horizon,
-                       int) {
-    parcae::runtime::availability_forecast f;
-    const int n = history.empty() ? 0 : history.back().n_after();
-    for (int k = 0; k < horizon; ++k) f.point.push_back({0, k == 0 ? n : 0});
-    return f;
-  };
-  static const parcae::plan::job j = [] {
-    parcae::plan::job_params jp;
-    jp.capacity = 8;
-    jp.interval_s = 15.0;
-    return parcae::plan::job(parcae::perf::builtin::gpt_1_5b(), jp);
-  }();
+  const auto liar = liar_forecast;
+  const parcae::plan::job& j = liar_job();
   std::vector<decision> got;
   std::vector<std::string> lines;
   parcae::runtime::hooks h = recorder(got);
   h.log = [&lines](const std::string& l) { lines.push_back(l); };
   controller_options o;
   o.guard_probation = 5;
+  o.guard_patience = 1;  // trip at the first interval past the margin (patience: below)
   controller c(j, o, liar, h);
   const auto all = range(0, 8);
   const double rate = j.throughput(j.best(8));
@@ -270,6 +281,43 @@ TEST_CASE(
   CHECK(u.current_config().paused());
   CHECK_FALSE(u.guard_state().active);
   CHECK(u.guard_state().trips == 0);
+}
+
+TEST_CASE("controller: the regret guard waits guard_patience planned intervals behind the margin") {
+  // The liar of the test above: the shadow leads by one more interval of training every
+  // interval. With patience P the trip comes P - 1 intervals after the first one past the margin.
+  const auto liar = liar_forecast;
+  const parcae::plan::job& j = liar_job();
+  const auto all = range(0, 8);
+  const double rate = j.throughput(j.best(8));
+  auto trip_at = [&](int patience, double* lead) {
+    controller_options o;
+    o.guard_patience = patience;
+    std::vector<decision> got;
+    controller c(j, o, liar, recorder(got));
+    for (int k = 0; k < 40; ++k) {
+      c.on_interval(all, k == 0 ? all : std::vector<instance_id>{}, {});
+      const parcae::runtime::guard_status g = c.guard_state();
+      if (g.following) {
+        *lead = g.shadow_samples - g.planned_samples;
+        return k;
+      }
+    }
+    return -1;
+  };
+  double lead1 = 0.0, lead4 = 0.0;
+  const int at1 = trip_at(1, &lead1);
+  const int at4 = trip_at(4, &lead4);
+  REQUIRE(at1 >= 0);
+  CHECK(at4 == at1 + 3);
+  CHECK(lead4 > lead1);
+  controller_options d;
+  CHECK(d.guard_patience == 12);
+  CHECK(lead4 <= (d.guard_margin_s + 4 * j.interval_s()) * rate);
+  d.guard_patience = 0;
+  std::vector<decision> none;
+  CHECK_THROWS_WITH_AS(controller(j, d, liar, recorder(none)),
+                       doctest::Contains("params.guard_patience is 0"), parcae::invalid_argument);
 }
 
 TEST_CASE("controller: reroute keeps a configuration that lost a slot while that trains more") {

@@ -51,7 +51,8 @@ struct eval_args {
   bool guard = true;
   double guard_margin = 30.0;
   int guard_probation = 60;
-  parcae::sim::concurrent_charge concurrent = parcae::sim::concurrent_charge::artifact;
+  int guard_patience = 12;
+  parcae::sim::concurrent_charge concurrent = parcae::sim::concurrent_charge::remainder;
 };
 
 /// The baselines every ratio is taken against, and the parcae policies compared.
@@ -134,6 +135,7 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
     hp.parcae.guard = a.guard;
     hp.parcae.guard_margin_s = a.guard_margin;
     hp.parcae.guard_probation = a.guard_probation;
+    hp.parcae.guard_patience = a.guard_patience;
     hp.sim.keep_timeline = false;
     hp.sim.concurrent = a.concurrent;
     const sim::harness_result h = sim::run_harness(ev, job, names, hp);
@@ -299,7 +301,8 @@ void setup_eval(CLI::App& app) {
   cmd->add_option("--json", args->json, "write every run and the summary as JSON");
   parcae_tool::add_number_option(cmd, "--terminal", args->terminal_s, -1.0, 1e9,
                                  "value after the horizon in seconds (-1: adaptive; parcae sim)");
-  parcae_tool::add_guard_options(cmd, args->guard, args->guard_margin, args->guard_probation);
+  parcae_tool::add_guard_options(cmd, args->guard, args->guard_margin, args->guard_probation,
+                                 args->guard_patience);
   parcae_tool::add_concurrent_option(cmd, args->concurrent);
   parcae_tool::add_switch_option(cmd, "--reroute", args->reroute,
                                  "parcae keeps a configuration that lost slots running, their "

@@ -52,7 +52,8 @@ struct sim_args {
   bool guard = true;
   double guard_margin = 30.0;
   int guard_probation = 60;
-  parcae::sim::concurrent_charge concurrent = parcae::sim::concurrent_charge::artifact;
+  int guard_patience = 12;
+  parcae::sim::concurrent_charge concurrent = parcae::sim::concurrent_charge::remainder;
   int threads = 0;  ///< policies replayed at once (sim::harness_params::threads); 0: every core
 };
 
@@ -279,6 +280,7 @@ void run_sim(const sim_args& a) {
   hp.parcae.guard = a.guard;
   hp.parcae.guard_margin_s = a.guard_margin;
   hp.parcae.guard_probation = a.guard_probation;
+  hp.parcae.guard_patience = a.guard_patience;
   hp.sim.concurrent = a.concurrent;
   if (a.accounting == "expected") {
     hp.parcae.accounting = sim::accounting::expected;
@@ -463,6 +465,7 @@ void run_sim(const sim_args& a) {
     doc["guard"] = a.guard;
     doc["guard_margin_s"] = a.guard_margin;
     doc["guard_probation"] = a.guard_probation;
+    doc["guard_patience"] = a.guard_patience;
     doc["ideal_samples"] = hr.ideal_samples;
     doc["policies"] = nlohmann::json::array();
     for (const auto& e : hr.policies) {
@@ -578,7 +581,8 @@ void setup_sim(CLI::App& app) {
                                  "seconds valued after the horizon at the plan's last "
                                  "configuration's throughput; -1 (default): adaptive, the mean "
                                  "time between preemptions seen so far");
-  parcae_tool::add_guard_options(cmd, args->guard, args->guard_margin, args->guard_probation);
+  parcae_tool::add_guard_options(cmd, args->guard, args->guard_margin, args->guard_probation,
+                                 args->guard_patience);
   parcae_tool::add_concurrent_option(cmd, args->concurrent);
   parcae_tool::add_switch_option(cmd, "--reroute", args->reroute,
                                  "parcae keeps a configuration that lost slots running, their "

@@ -108,9 +108,10 @@ inline CLI::Option* add_switch_option(CLI::App* cmd, const std::string& name, bo
       ->type_name("on|off");
 }
 
-/// --guard, --guard-margin and --guard-probation: the controller's regret guard
+/// --guard, --guard-margin, --guard-probation and --guard-patience: the controller's regret guard
 /// (runtime::controller_options::guard), for the commands that run the parcae policies.
-inline void add_guard_options(CLI::App* cmd, bool& guard, double& margin_s, int& probation) {
+inline void add_guard_options(CLI::App* cmd, bool& guard, double& margin_s, int& probation,
+                              int& patience) {
   add_switch_option(cmd, "--guard", guard,
                     "parcae follows the reactive rule for a probation when a shadow account of it "
                     "leads by more than --guard-margin (default on; the regret guard)");
@@ -119,6 +120,9 @@ inline void add_guard_options(CLI::App* cmd, bool& guard, double& margin_s, int&
   add_integer_option(cmd, "--guard-probation", probation, 1, 1 << 24,
                      "intervals the guard follows the reactive rule after a first trip, doubled "
                      "after each (default 60)");
+  add_integer_option(cmd, "--guard-patience", patience, 1, 1 << 24,
+                     "planned intervals in a row the shadow must lead by the margin before the "
+                     "guard trips (default 12: a plan's investment pays back within its horizon)");
 }
 
 /// --concurrent artifact|remainder: the simulator's rule for a migration started while another
@@ -137,9 +141,9 @@ void add_concurrent_option(CLI::App* cmd, ConcurrentCharge& target) {
              throw_option("--concurrent", s, "artifact or remainder");
            }
          },
-         "a migration started while another runs costs: artifact (default: its cost + a "
-         "restart, the running one's remainder dropped, as the artifact) or remainder "
-         "(max(remaining, cost) + a restart)")
+         "a migration started while another runs costs: remainder (default: max(remaining, "
+         "cost) + a restart; parcae plans with the same rule) or artifact (its cost + a "
+         "restart, the running one's remainder dropped, as the artifact)")
       ->type_name("RULE");
 }
 

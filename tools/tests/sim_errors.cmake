@@ -49,3 +49,5 @@ expect_error("--guard-margin is \"-1\", but must be a number in \\[0, 1000000000
              --trace ${trace} --profile gpt-1.5b --guard-margin -1)
 expect_error("--guard-probation is \"0\", but must be" --trace ${trace} --profile gpt-1.5b
              --guard-probation 0)
+expect_error("--guard-patience is \"0\", but must be" --trace ${trace} --profile gpt-1.5b
+             --guard-patience 0)

@@ -2,8 +2,9 @@
 // Reference planner for tests: enumerates every sequence of targets over the horizon (all
 // |C|^H of them, with |C| including the paused configuration) and returns the best value and the
 // first action of a best sequence. It applies the same transition rule as the DP
-// (detail::charged_cost, detail::step_result) and keeps the full migration state along each path,
-// so it needs no argument about which states may be merged. Meant for N <= 12, H <= 4.
+// (detail::charged_cost, detail::may_start, detail::step_result) and keeps the full migration state
+// along each path, so it needs no argument about which states may be merged. Meant for N <= 12,
+// H <= 4.
 //
 // Values are formed as samples(step) + best value of the rest, the same association as the DP's
 // backward recursion, so on equal inputs the two agree exactly (bit for bit).
@@ -46,17 +47,40 @@ struct brute_force_search {
                       steps[static_cast<std::size_t>(k)].n_in,
                       steps[static_cast<std::size_t>(k)].n_out, trs,
                       [&](const transition& t) { list.push_back(t); });
-    for (const transition& tr : list) {
+    auto usable = [&](const transition& tr) {
       check_transition(fn, tr);
-      if (tr.target.paused() || !params.allowed(tr.target) ||
-          !params.fits(tr.target, n[static_cast<std::size_t>(k) + 1])) {
+      return !tr.target.paused() && params.allowed(tr.target) &&
+             params.fits(tr.target, n[static_cast<std::size_t>(k) + 1]);
+    };
+    // A new migration's value as if nothing ran (charged cost + R), and the best of them: under
+    // the remainder rule a later step's migrating state may start only that one (may_start).
+    auto free_value = [&](const transition& tr) {
+      const double charged = charged_cost(1.0, tr.cost_s, provider.concurrent_restart_s(tr.target));
+      const auto o =
+          step_result(params.interval_s, tr.prob, charged, provider.throughput(tr.target));
+      return o.samples + best(k + 1, plan_state{tr.target, o.remaining_s});
+    };
+    const bool restricted =
+        k > 0 && params.concurrent == concurrent_charge::remainder && s.migrating();
+    double top = -1.0;
+    if (restricted) {
+      for (const transition& tr : list) {
+        if (usable(tr) && tr.cost_s > 0.0) top = std::max(top, free_value(tr));
+      }
+    }
+    for (const transition& tr : list) {
+      if (!usable(tr)) continue;
+      const bool is_best = restricted && tr.cost_s > 0.0 && free_value(tr) == top;
+      if (!may_start(k, s.remaining_s, tr.cost_s, tr.target == s.config, is_best,
+                     params.concurrent)) {
         continue;
       }
       const double tput = provider.throughput(tr.target);
       candidate c;
       c.target = tr.target;
       c.prob = tr.prob;
-      c.cost_s = charged_cost(s.remaining_s, tr.cost_s, provider.concurrent_restart_s(tr.target));
+      c.cost_s = charged_cost(s.remaining_s, tr.cost_s, provider.concurrent_restart_s(tr.target),
+                              params.concurrent);
       const auto o = step_result(params.interval_s, tr.prob, c.cost_s, tput);
       c.samples = o.samples;
       c.remaining_s = o.remaining_s;

@@ -3,7 +3,17 @@
 // liveput/liveput.py LiveputOptimized), maximising the samples trained over H intervals.
 //
 // State after step k: (d, p, remaining migration time). Transitions and rewards are the
-// artifact's (see detail::charged_cost and detail::step_result in transition_provider.hpp).
+// artifact's (see detail::charged_cost and detail::step_result in transition_provider.hpp), or,
+// with planner_params::concurrent = remainder, a new migration during a running one is charged
+// max(remaining, cost) + R. The first step may then start anything. A later step's migrating
+// state may keep finishing, keep its configuration through a refill, pause, or start the one
+// migration it would start were nothing running (its best, charged cost + R), when that is at
+// least as long as what is left (detail::may_start): each of these depends on the time left only
+// through the keep chain, so the backward pass stays one value per state and O(transitions). The
+// exact rule would let a migrating state switch to any target for rem + R, whose values depend on
+// rem target by target: a recursion over targets per query, too slow for a controller (tried: the
+// evaluation set took 17x longer), or a per-state sorted list queried 40 million times per
+// 24-hour replay (2.5x slower). The restriction only ever under-values a plan.
 //
 // Exactness. The artifact runs the DP forwards and keeps ONE (samples, remaining) pair per
 // migrating state ("more samples, then less remaining"), which is not exact: a pair with fewer
@@ -37,6 +47,7 @@
 // has read before; resolving them again was half of parcae-stochastic's time on 80 instances).
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -120,6 +131,16 @@ class dp_planner {
   }
 
  private:
+  /// Under the remainder rule, what a migrating state after step k may start (detail::may_start
+  /// with detail::best_new_migration): its best new migration, valued as if nothing ran (charged
+  /// cost + R), with that cost (ties: the longest), and its refill.
+  struct remainder_state {
+    double top = -1.0;         ///< value of the best new migration (-1: none)
+    double top_cost_s = 0.0;   ///< its cost
+    double keep_cost_s = 0.0;  ///< the refill that keeps the configuration (0: none)
+    double keep_prob = 0.0;
+    double keep_value = 0.0;  ///< the refill's value charged cost + R
+  };
   plan_result plan_impl(const char* fn, int n0, plan_state initial,
                         const std::vector<availability_step>& steps,
                         const std::vector<transition>* first_step) {
@@ -236,6 +257,8 @@ class dp_planner {
     // The loop is value_of() written out: its common case (the migration ends in the interval,
     // r >= 0) inline, the same operations in the same order, so the values are the same bits.
     const double interval = params_.interval_s;
+    const bool remainder = params_.concurrent == concurrent_charge::remainder;
+    rem_.assign(remainder ? cells : 0, remainder_state{});
     for (int k = horizon_ - 1; k >= 1; --k) {
       const double* w_next = &w_run_[at(k + 1, 0)];
       for (int ci = 0; ci < C; ++ci) {
@@ -251,11 +274,28 @@ class dp_planner {
           const double r = interval * tr->prob - tr->cost_s;
           run = std::max(run, r >= 0.0 ? t * r + w_next[ti] : 0.0 + migrating_value(k + 1, ti, -r));
           if (tr->cost_s > 0.0) {
+            // A new migration while one runs, charged cost + R: under the artifact's rule
+            // whatever the time left; under the remainder rule the best of them, when it is at
+            // least that long, and the refill (detail::may_start).
             const double charged =
                 detail::charged_cost(1.0, tr->cost_s, restart_[static_cast<std::size_t>(ti)]);
             const double rm = interval * tr->prob - charged;
-            mig = std::max(mig,
-                           rm >= 0.0 ? t * rm + w_next[ti] : 0.0 + migrating_value(k + 1, ti, -rm));
+            const double v =
+                rm >= 0.0 ? t * rm + w_next[ti] : 0.0 + migrating_value(k + 1, ti, -rm);
+            if (!remainder) {
+              mig = std::max(mig, v);
+            } else {
+              remainder_state& rs = rem_[at(k, ci)];
+              if (v > rs.top || (v == rs.top && tr->cost_s > rs.top_cost_s)) {
+                rs.top = v;
+                rs.top_cost_s = tr->cost_s;
+              }
+              if (ti == ci) {
+                rs.keep_cost_s = tr->cost_s;
+                rs.keep_prob = tr->prob;
+                rs.keep_value = v;
+              }
+            }
           } else {
             zc_.push_back({ti, tr->prob});
           }
@@ -358,10 +398,28 @@ class dp_planner {
                                             : w_run_[at(k + 1, ti)]);
   }
 
-  /// W_k(c, migrating rem): exact, by following the zero-cost ("keep finishing") chain.
+  /// Under the remainder rule, the best value of state `cell`'s new migrations at least `rem`
+  /// long (-1 if none): its list is by cost, longest first, with running maxima (solve()), so
+  /// the entries with cost >= rem form a prefix whose last entry holds the answer.
+  /// W_k(c, migrating rem): exact, by following the zero-cost ("keep finishing") chain, and
+  /// under the remainder rule, the refill that keeps c (charged max(rem, cost) + R) and the best
+  /// new migration when it is at least rem long (detail::may_start).
   double migrating_value(int k, int ci, double rem) const {
     if (k >= horizon_) return params_.terminal_value(tput_[static_cast<std::size_t>(ci)], rem);
     double best = m_mig_[at(k, ci)];
+    if (params_.concurrent == concurrent_charge::remainder) {
+      const remainder_state& rs = rem_[at(k, ci)];
+      if (rs.top_cost_s >= rem) best = std::max(best, rs.top);
+      if (rs.keep_cost_s > 0.0) {
+        best = std::max(best,
+                        rs.keep_cost_s >= rem
+                            ? rs.keep_value
+                            : value_of(k, ci, rs.keep_prob,
+                                       detail::charged_cost(rem, rs.keep_cost_s,
+                                                            restart_[static_cast<std::size_t>(ci)],
+                                                            concurrent_charge::remainder)));
+      }
+    }
     for (std::size_t z = zc_begin_[at(k, ci)]; z < zc_end_[at(k, ci)]; ++z) {
       best = std::max(best, value_of(k, zc_[z].t, zc_[z].prob, rem));
     }
@@ -382,16 +440,22 @@ class dp_planner {
     for (std::size_t x = tr_begin_[at(k, ci)]; x < tr_end_[at(k, ci)]; ++x) {
       const resolved& tr = list[x];
       const int ti = tr.t;
+      // Under the remainder rule a later step's migrating state may start only its best new
+      // migration (rem_); its value is the candidate's own, as it is at least what is left.
+      const bool remainder_later = k > 0 && params_.concurrent == concurrent_charge::remainder &&
+                                   s.migrating() && tr.cost_s > 0.0 && ti != ci;
+      if (remainder_later && !(tr.cost_s >= s.remaining_s)) continue;
       candidate c;
       c.target = space_[ti];
       c.prob = tr.prob;
-      c.cost_s =
-          detail::charged_cost(s.remaining_s, tr.cost_s, restart_[static_cast<std::size_t>(ti)]);
+      c.cost_s = detail::charged_cost(s.remaining_s, tr.cost_s,
+                                      restart_[static_cast<std::size_t>(ti)], params_.concurrent);
       const auto o = detail::step_result(params_.interval_s, tr.prob, c.cost_s,
                                          tput_[static_cast<std::size_t>(ti)]);
       c.samples = o.samples;
       c.remaining_s = o.remaining_s;
       c.value = value_of(k, ti, tr.prob, c.cost_s);
+      if (remainder_later && c.value != rem_[at(k, ci)].top) continue;
       out.push_back(c);
     }
   }
@@ -437,6 +501,7 @@ class dp_planner {
   std::vector<std::vector<list_range>*> step_row_;  ///< per step: its row of rows_, or null
   std::optional<std::uint64_t> cache_generation_;
   std::vector<zero_cost> zc_;
+  std::vector<remainder_state> rem_;
   std::vector<transition> buf_;
   std::vector<candidate> cand_;
 };

@@ -42,6 +42,7 @@
 // not fit the instances alive after the events or break the planner_params bounds, so a provider
 // may list more targets than fit. Targets must have prob in [0,1] and a finite cost >= 0.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -215,13 +216,29 @@ void visit_transitions(const Provider& p, int n_prev, parallel_config from, int 
 }
 
 /// Migration time charged when a step starts in a state with `remaining_s` to go and picks a
-/// target whose provider cost is `cost_s` (artifact liveput.py, §5.1):
+/// target whose provider cost is `cost_s` (artifact liveput.py, §5.1; concurrent_charge):
 ///   running state                : cost_s
-///   migrating, new migration     : cost_s + R(target,'no-op')   (concurrent restart, §3.2)
+///   migrating, new migration     : cost_s + R(target,'no-op')              (artifact)
+///                                  max(remaining_s, cost_s) + R(target,'no-op') (remainder)
 ///   migrating, cost_s == 0       : remaining_s                  (keep finishing the old one)
-inline double charged_cost(double remaining_s, double cost_s, double restart_noop_s) {
+inline double charged_cost(double remaining_s, double cost_s, double restart_noop_s,
+                           concurrent_charge rule = concurrent_charge::artifact) {
   if (!(remaining_s > 0.0)) return cost_s;
-  return cost_s > 0.0 ? cost_s + restart_noop_s : remaining_s;
+  if (!(cost_s > 0.0)) return remaining_s;
+  return rule == concurrent_charge::remainder ? std::max(remaining_s, cost_s) + restart_noop_s
+                                              : cost_s + restart_noop_s;
+}
+
+/// Whether a plan may take a target of provider cost `cost_s` in step k (0-based) from a state
+/// with `remaining_s` to go. `keep`: the target is the configuration being migrated to; `best`:
+/// the target is a best new migration from that state valued as if nothing ran (charged cost +
+/// R; the DP's remainder_state::top). Always, except under the remainder rule after the first
+/// step during a running migration, where a new migration must keep the configuration (a
+/// refill), or be the best one and at least as long as what is left (dp_planner.hpp says why).
+inline bool may_start(int k, double remaining_s, double cost_s, bool keep, bool best,
+                      concurrent_charge rule) {
+  return k == 0 || rule == concurrent_charge::artifact || !(remaining_s > 0.0) || !(cost_s > 0.0) ||
+         keep || (best && cost_s >= remaining_s);
 }
 
 /// Outcome of a step: r = interval*prob - cost (§1.5). r >= 0: the migration ends inside the

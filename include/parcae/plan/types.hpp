@@ -69,6 +69,18 @@ struct plan_result {
   parallel_config first() const { return steps.empty() ? parallel_config{} : steps.front().config; }
 };
 
+/// How a migration started while another still runs is charged (detail::charged_cost).
+///   artifact : its cost + R(target,'no-op'), the running one's remainder dropped (the
+///              artifact's rule, §3.2). It lets a plan "cut short" a long start with a cheap
+///              migration out of a configuration that never ran (docs/results.md).
+///   remainder: max(remaining, cost) + R(target,'no-op'): it cannot end before the running one
+///              would have. The planner then starts a new migration during a running one only in
+///              its first step, where the time left is known; later steps of a plan may keep
+///              finishing it or pause. (Exact with the time left would make a migrating state's
+///              value depend on it for every target, which the DP's O(transitions) step cannot
+///              carry; restricting the plan keeps it exact and only ever under-values a plan.)
+enum class concurrent_charge { artifact, remainder };
+
 /// Inputs that the artifact hard-codes (§1.3 bounds, §4 clamp to [8,32], Δ = 60 s).
 struct planner_params {
   double interval_s = 60.0;     ///< interval length Δ in seconds
@@ -85,6 +97,8 @@ struct planner_params {
   /// the same H intervals forever and never takes it). 0: nothing after the horizon counts (the
   /// artifact's DP).
   double terminal_s = 0.0;
+  /// The rule for a migration started while another runs (concurrent_charge).
+  concurrent_charge concurrent = concurrent_charge::artifact;
 
   void validate(const char* function) const {
     check_positive(function, "params.interval_s", interval_s);
@@ -100,6 +114,10 @@ struct planner_params {
     for (int p : excluded_p) check_at_least(function, "params.excluded_p[]", p, 1);
     for (int d : excluded_d) check_at_least(function, "params.excluded_d[]", d, 1);
     check_bounded(function, "params.terminal_s", terminal_s, 0.0, 1e9);
+    if (concurrent != concurrent_charge::artifact && concurrent != concurrent_charge::remainder) {
+      throw_invalid(function, "params.concurrent", static_cast<int>(concurrent),
+                    "artifact (0) or remainder (1)");
+    }
   }
 
   /// Samples a configuration of throughput `tput` still trains after the horizon, when

@@ -143,11 +143,22 @@ struct controller_options {
   bool guard = true;
   double guard_margin_s = 30.0;  ///< seconds of training the shadow may lead before a trip
   int guard_probation = 60;      ///< intervals of following the reactive rule after a first trip
+  /// Planned intervals in a row the shadow must lead by the margin before a trip: a plan that
+  /// pays two migrations now to gain over its horizon trails the reactive rule until it pays back
+  /// (PATIENCE_DOC).
+  int guard_patience = 12;
+  /// How a migration started while another runs is charged, in plans and in the controller's own
+  /// accounts (plan::concurrent_charge). remainder (default): it cannot end before the running one
+  /// would have, so a plan never counts on cutting a long start short with a cheap migration out
+  /// of a configuration that never ran. artifact: the artifact's rule (cost + restart, the
+  /// remainder dropped).
+  plan::concurrent_charge concurrent = plan::concurrent_charge::remainder;
 
   void validate(const char* function) const {
     check_bounded(function, "params.horizon", horizon, 1, 10000);
     check_bounded(function, "params.guard_margin_s", guard_margin_s, 0.0, 1e9);
     check_bounded(function, "params.guard_probation", guard_probation, 1, 1 << 24);
+    check_bounded(function, "params.guard_patience", guard_patience, 1, 1 << 24);
     check_bounded(function, "params.terminal_s", terminal_s, -1.0, 1e9);
     check_bounded(function, "params.terminal_cap_s", terminal_cap_s, 0.0, 1e9);
     check_bounded(function, "params.terminal_prior_intervals", terminal_prior_intervals, 0.0, 1e9);
@@ -368,6 +379,7 @@ class controller {
     controller_params p;
     static_cast<controller_options&>(p) = o;
     p.planner = j.planner();
+    p.planner.concurrent = o.concurrent;
     p.n_layers = j.n_layers();
     p.rerouting = j.reroute();
     p.checkpoint_s = j.checkpoint_s();
@@ -463,7 +475,8 @@ class controller {
   double charged_s(double remaining_s, double cost_s, parallel_config target) const {
     return plan::detail::charged_cost(
         remaining_s, cost_s,
-        cost_s > 0.0 && remaining_s > 0.0 ? provider_.concurrent_restart_s(target) : 0.0);
+        cost_s > 0.0 && remaining_s > 0.0 ? provider_.concurrent_restart_s(target) : 0.0,
+        params_.planner.concurrent);
   }
 
   /// The throughput-optimal whole configuration on n instances (ties: smaller d, then smaller p;
@@ -529,7 +542,12 @@ class controller {
     const double rate = std::max(provider_.throughput(target),
                                  provider_.throughput(config_) * last_.throughput_scale);
     const double lead = shadow_samples_ - planned_samples_;
-    if (!(rate > 0.0) || !(lead > params_.guard_margin_s * rate)) return;
+    if (!(rate > 0.0) || !(lead > params_.guard_margin_s * rate)) {
+      behind_ = 0;
+      return;
+    }
+    if (++behind_ < params_.guard_patience) return;
+    behind_ = 0;
     ++trips_;
     following_ = true;
     probation_left_ = static_cast<long long>(params_.guard_probation) << std::min(trips_ - 1, 24);
@@ -890,6 +908,7 @@ class controller {
   double planned_samples_ = 0.0, shadow_samples_ = 0.0;
   bool following_ = false;
   int trips_ = 0;
+  int behind_ = 0;  ///< consecutive planned intervals with the shadow ahead by the margin
   long long probation_left_ = 0;
 };
 

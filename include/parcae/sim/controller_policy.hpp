@@ -90,6 +90,11 @@ struct parcae_params {
   bool guard = true;
   double guard_margin_s = 30.0;  ///< runtime::controller_options
   int guard_probation = 60;      ///< runtime::controller_options
+  int guard_patience = 12;       ///< runtime::controller_options
+  /// The rule the controller plans and accounts a migration started during another with
+  /// (runtime::controller_options::concurrent); run_harness sets it to the simulator's
+  /// (sim_params::concurrent).
+  concurrent_charge concurrent = concurrent_charge::remainder;
   /// A forecaster of one's own for predict and stochastic (a researcher's model, an adversary in
   /// the tests); empty (default): the availability forecaster configured by model and window.
   /// Called from the thread that replays the policy; one copy per policy.
@@ -100,6 +105,7 @@ struct parcae_params {
     check_bounded(f, "horizon", horizon, 1, 10000);
     check_bounded(f, "guard_margin_s", guard_margin_s, 0.0, 1e9);
     check_bounded(f, "guard_probation", guard_probation, 1, 1 << 24);
+    check_bounded(f, "guard_patience", guard_patience, 1, 1 << 24);
     check_bounded(f, "window", window, 3, 1 << 20);
     check_bounded(f, "sample_paths", sample_paths, 1, 100000);
   }
@@ -172,6 +178,8 @@ class controller_policy final : public policy {
                                 params_.first_step == sim::first_step::notice);
     o.guard_margin_s = params_.guard_margin_s;
     o.guard_probation = params_.guard_probation;
+    o.guard_patience = params_.guard_patience;
+    o.concurrent = params_.concurrent;
     runtime::hooks h;
     h.reconfigure = [](const runtime::decision&) {};  // the policy reads the placements back
     next_ = 0;

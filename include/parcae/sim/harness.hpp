@@ -121,6 +121,7 @@ inline std::unique_ptr<policy> make_policy(const std::string& name, const harnes
     return std::make_unique<on_demand_policy>(on_demand_size(hp, trace));
   }
   parcae_params pp = hp.parcae;
+  pp.concurrent = hp.sim.concurrent;  // parcae plans with the rule the simulator charges
   if (name == "parcae-truth") {
     pp.future = future_source::truth;
   } else if (name == "parcae-predict") {

@@ -69,19 +69,17 @@ inline perf::migration_result live_migration(const job& j, const survivor_summar
 /// Progress of a run: `done` of `total` intervals replayed (simulate's optional callback).
 using progress_fn = std::function<void(std::size_t done, std::size_t total)>;
 
-/// How a migration that starts while another still runs is charged. The artifact's rule
-/// (simulator and planner, §3.2) charges the new one's cost plus a concurrent restart and forgets
-/// what the running one had left, so a start from scratch that is one interval in can be "cut
-/// short" by a cheap migration out of a configuration that never ran. `remainder` charges
-/// max(remaining, cost) + the restart: the new migration cannot end before the running one would
-/// have. The planner keeps the artifact's rule (its exact DP needs a migrating state's value of a
-/// new migration to be independent of the time left); `remainder` measures what that rule is
-/// worth to each policy (docs/results.md).
-enum class concurrent_charge { artifact, remainder };
+/// How a migration that starts while another still runs is charged (plan::concurrent_charge):
+/// artifact (its cost + a concurrent restart; what the running one had left is dropped) or
+/// remainder (max(remaining, cost) + the restart). run_harness plans parcae's policies with the
+/// same rule.
+using concurrent_charge = plan::concurrent_charge;
 
 struct sim_params {
-  /// The rule for a migration started while another runs (concurrent_charge).
-  concurrent_charge concurrent = concurrent_charge::artifact;
+  /// The rule for a migration started while another runs (concurrent_charge). Default remainder:
+  /// the artifact's rule let its planner "cut short" a long start (docs/results.md); artifact
+  /// reproduces its simulator.
+  concurrent_charge concurrent = concurrent_charge::remainder;
   double spot_price_per_hour = 0.91;       ///< p3.2xlarge spot, as in Bamboo's simulator
   double on_demand_price_per_hour = 3.06;  ///< p3.2xlarge on-demand
   bool keep_timeline = true;               ///< record one row per interval
