@@ -212,12 +212,15 @@ def measure_profile(spec, out: str, quick: bool = False) -> dict:
 
 
 def simulate(trace_path: str, profile_path: str, job_kw: dict, sim_kw: dict) -> dict:
-    """parcae sim's prediction for the same trace and profile: per policy, the timeline."""
+    """parcae sim's prediction for the same trace and profile: per policy, the timeline. Without
+    rerouting unless ``sim_kw`` says otherwise: this runtime trains whole pipelines only, so its
+    Controller never reroutes (policy.py), and a prediction that did would not be this run's."""
     import parcae
 
     job = parcae.Job(parcae.load_profile(profile_path), **job_kw)
+    kw = {"reroute": False, **sim_kw}
     res = parcae.simulate(trace_path, job, ["parcae-predict", "reactive"], timeline=True,
-                          interval_s=job_kw["interval_s"], **sim_kw)
+                          interval_s=job_kw["interval_s"], **kw)
     return {r["name"]: r for r in res.policies}
 
 
