@@ -74,11 +74,12 @@ struct plan_result {
 ///              artifact's rule, §3.2). It lets a plan "cut short" a long start with a cheap
 ///              migration out of a configuration that never ran (docs/results.md).
 ///   remainder: max(remaining, cost) + R(target,'no-op'): it cannot end before the running one
-///              would have. The planner then starts a new migration during a running one only in
-///              its first step, where the time left is known; later steps of a plan may keep
-///              finishing it or pause. (Exact with the time left would make a migrating state's
-///              value depend on it for every target, which the DP's O(transitions) step cannot
-///              carry; restricting the plan keeps it exact and only ever under-values a plan.)
+///              would have. The planner's first step may start anything; a later step's
+///              migrating state may keep finishing, keep its configuration through a refill,
+///              pause, or start its best new migration when that is at least as long as what is
+///              left (detail::may_start; dp_planner.hpp says why, and what the exact rule costs).
+/// planner_params defaults to artifact (the artifact's DP); runtime::controller_options and
+/// sim::sim_params default to remainder and pass it on.
 enum class concurrent_charge { artifact, remainder };
 
 /// Inputs that the artifact hard-codes (§1.3 bounds, §4 clamp to [8,32], Δ = 60 s).
