@@ -5,9 +5,12 @@
 
 #include <pybind11/pybind11.h>
 
+#include <initializer_list>
 #include <memory>
+#include <string>
 #include <utility>
 
+#include "parcae/core/errors.hpp"
 #include "parcae/perf/profile.hpp"
 #include "parcae/perf/throughput.hpp"
 
@@ -54,5 +57,26 @@ void bind_forecast(py::module_& m);
 void bind_liveput(py::module_& m);
 void bind_runtime(py::module_& m);  // runtime.cpp: Config, Job, Controller, plan, TraceReplay
 void bind_sim(py::module_& m);      // sim.cpp: the simulator harness
+
+/// Sets `out` to the value that `text` names among `choices`, or throws
+/// parcae::invalid_argument naming the function, the argument and the text (`requirement`: the
+/// names accepted, as the message shows them).
+template <class T>
+struct non_deduced {
+  using type = T;
+};
+template <class E>
+void set_one_of(
+    E& out, const char* fn, const char* argument, const std::string& text,
+    std::initializer_list<std::pair<const char*, typename non_deduced<E>::type>> choices,
+    const char* requirement) {
+  for (const auto& [name, value] : choices) {
+    if (text == name) {
+      out = value;
+      return;
+    }
+  }
+  parcae::throw_invalid(fn, argument, text, requirement);
+}
 
 }  // namespace parcae_py

@@ -447,13 +447,10 @@ void bind_controller(py::module_& m) {
              o.guard_margin_s = guard_margin_s;
              o.guard_probation = guard_probation;
              o.guard_patience = guard_patience;
-             if (concurrent == "remainder") {
-               o.concurrent = parcae::plan::concurrent_charge::remainder;
-             } else if (concurrent == "artifact") {
-               o.concurrent = parcae::plan::concurrent_charge::artifact;
-             } else {
-               parcae::throw_invalid(fn, "concurrent", concurrent, "\"remainder\" or \"artifact\"");
-             }
+             set_one_of(o.concurrent, fn, "concurrent", concurrent,
+                        {{"remainder", parcae::plan::concurrent_charge::remainder},
+                         {"artifact", parcae::plan::concurrent_charge::artifact}},
+                        "\"remainder\" or \"artifact\"");
 
              auto out = std::make_unique<py_controller>();
              out->job = job;

@@ -26,27 +26,6 @@ namespace {
 
 namespace sim = parcae::sim;
 
-/// Sets `out` to the value that `text` names among `choices`, or throws
-/// parcae::invalid_argument naming the function, the argument and the text (`requirement`: the
-/// names accepted, as the message shows them).
-template <class T>
-struct non_deduced {
-  using type = T;
-};
-template <class E>
-void set_one_of(
-    E& out, const char* fn, const char* argument, const std::string& text,
-    std::initializer_list<std::pair<const char*, typename non_deduced<E>::type>> choices,
-    const char* requirement) {
-  for (const auto& [name, value] : choices) {
-    if (text == name) {
-      out = value;
-      return;
-    }
-  }
-  parcae::throw_invalid(fn, argument, text, requirement);
-}
-
 py::dict timeline_columns(const std::vector<sim::timeline_row>& rows) {
   // Columns, not one dict per row: a DataFrame takes them as they are, and 9 policies x 683
   // intervals stay cheap.
