@@ -27,6 +27,16 @@
 // formed in the same order as the recursive brute force (brute_force.hpp), so the two agree to
 // the last bit, which the tests check.
 //
+// Bound. A migrating state is never worth more than the running state in the same configuration:
+// W_k(c, migrating rem) <= W_k(c, running). Its options are the running state's own (pausing, the
+// zero-cost targets, the migrations), each charged at least as much (rem, or max(rem, cost) + R
+// >= cost), and a value never grows with the time charged (samples are t * (interval - charged)
+// rounded monotonically; the terminal value falls with the time left), so by induction from the
+// horizon. The backward pass and migrating_value() use it to skip following a spilled migration
+// whose bound cannot raise the maximum they hold; the maximum is then the same, bit for bit. On
+// the stochastic planner's sample paths, where most steps lose instances, that halves the DP's
+// time.
+//
 // Pausing. The paused configuration {0,0} is always a target (0 cost, 0 samples), so a step where
 // nothing fits pauses and the plan resumes when instances return (the artifact's DP layer is then
 // empty and it crashes, §4 "gpt-6.7b special case").
@@ -246,9 +256,12 @@ class dp_planner {
         if (!reach_[at(k, ci)]) continue;
         resolve(k, ci, k == 0 ? first_step : nullptr);
         if (last) continue;
-        const resolved* tr = transitions_of(k);
-        for (std::size_t x = tr_begin_[at(k, ci)]; x < tr_end_[at(k, ci)]; ++x) {
-          reach_[at(k + 1, tr[x].t)] = 1;
+        // Through locals: a store through unsigned char may alias anything, so the compiler
+        // would reload every member this loop reads after each one.
+        const resolved* const end = transitions_of(k) + tr_end_[at(k, ci)];
+        unsigned char* const next = &reach_[at(k + 1, 0)];
+        for (const resolved* tr = transitions_of(k) + tr_begin_[at(k, ci)]; tr != end; ++tr) {
+          next[tr->t] = 1;
         }
       }
     }
@@ -259,50 +272,68 @@ class dp_planner {
     const double interval = params_.interval_s;
     const bool remainder = params_.concurrent == concurrent_charge::remainder;
     rem_.assign(remainder ? cells : 0, remainder_state{});
+    // Locals, not members, inside the loop: the compiler cannot tell that zc_'s growth leaves
+    // the other vectors alone, and reloads a member's data pointer for every transition.
+    const double* const tput = tput_.data();
+    const double* const restart = restart_.data();
     for (int k = horizon_ - 1; k >= 1; --k) {
       const double* w_next = &w_run_[at(k + 1, 0)];
+      const resolved* const list = transitions_of(k);
       for (int ci = 0; ci < C; ++ci) {
-        if (!reach_[at(k, ci)]) continue;  // no plan is in c after step k
+        const std::size_t cell = at(k, ci);
+        if (!reach_[cell]) continue;  // no plan is in c after step k
         const double pause_value = 0.0 + w_next[0];
         double run = pause_value, mig = pause_value;
-        zc_begin_[at(k, ci)] = zc_.size();
-        const resolved* list = transitions_of(k);
-        const resolved* const end = list + tr_end_[at(k, ci)];
-        for (const resolved* tr = list + tr_begin_[at(k, ci)]; tr != end; ++tr) {
+        remainder_state rs;
+        zc_begin_[cell] = zc_.size();
+        const resolved* const end = list + tr_end_[cell];
+        for (const resolved* tr = list + tr_begin_[cell]; tr != end; ++tr) {
           const int ti = tr->t;
-          const double t = tput_[static_cast<std::size_t>(ti)];
+          const double t = tput[ti];
           const double r = interval * tr->prob - tr->cost_s;
-          run = std::max(run, r >= 0.0 ? t * r + w_next[ti] : 0.0 + migrating_value(k + 1, ti, -r));
-          if (tr->cost_s > 0.0) {
-            // A new migration while one runs, charged cost + R: under the artifact's rule
-            // whatever the time left; under the remainder rule the best of them, when it is at
-            // least that long, and the refill (detail::may_start).
-            const double charged =
-                detail::charged_cost(1.0, tr->cost_s, restart_[static_cast<std::size_t>(ti)]);
-            const double rm = interval * tr->prob - charged;
-            const double v =
-                rm >= 0.0 ? t * rm + w_next[ti] : 0.0 + migrating_value(k + 1, ti, -rm);
-            if (!remainder) {
-              mig = std::max(mig, v);
-            } else {
-              remainder_state& rs = rem_[at(k, ci)];
-              if (v > rs.top || (v == rs.top && tr->cost_s > rs.top_cost_s)) {
-                rs.top = v;
-                rs.top_cost_s = tr->cost_s;
-              }
-              if (ti == ci) {
-                rs.keep_cost_s = tr->cost_s;
-                rs.keep_prob = tr->prob;
-                rs.keep_value = v;
-              }
-            }
-          } else {
+          // A spilled migration is worth at most W_{k+1}(t, running) ("Bound" in the header
+          // comment), so it is followed only when that bound could raise the maximum: the same
+          // value, bit for bit.
+          if (r >= 0.0) {
+            run = std::max(run, t * r + w_next[ti]);
+          } else if (w_next[ti] > run) {
+            run = std::max(run, 0.0 + migrating_value(k + 1, ti, -r));
+          }
+          if (!(tr->cost_s > 0.0)) {
             zc_.push_back({ti, tr->prob});
+            continue;
+          }
+          // A new migration while one runs, charged cost + R: under the artifact's rule whatever
+          // the time left; under the remainder rule the best of them, when it is at least that
+          // long, and the refill (detail::may_start).
+          const double rm =
+              interval * tr->prob - detail::charged_cost(1.0, tr->cost_s, restart[ti]);
+          // The bound again: a value that cannot reach the maximum (artifact) or the best new
+          // migration (remainder; strictly, as a tie with a longer cost replaces it) is not
+          // computed. The refill's value is always needed.
+          const bool useless = remainder ? ti != ci && w_next[ti] < rs.top : !(w_next[ti] > mig);
+          if (rm < 0.0 && useless) continue;
+          const double v = rm >= 0.0 ? t * rm + w_next[ti] : 0.0 + migrating_value(k + 1, ti, -rm);
+          if (!remainder) {
+            mig = std::max(mig, v);
+            continue;
+          }
+          // The best new migration, ties to the longest; written without branches, which the
+          // processor mispredicted on most transitions.
+          const double tied_cost =
+              v == rs.top ? std::max(rs.top_cost_s, tr->cost_s) : rs.top_cost_s;
+          rs.top_cost_s = v > rs.top ? tr->cost_s : tied_cost;
+          rs.top = std::max(rs.top, v);
+          if (ti == ci) {
+            rs.keep_cost_s = tr->cost_s;
+            rs.keep_prob = tr->prob;
+            rs.keep_value = v;
           }
         }
-        zc_end_[at(k, ci)] = zc_.size();
-        w_run_[at(k, ci)] = run;
-        m_mig_[at(k, ci)] = mig;
+        zc_end_[cell] = zc_.size();
+        w_run_[cell] = run;
+        m_mig_[cell] = mig;
+        if (remainder) rem_[cell] = rs;
       }
     }
   }
@@ -398,9 +429,16 @@ class dp_planner {
                                             : w_run_[at(k + 1, ti)]);
   }
 
-  /// Under the remainder rule, the best value of state `cell`'s new migrations at least `rem`
-  /// long (-1 if none): its list is by cost, longest first, with running maxima (solve()), so
-  /// the entries with cost >= rem form a prefix whose last entry holds the answer.
+  /// max(best, value_of(k, ti, prob, charged)), skipping the recursion when a spilled migration's
+  /// bound, W_{k+1}(ti, running), cannot raise `best` ("Bound" in the header comment).
+  double max_with(double best, int k, int ti, double prob, double charged) const {
+    const auto o =
+        detail::step_result(params_.interval_s, prob, charged, tput_[static_cast<std::size_t>(ti)]);
+    if (!(o.remaining_s > 0.0)) return std::max(best, o.samples + w_run_[at(k + 1, ti)]);
+    if (!(w_run_[at(k + 1, ti)] > best)) return best;
+    return std::max(best, o.samples + migrating_value(k + 1, ti, o.remaining_s));
+  }
+
   /// W_k(c, migrating rem): exact, by following the zero-cost ("keep finishing") chain, and
   /// under the remainder rule, the refill that keeps c (charged max(rem, cost) + R) and the best
   /// new migration when it is at least rem long (detail::may_start).
@@ -411,17 +449,16 @@ class dp_planner {
       const remainder_state& rs = rem_[at(k, ci)];
       if (rs.top_cost_s >= rem) best = std::max(best, rs.top);
       if (rs.keep_cost_s > 0.0) {
-        best = std::max(best,
-                        rs.keep_cost_s >= rem
-                            ? rs.keep_value
-                            : value_of(k, ci, rs.keep_prob,
-                                       detail::charged_cost(rem, rs.keep_cost_s,
-                                                            restart_[static_cast<std::size_t>(ci)],
-                                                            concurrent_charge::remainder)));
+        best = rs.keep_cost_s >= rem
+                   ? std::max(best, rs.keep_value)
+                   : max_with(best, k, ci, rs.keep_prob,
+                              detail::charged_cost(rem, rs.keep_cost_s,
+                                                   restart_[static_cast<std::size_t>(ci)],
+                                                   concurrent_charge::remainder));
       }
     }
     for (std::size_t z = zc_begin_[at(k, ci)]; z < zc_end_[at(k, ci)]; ++z) {
-      best = std::max(best, value_of(k, zc_[z].t, zc_[z].prob, rem));
+      best = max_with(best, k, zc_[z].t, zc_[z].prob, rem);
     }
     return best;
   }
