@@ -122,6 +122,48 @@ TEST_CASE("assign: intra-stage regroup moves no state") {
   CHECK(r.placements[2].spare());
 }
 
+// Packing (instances of several GPUs): the job stays on the fewest instances, as the liveput
+// model places it, so a preemption of an idle instance costs nothing.
+TEST_CASE("assign: with several GPUs per instance, slots fill the instances the job uses") {
+  // 2 GPUs per instance, (2,2) over 8 layers ([0,5) [5,8)): instance 0 runs pipeline 0, instance 3
+  // holds (1,0) on GPU 0 and nothing on GPU 1, instance 2 held (1,1) and is gone, instance 1 is
+  // new. The artifact's (instance, gpu) order would put (1,1) on instance 1 (3 instances in use).
+  auto at = [](instance_id i, int gpu, int pipe, int stage) {
+    placement pl;
+    pl.instance = i;
+    pl.gpu = gpu;
+    pl.pipeline = pipe;
+    pl.stage = stage;
+    pl.first_layer = stage == 0 ? 0 : 5;
+    pl.end_layer = stage == 0 ? 5 : 8;
+    return pl;
+  };
+  const std::vector<placement> old = {at(0, 0, 0, 0), at(0, 1, 0, 1), at(2, 0, 1, 1),
+                                      at(3, 0, 1, 0)};
+  const auto r = assign(old, {2, 2}, {0, 1, 3}, 2, {2, 2}, 8);
+  REQUIRE(r.placements.size() == 6);  // (instance, gpu): (0,0) (0,1) (1,0) (1,1) (3,0) (3,1)
+  CHECK(r.placements[2].spare());
+  CHECK(r.placements[3].spare());
+  CHECK(r.placements[5].stage == 1);  // instance 3's free GPU takes the lost stage
+  CHECK(r.placements[5].pipeline == 1);
+  REQUIRE(r.fetches.size() == 1);
+  CHECK(r.fetches[0].instance == 3);
+  CHECK(r.fetches[0].source == 0);  // from instance 0, the surviving replica of stage 1
+
+  // Shrinking (2,2) to (1,2) keeps the pipeline that sits on one instance: pipeline 0 is spread
+  // over instances 0 and 1, pipeline 1 fills instance 2. The artifact's order (old pipeline
+  // first) would keep pipeline 0 on two instances.
+  const std::vector<placement> spread = {at(0, 0, 0, 0), at(1, 0, 0, 1), at(2, 0, 1, 0),
+                                         at(2, 1, 1, 1)};
+  const auto s = assign(spread, {2, 2}, {0, 1, 2}, 2, {1, 2}, 8);
+  CHECK(s.kind == migration_kind::intra_stage);
+  CHECK(s.fetches.empty());
+  CHECK(s.placements[0].spare());
+  CHECK(s.placements[2].spare());
+  CHECK(s.placements[4].stage == 0);
+  CHECK(s.placements[5].stage == 1);
+}
+
 TEST_CASE("assign: inter-stage copy from the surviving replica to a spare") {
   const auto old = layout({2, 2}, 8, 1);  // instance 4 is a spare
   const auto r = assign(old, {2, 2}, ids_except(5, {3}), 1, {2, 2}, 8);

@@ -12,6 +12,9 @@
 //     stage keeps it, and no state moves in an intra-stage migration.
 //  3. Slots left empty are filled with GPUs that hold nothing (spares, new instances) first, then
 //     with any other unassigned GPU, in (instance, gpu) order.
+//  Deviation (packing, for instances of several GPUs): in 2, ties go to the GPUs of instances
+//  that held more of the job; in 3, to instances with more slots already placed. The job then
+//  sits on the fewest instances, as the liveput model assumes, and fewer preemptions hit it.
 //  4. A GPU fetches the layers of its new stage that it does not hold, each range from a
 //     surviving holder of that old stage (the least-loaded sender, then the smallest id; an
 //     instance under a preemption notice can still send until its deadline), or from the
@@ -20,6 +23,7 @@
 // have finished when the next decision is made).
 
 #include <algorithm>
+#include <cstddef>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -86,8 +90,18 @@ inline assignment_result assign(const std::vector<placement>& old, parallel_conf
 
   const std::vector<int> bounds = perf::partition_layers(n_layers, target.p);
   // 2. Greedy by layers already held.
+  // Packing: the liveput model places a configuration on the fewest instances (liveput/
+  // survivors.hpp: instance i owns slots i*g .. i*g+g-1), and a preemption hits the job only
+  // where it has slots. So among equal choices the GPUs of instances that hold more of the job
+  // go first (`held_on`: GPUs of the instance that held a slot), and empty slots are filled on
+  // the instances the job already uses before it spreads to idle ones. With one GPU per instance
+  // these counts are all equal and the order is the artifact's.
+  const auto g = static_cast<std::size_t>(gpus_per_instance);
+  std::vector<int> held_on(usable.size(), 0);
+  for (std::size_t j = 0; j < G; ++j) held_on[j / g] += held[j] != nullptr ? 1 : 0;
   struct pair_score {
     int layers;
+    int instance_held;
     int old_pipeline;
     std::size_t gpu;
     int stage;
@@ -98,12 +112,12 @@ inline assignment_result assign(const std::vector<placement>& old, parallel_conf
     for (int t = 0; t < target.p; ++t) {
       const int lo = std::max(bounds[static_cast<std::size_t>(t)], held[j]->first_layer);
       const int hi = std::min(bounds[static_cast<std::size_t>(t) + 1], held[j]->end_layer);
-      if (hi > lo) pairs.push_back({hi - lo, held[j]->pipeline, j, t});
+      if (hi > lo) pairs.push_back({hi - lo, held_on[j / g], held[j]->pipeline, j, t});
     }
   }
   std::sort(pairs.begin(), pairs.end(), [](const pair_score& a, const pair_score& b) {
-    return std::tie(b.layers, a.old_pipeline, a.gpu, a.stage) <
-           std::tie(a.layers, b.old_pipeline, b.gpu, b.stage);
+    return std::tie(b.layers, b.instance_held, a.old_pipeline, a.gpu, a.stage) <
+           std::tie(a.layers, a.instance_held, b.old_pipeline, b.gpu, b.stage);
   });
   std::vector<int> stage_of(G, -1);
   std::vector<std::vector<std::size_t>> members(static_cast<std::size_t>(target.p));
@@ -113,12 +127,19 @@ inline assignment_result assign(const std::vector<placement>& old, parallel_conf
     stage_of[ps.gpu] = ps.stage;
     m.push_back(ps.gpu);
   }
-  // 3. Fill the empty slots: GPUs holding nothing first, then the rest, in (instance, gpu) order.
+  // 3. Fill the empty slots: GPUs holding nothing first, then the rest; within each, the
+  // instances with the most slots already placed first, then (instance, gpu) order.
+  std::vector<int> placed_on(usable.size(), 0);
+  for (std::size_t j = 0; j < G; ++j) placed_on[j / g] += stage_of[j] >= 0 ? 1 : 0;
   std::vector<std::size_t> pool;
   for (int pass = 0; pass < 2; ++pass) {
+    const std::size_t first = pool.size();
     for (std::size_t j = 0; j < G; ++j) {
       if (stage_of[j] < 0 && ((pass == 0) == (held[j] == nullptr))) pool.push_back(j);
     }
+    std::stable_sort(
+        pool.begin() + static_cast<std::ptrdiff_t>(first), pool.end(),
+        [&](std::size_t a, std::size_t b) { return placed_on[a / g] > placed_on[b / g]; });
   }
   std::size_t next = 0;
   for (int t = 0; t < target.p; ++t) {
