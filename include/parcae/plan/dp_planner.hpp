@@ -373,10 +373,12 @@ class dp_planner {
   /// Starts a solve's use of the resolved lists. They are kept between solves while the provider
   /// says that its transitions have not changed (an optional `generation()` that returns the same
   /// value; liveput_provider's changes when an entry of its table is replaced or cleared) and they
-  /// hold fewer than max_cached_transitions; otherwise they are dropped, so a provider without
-  /// generation() is asked again in every solve, as the contract above allows.
+  /// hold fewer than max_cached_transitions (and their bitsets max_cached_bit_words); otherwise
+  /// they are dropped, so a provider without generation() is asked again in every solve, as the
+  /// contract above allows.
   void begin_cache_epoch(bool space_changed) {
-    bool keep = !space_changed && pool_.size() <= max_cached_transitions;
+    bool keep = !space_changed && pool_.size() <= max_cached_transitions &&
+                target_bits_.size() <= max_cached_bit_words;
     if constexpr (detail::has_generation<Provider>::value) {
       const std::optional<std::uint64_t> g = provider_->generation();
       keep = keep && g.has_value() && cache_generation_ == g;
@@ -554,8 +556,10 @@ class dp_planner {
   };
   /// Words of a bitset over the configuration space.
   std::size_t target_words() const { return (static_cast<std::size_t>(space_.size()) + 63) / 64; }
-  /// Bound of the kept lists (~24 MB); above it they are dropped at the next solve.
+  /// Bounds of the kept lists (~24 MB) and of their bitsets (16 MB: C/64 words per list, so
+  /// large configuration spaces reach it first); above either they are dropped at the next solve.
   static constexpr std::size_t max_cached_transitions = std::size_t{1} << 20;
+  static constexpr std::size_t max_cached_bit_words = std::size_t{1} << 21;
   std::map<step_triple, std::vector<list_range>> rows_;
   std::vector<resolved> pool_;
   std::vector<std::uint64_t> target_bits_;  ///< per kept list, the bitset of its targets
