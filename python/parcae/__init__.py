@@ -192,6 +192,7 @@ def plan(
     steps: Union[int, Sequence[Tuple[int, int]]],
     initial: Union[Config, Tuple[int, int]] = (0, 0),
     remaining_s: float = 0.0,
+    concurrent: str = "remainder",
 ) -> Plan:
     """The liveput-optimal plan over a horizon (plan/dp_planner.hpp, the controller's DP) on the
     job's liveput table.
@@ -199,10 +200,13 @@ def plan(
     ``n_now`` instances are alive now and ``initial`` runs on them (``(0, 0)``: paused;
     ``remaining_s`` > 0: still migrating). ``steps`` is the availability forecast, one
     ``(n_in, n_out)`` pair per interval, or a number of intervals in which nothing changes.
+    ``concurrent`` is what a migration started during another costs: ``"remainder"`` (the
+    Controller's default: max(remaining, cost) + restart, so it cannot end before the running one
+    would have) or ``"artifact"`` (cost + restart: the remaining time is dropped).
     ``Plan.first`` is the configuration to run now. The GIL is released while it plans.
     """
     if isinstance(steps, int):
         steps = [(0, 0)] * steps
     if not isinstance(initial, Config):
         initial = Config(tuple(initial))
-    return _core._plan(job, n_now, list(steps), initial, float(remaining_s))
+    return _core._plan(job, n_now, list(steps), initial, float(remaining_s), concurrent)

@@ -639,16 +639,21 @@ void bind_plan_and_replay(py::module_& m) {
   m.def(
       "_plan",
       [](std::shared_ptr<pl::job> job, int n_now, const py::object& steps, parallel_config initial,
-         double remaining_s) {
+         double remaining_s, const std::string& concurrent) {
         const char* fn = "parcae.plan";
         if (!job) parcae::throw_invalid_message(fn, "job is None, but must be a parcae.Job");
         const std::vector<pl::availability_step> s = to_steps(steps, fn, "steps");
+        pl::planner_params params = job->planner();
+        set_one_of(params.concurrent, fn, "concurrent", concurrent,
+                   {{"remainder", pl::concurrent_charge::remainder},
+                    {"artifact", pl::concurrent_charge::artifact}},
+                   "\"remainder\" or \"artifact\"");
         py::gil_scoped_release nogil;
-        pl::dp_planner<pl::liveput_provider> planner(job->provider(), job->planner());
+        pl::dp_planner<pl::liveput_provider> planner(job->provider(), params);
         return planner.plan(n_now, pl::plan_state{initial, remaining_s}, s);
       },
       py::arg("job"), py::arg("n_now"), py::arg("steps"), py::arg("initial"),
-      py::arg("remaining_s"));
+      py::arg("remaining_s"), py::arg("concurrent"));
 
   py::class_<rt::trace_replay>(
       m, "TraceReplay",

@@ -297,6 +297,23 @@ def test_plan_over_a_horizon(small_job):
         parcae.plan(small_job, 12, [(1,)])
 
 
+def test_plan_from_a_running_migration_keeps_its_remaining_time(small_job):
+    # (1,12) has 500 s of migration left. Under the artifact's rule the plan may start (2,6) for
+    # its own cost and drop the 500 s; under the remainder rule (the default, as the Controller's)
+    # whatever the first step starts ends no earlier than the running migration would have, so
+    # the best first step here is to abandon it (pause) and restart into (2,6) from the checkpoint.
+    default = parcae.plan(small_job, 12, 6, initial=(1, 12), remaining_s=500.0)
+    first = default.steps[0]
+    assert first.samples == 0.0 and (first.config.paused or first.cost_s >= 500.0)
+    artifact = parcae.plan(small_job, 12, 6, initial=(1, 12), remaining_s=500.0,
+                           concurrent="artifact")
+    assert artifact.steps[0].cost_s < 100.0 and artifact.steps[0].config.p != 12
+    assert artifact.expected_samples > default.expected_samples
+    with pytest.raises(parcae.InvalidArgument,
+                       match='parcae.plan: concurrent is "later", but must be'):
+        parcae.plan(small_job, 12, 6, concurrent="later")
+
+
 # ---- examples/launcher_embedding.cpp, decision by decision --------------------------------------
 
 
