@@ -34,8 +34,8 @@
 // rounded monotonically; the terminal value falls with the time left), so by induction from the
 // horizon. The backward pass and migrating_value() use it to skip following a spilled migration
 // whose bound cannot raise the maximum they hold; the maximum is then the same, bit for bit. On
-// the stochastic planner's sample paths, where most steps lose instances, that halves the DP's
-// time.
+// the stochastic planner's sample paths, where most steps lose instances, that cut the DP's time
+// by half in bench/plan_bench.cpp and by a quarter in a 24-hour, 80-instance replay.
 //
 // Pausing. The paused configuration {0,0} is always a target (0 cost, 0 samples), so a step where
 // nothing fits pauses and the plan resumes when instances return (the artifact's DP layer is then
