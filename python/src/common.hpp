@@ -13,6 +13,7 @@
 #include "parcae/core/errors.hpp"
 #include "parcae/perf/profile.hpp"
 #include "parcae/perf/throughput.hpp"
+#include "parcae/plan/types.hpp"
 
 namespace parcae_py {
 
@@ -77,6 +78,16 @@ void set_one_of(
     }
   }
   parcae::throw_invalid(fn, argument, text, requirement);
+}
+
+/// The `concurrent=` argument of every binding that takes one (parcae.simulate, parcae.Controller,
+/// parcae.plan): what a migration started during another costs, by name.
+inline void set_concurrent(parcae::plan::concurrent_charge& out, const char* fn,
+                           const std::string& text) {
+  set_one_of(out, fn, "concurrent", text,
+             {{"remainder", parcae::plan::concurrent_charge::remainder},
+              {"artifact", parcae::plan::concurrent_charge::artifact}},
+             "\"remainder\" or \"artifact\"");
 }
 
 }  // namespace parcae_py

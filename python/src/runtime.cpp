@@ -447,10 +447,7 @@ void bind_controller(py::module_& m) {
              o.guard_margin_s = guard_margin_s;
              o.guard_probation = guard_probation;
              o.guard_patience = guard_patience;
-             set_one_of(o.concurrent, fn, "concurrent", concurrent,
-                        {{"remainder", parcae::plan::concurrent_charge::remainder},
-                         {"artifact", parcae::plan::concurrent_charge::artifact}},
-                        "\"remainder\" or \"artifact\"");
+             set_concurrent(o.concurrent, fn, concurrent);
 
              auto out = std::make_unique<py_controller>();
              out->job = job;
@@ -644,10 +641,7 @@ void bind_plan_and_replay(py::module_& m) {
         if (!job) parcae::throw_invalid_message(fn, "job is None, but must be a parcae.Job");
         const std::vector<pl::availability_step> s = to_steps(steps, fn, "steps");
         pl::planner_params params = job->planner();
-        set_one_of(params.concurrent, fn, "concurrent", concurrent,
-                   {{"remainder", pl::concurrent_charge::remainder},
-                    {"artifact", pl::concurrent_charge::artifact}},
-                   "\"remainder\" or \"artifact\"");
+        set_concurrent(params.concurrent, fn, concurrent);
         py::gil_scoped_release nogil;
         pl::dp_planner<pl::liveput_provider> planner(job->provider(), params);
         return planner.plan(n_now, pl::plan_state{initial, remaining_s}, s);

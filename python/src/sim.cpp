@@ -94,10 +94,7 @@ void bind_sim(py::module_& m) {
         hp.parcae.sample_paths = paths;
         hp.parcae.reroute = reroute;
         hp.parcae.guard = guard;
-        set_one_of(hp.sim.concurrent, fn, "concurrent", concurrent,
-                   {{"artifact", sim::concurrent_charge::artifact},
-                    {"remainder", sim::concurrent_charge::remainder}},
-                   "\"artifact\" or \"remainder\"");
+        set_concurrent(hp.sim.concurrent, fn, concurrent);
         set_one_of(
             hp.parcae.accounting, fn, "accounting", accounting,
             {{"realized", sim::accounting::realized}, {"expected", sim::accounting::expected}},

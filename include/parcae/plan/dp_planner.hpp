@@ -264,8 +264,7 @@ class dp_planner {
         const std::vector<list_range>* row = step_row_[static_cast<std::size_t>(k)];
         if (row == nullptr) {  // the given first step: its list has no bitset
           for (std::size_t x = tr_begin_[at(k, ci)]; x < tr_end_[at(k, ci)]; ++x) {
-            const auto t = static_cast<std::size_t>(given_tr_[x].t);
-            step_bits_[t / 64] |= std::uint64_t{1} << (t % 64);
+            set_bit(step_bits_.data(), given_tr_[x].t);
           }
           continue;
         }
@@ -426,10 +425,7 @@ class dp_planner {
       r.end = pool_.size();
       r.bits = target_bits_.size();
       target_bits_.resize(r.bits + target_words(), 0);
-      for (std::size_t x = r.begin; x < r.end; ++x) {
-        const auto t = static_cast<std::size_t>(pool_[x].t);
-        target_bits_[r.bits + t / 64] |= std::uint64_t{1} << (t % 64);
-      }
+      for (std::size_t x = r.begin; x < r.end; ++x) set_bit(&target_bits_[r.bits], pool_[x].t);
       r.resolved = true;
     }
     tr_begin_[at(k, ci)] = r.begin;
@@ -556,6 +552,10 @@ class dp_planner {
   };
   /// Words of a bitset over the configuration space.
   std::size_t target_words() const { return (static_cast<std::size_t>(space_.size()) + 63) / 64; }
+  static void set_bit(std::uint64_t* words, int i) {
+    const auto u = static_cast<std::size_t>(i);
+    words[u / 64] |= std::uint64_t{1} << (u % 64);
+  }
   /// Bounds of the kept lists (~24 MB) and of their bitsets (16 MB: C/64 words per list, so
   /// large configuration spaces reach it first); above either they are dropped at the next solve.
   static constexpr std::size_t max_cached_transitions = std::size_t{1} << 20;
