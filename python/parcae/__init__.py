@@ -193,6 +193,7 @@ def plan(
     initial: Union[Config, Tuple[int, int]] = (0, 0),
     remaining_s: float = 0.0,
     concurrent: str = "remainder",
+    reroute: bool = True,
 ) -> Plan:
     """The liveput-optimal plan over a horizon (plan/dp_planner.hpp, the controller's DP) on the
     job's liveput table.
@@ -203,10 +204,15 @@ def plan(
     ``concurrent`` is what a migration started during another costs: ``"remainder"`` (the
     Controller's default: max(remaining, cost) + restart, so it cannot end before the running one
     would have) or ``"artifact"`` (cost + restart: the remaining time is dropped).
-    ``Plan.first`` is the configuration to run now. The GIL is released while it plans.
+    ``reroute`` (the Controller's default): a later step may keep a configuration that a
+    forecast loss leaves too few GPUs running with the lost slots' micro-batches rerouted to
+    their stages' peers (``PlanStep.empty_slots``); ``False``: it must migrate, the artifact's
+    model. ``Plan.first`` is the configuration to run now. The GIL is released while it plans.
     """
     if isinstance(steps, int):
         steps = [(0, 0)] * steps
     if not isinstance(initial, Config):
         initial = Config(tuple(initial))
-    return _core._plan(job, n_now, list(steps), initial, float(remaining_s), concurrent)
+    return _core._plan(
+        job, n_now, list(steps), initial, float(remaining_s), concurrent, bool(reroute)
+    )

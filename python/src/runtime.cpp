@@ -133,6 +133,7 @@ py::dict step_dict(const pl::plan_step& s) {
   d["cost_s"] = s.cost_s;
   d["samples"] = s.samples;
   d["remaining_s"] = s.remaining_s;
+  d["empty_slots"] = s.empty_slots;
   return d;
 }
 
@@ -229,12 +230,16 @@ void bind_values(py::module_& m) {
       .def_readonly("cost_s", &pl::plan_step::cost_s)
       .def_readonly("samples", &pl::plan_step::samples)
       .def_readonly("remaining_s", &pl::plan_step::remaining_s)
+      .def_readonly("empty_slots", &pl::plan_step::empty_slots,
+                    "Slots of config left empty after the step, their micro-batches rerouted to "
+                    "their stages' peers (a later step of a plan with reroute=True); 0: whole.")
       .def("to_dict", &step_dict)
       .def("__repr__", [](const pl::plan_step& s) {
         return "PlanStep(n_before=" + std::to_string(s.n_before) +
                ", n_after=" + std::to_string(s.n_after) + ", config=" + config_repr(s.config) +
                ", prob=" + number(s.prob) + ", cost_s=" + number(s.cost_s) +
-               ", samples=" + number(s.samples) + ")";
+               ", samples=" + number(s.samples) +
+               (s.empty_slots > 0 ? ", empty_slots=" + std::to_string(s.empty_slots) : "") + ")";
       });
 
   py::class_<pl::plan_result>(m, "Plan",
@@ -636,18 +641,20 @@ void bind_plan_and_replay(py::module_& m) {
   m.def(
       "_plan",
       [](std::shared_ptr<pl::job> job, int n_now, const py::object& steps, parallel_config initial,
-         double remaining_s, const std::string& concurrent) {
+         double remaining_s, const std::string& concurrent, bool reroute) {
         const char* fn = "parcae.plan";
         if (!job) parcae::throw_invalid_message(fn, "job is None, but must be a parcae.Job");
         const std::vector<pl::availability_step> s = to_steps(steps, fn, "steps");
         pl::planner_params params = job->planner();
         set_concurrent(params.concurrent, fn, concurrent);
+        // As the Controller plans with its reroute option (runtime::controller).
+        if (reroute) params.rerouting = job->reroute();
         py::gil_scoped_release nogil;
         pl::dp_planner<pl::liveput_provider> planner(job->provider(), params);
         return planner.plan(n_now, pl::plan_state{initial, remaining_s}, s);
       },
       py::arg("job"), py::arg("n_now"), py::arg("steps"), py::arg("initial"),
-      py::arg("remaining_s"), py::arg("concurrent"));
+      py::arg("remaining_s"), py::arg("concurrent"), py::arg("reroute"));
 
   py::class_<rt::trace_replay>(
       m, "TraceReplay",

@@ -314,6 +314,24 @@ def test_plan_from_a_running_migration_keeps_its_remaining_time(small_job):
         parcae.plan(small_job, 12, 6, concurrent="later")
 
 
+def test_plan_keeps_a_configuration_rerouted_through_a_forecast_loss():
+    # vgg19 on 32 instances runs (16,2); (15,2) and (14,2) train far less (the global batch
+    # splits unevenly), while (16,2) with one slot's micro-batches rerouted keeps 31/32 of its
+    # rate. A forecast loss in the second step: with reroute (the default, as the Controller's)
+    # the plan keeps (16,2) with one empty slot; without, it must migrate.
+    job = parcae.Job("vgg19", capacity=32, liveput="exact")
+    steps = [(0, 0), (0, 1), (0, 0)]
+    kept = parcae.plan(job, 32, steps, initial=(16, 2))
+    assert kept.first == parcae.Config((16, 2))
+    assert kept.steps[1].config == parcae.Config((16, 2)) and kept.steps[1].empty_slots == 1
+    assert kept.steps[1].n_after == 31 and kept.steps[1].to_dict()["empty_slots"] == 1
+    assert kept.steps[0].empty_slots == 0
+    moved = parcae.plan(job, 32, steps, initial=(16, 2), reroute=False)
+    assert all(s.empty_slots == 0 for s in moved.steps)
+    assert moved.steps[1].config != parcae.Config((16, 2))
+    assert kept.expected_samples > moved.expected_samples
+
+
 # ---- examples/launcher_embedding.cpp, decision by decision --------------------------------------
 
 

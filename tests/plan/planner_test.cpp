@@ -41,6 +41,26 @@ table_provider hand_provider() {
   return t;
 }
 
+// Both rules for a migration started during another (plan::concurrent_charge), by trial.
+parcae::plan::concurrent_charge rule_of(int trial) {
+  return trial % 2 == 0 ? parcae::plan::concurrent_charge::artifact
+                        : parcae::plan::concurrent_charge::remainder;
+}
+
+// The DP's plan, checked against the brute force: the same value, bit for bit, and the same
+// first action.
+template <class Provider>
+parcae::plan::plan_result dp_equal_to_brute_force(const Provider& prov,
+                                                  const planner_params& params, int n0,
+                                                  plan_state init,
+                                                  const std::vector<availability_step>& steps) {
+  const auto dp = parcae::plan::plan_dp(prov, params, n0, init, steps);
+  const auto bf = parcae::plan::plan_brute_force(prov, params, n0, init, steps);
+  CHECK(dp.expected_samples == bf.expected_samples);
+  CHECK(dp.first() == bf.first.target);
+  return dp;
+}
+
 }  // namespace
 
 TEST_CASE("dp: hand case, one step, tie broken towards keeping the configuration") {
@@ -229,15 +249,10 @@ TEST_CASE("dp: value equals brute force exactly on random landscapes (N <= 12, H
       init.config = {1, 2};
       if (trial % 2 == 0) init.remaining_s = 20.0 + 10.0 * (trial % 7);
     }
-    // Both rules for a migration started during another (plan::concurrent_charge).
-    params.concurrent = trial % 2 == 0 ? parcae::plan::concurrent_charge::artifact
-                                       : parcae::plan::concurrent_charge::remainder;
+    params.concurrent = rule_of(trial);
     if (trial % 4 == 1 && !init.config.paused()) init.remaining_s = 30.0 + 10.0 * (trial % 5);
-    const auto dp = parcae::plan::plan_dp(prov, params, n0, init, steps);
-    const auto bf = parcae::plan::plan_brute_force(prov, params, n0, init, steps);
     INFO("trial " << trial << " n0 " << n0 << " H " << H);
-    CHECK(dp.expected_samples == bf.expected_samples);
-    CHECK(dp.first() == bf.first.target);
+    const auto dp = dp_equal_to_brute_force(prov, params, n0, init, steps);
     // The plan's steps are a feasible sequence whose samples add up to its value.
     double sum = 0.0;
     for (const auto& s : dp.steps) {
@@ -298,6 +313,130 @@ TEST_CASE("dp: with a value after the horizon it still equals brute force (rando
     CHECK(dp.expected_samples == doctest::Approx(bf.expected_samples).epsilon(1e-12));
     CHECK(dp.first() == bf.first.target);
   }
+}
+
+namespace {
+// A rerouting model for the planner tests: 64 samples per batch in micro-batches of 1, a 3-s
+// process restart on top of the communicator rebuild.
+parcae::perf::reroute_model test_rerouting() {
+  parcae::perf::reroute_model m;
+  m.global_batch = 64;
+  m.micro_batch = 1;
+  m.proc_ms = 3000.0;
+  return m;
+}
+
+// 4 instances run (4,1) at 100 samples/s; (3,1) trains 60, far below 3/4 of it (as vgg19's
+// (15,2) against (16,2)); every migration costs 20 s.
+table_provider reroute_provider() {
+  table_provider t;
+  t.tput = {{{4, 1}, 100.0}, {{3, 1}, 60.0}, {{2, 1}, 50.0}, {{1, 1}, 25.0}};
+  const std::vector<transition> to_smaller = {
+      {{3, 1}, 1.0, 20.0}, {{2, 1}, 1.0, 20.0}, {{1, 1}, 1.0, 20.0}};
+  t.add(4, {4, 1}, 0, 0,
+        {{{4, 1}, 1.0, 0.0}, {{3, 1}, 1.0, 20.0}, {{2, 1}, 1.0, 20.0}, {{1, 1}, 1.0, 20.0}});
+  // One lost: (4,1) no longer fits; the provider lists it anyway (a provider may list more
+  // targets than fit), which the planner must not take at the provider's cost.
+  auto lost = to_smaller;
+  lost.push_back({{4, 1}, 1.0, 20.0});
+  t.add(4, {4, 1}, 0, 1, lost);
+  t.add(4, {3, 1}, 0, 0, {{{3, 1}, 1.0, 0.0}});
+  t.add(4, {3, 1}, 0, 1, {{{3, 1}, 1.0, 0.0}});  // the spare went
+  // 5 instances, (4,1) with a spare: two lost leave 3.
+  t.add(5, {4, 1}, 0, 0, {{{4, 1}, 1.0, 0.0}, {{3, 1}, 1.0, 20.0}});
+  t.add(5, {4, 1}, 0, 2, to_smaller);
+  return t;
+}
+}  // namespace
+
+TEST_CASE("dp: with rerouting, a forecast loss keeps the configuration rerouted") {
+  const table_provider t = reroute_provider();
+  planner_params params = small_params(1, 1);
+  const std::vector<availability_step> steps = {{0, 0}, {0, 1}};
+  // Without rerouting (the artifact's model): stay, then (3,1) for 20 s: 6000 + 60 * 40.
+  const auto plain = parcae::plan::plan_dp(t, params, 4, plan_state{{4, 1}, 0.0}, steps);
+  CHECK(plain.expected_samples == 8400.0);
+  CHECK(plain.steps[1].config == parallel_config{3, 1});
+  CHECK(plain.steps[1].empty_slots == 0);
+
+  params.rerouting = test_rerouting();
+  // (4,1) with one slot empty: stage replicas 3 of 4, m = 16 micro-batches, so the iteration
+  // takes 16 * 4/3 slots instead of 16: scale 0.75, after the failover G(4,1,remove) + 3 s.
+  const double scale = params.rerouting.scale({4, 1}, 3, 3);
+  const double failover = params.rerouting.failover_s({4, 1});
+  CHECK(scale == doctest::Approx(0.75).epsilon(1e-12));
+  CHECK(failover > 3.0);
+  CHECK(failover < 4.0);
+  const auto r = parcae::plan::plan_dp(t, params, 4, plan_state{{4, 1}, 0.0}, steps);
+  REQUIRE(r.steps.size() == 2);
+  CHECK(r.first() == parallel_config{4, 1});
+  CHECK(r.steps[1].config == parallel_config{4, 1});
+  CHECK(r.steps[1].empty_slots == 1);
+  CHECK(r.steps[1].cost_s == failover);
+  CHECK(r.steps[1].samples == doctest::Approx(100.0 * scale * (60.0 - failover)).epsilon(1e-12));
+  CHECK(r.expected_samples ==
+        doctest::Approx(6000.0 + 100.0 * scale * (60.0 - failover)).epsilon(1e-12));
+  const auto bf = parcae::plan::plan_brute_force(t, params, 4, plan_state{{4, 1}, 0.0}, steps);
+  CHECK(bf.expected_samples == r.expected_samples);
+
+  // The first step is the executor's (runtime::controller::reroute() decides it from the actual
+  // survivors): the plan never starts rerouted.
+  const auto now = parcae::plan::plan_dp(t, params, 4, plan_state{{4, 1}, 0.0}, {{0, 1}});
+  CHECK(now.first() == parallel_config{3, 1});
+
+  // With a spare, preemptions may take the spare or a slot: the count does not say how many
+  // slots are empty, so the plan keeps the migrations only.
+  const auto spare = parcae::plan::plan_dp(t, params, 5, plan_state{{4, 1}, 0.0}, {{0, 0}, {0, 2}});
+  CHECK(spare.steps[1].config == parallel_config{3, 1});
+  CHECK(spare.steps[1].empty_slots == 0);
+}
+
+TEST_CASE("dp: with rerouting it still equals brute force (random landscapes)") {
+  std::uint64_t h = 23;
+  int rerouted_steps = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    h = parcae_test::mix(h);
+    random_provider prov;
+    prov.seed = h;
+    prov.cost_scale = trial % 2 ? 0.5 : 1.5;
+    const bool multi_gpu = trial % 5 == 4;
+    prov.g = multi_gpu ? 2 : 1;
+    const int n_cap = multi_gpu ? 6 : 12;
+    const int n0 = 2 + static_cast<int>(h % static_cast<std::uint64_t>(n_cap - 1));
+    const int H = 2 + static_cast<int>((h >> 8) % 3);
+    std::vector<availability_step> steps;
+    int n = n0;
+    for (int k = 0; k < H; ++k) {
+      const std::uint64_t e = parcae_test::mix(h + static_cast<std::uint64_t>(k));
+      // Mostly single losses, some quiet steps and joins: the pattern rerouting meets.
+      const int out = (e % 3 == 0 || n == 0) ? 0 : 1 + static_cast<int>((e >> 4) % 2) * (n > 2);
+      const int in = (e % 5 == 0) ? static_cast<int>((e >> 16) % 3) : 0;
+      steps.push_back({std::min(in, n_cap - n + std::min(out, n)), std::min(out, n)});
+      n += steps.back().n_in - steps.back().n_out;
+    }
+    planner_params params = small_params(1, 4);
+    params.gpus_per_instance = prov.g;
+    params.rerouting = test_rerouting();
+    params.terminal_s = trial % 3 == 0 ? 0.0 : 45.0 * (trial % 4);
+    params.concurrent = rule_of(trial);
+    // Start from the configuration that fills every instance, so that losses hit it.
+    plan_state init;
+    const int gpus = n0 * prov.g;
+    init.config = gpus % 2 == 0 ? parallel_config{gpus / 2, 2} : parallel_config{gpus, 1};
+    if (trial % 4 == 1) init.remaining_s = 25.0;
+    INFO("trial " << trial << " n0 " << n0 << " H " << H);
+    const auto dp = dp_equal_to_brute_force(prov, params, n0, init, steps);
+    double sum = 0.0;
+    for (const auto& st : dp.steps) {
+      sum += st.samples;
+      CHECK(st.empty_slots == std::max(0, st.config.size() - st.n_after * prov.g));
+      rerouted_steps += st.empty_slots > 0;
+    }
+    CHECK(dp.steps.front().empty_slots == 0);
+    // The plan's steps add up to its value when nothing is valued after the horizon.
+    if (params.terminal_s == 0.0) CHECK(sum == doctest::Approx(dp.expected_samples).epsilon(1e-12));
+  }
+  CHECK(rerouted_steps > 0);  // the landscapes exercise rerouted states
 }
 
 TEST_CASE("dp: steps with the same (N, n_in, n_out) ask the provider once per configuration") {

@@ -43,14 +43,15 @@ struct brute_force_search {
     pause.value = 0.0 + best(k + 1, plan_state{});
     out.push_back(pause);
     std::vector<transition> trs, list;  // copied: the recursion re-enters the provider
-    visit_transitions(provider, n[static_cast<std::size_t>(k)], s.config,
-                      steps[static_cast<std::size_t>(k)].n_in,
-                      steps[static_cast<std::size_t>(k)].n_out, trs,
-                      [&](const transition& t) { list.push_back(t); });
+    visit_step_transitions(provider, params, k > 0, n[static_cast<std::size_t>(k)], s.config,
+                           steps[static_cast<std::size_t>(k)].n_in,
+                           steps[static_cast<std::size_t>(k)].n_out, trs,
+                           [&](const transition& t) { list.push_back(t); });
     auto usable = [&](const transition& tr) {
       check_transition(fn, tr);
       return !tr.target.paused() && params.allowed(tr.target) &&
-             params.fits(tr.target, n[static_cast<std::size_t>(k) + 1]);
+             step_target_usable(params, k > 0, s.config, tr.target,
+                                n[static_cast<std::size_t>(k) + 1]);
     };
     // A new migration's value as if nothing ran (charged cost + R), and the best of them: under
     // the remainder rule a later step's migrating state may start only that one (may_start).
@@ -93,9 +94,10 @@ struct brute_force_search {
   double best(int k, plan_state s) {
     if (k >= static_cast<int>(steps.size())) {
       ++sequences;
-      return s.config.paused()
-                 ? 0.0
-                 : params.terminal_value(provider.throughput(s.config), s.remaining_s);
+      if (s.config.paused()) return 0.0;
+      double rate = provider.throughput(s.config);
+      if (params.rerouting.available()) rate *= rerouted_scale(params, s.config, n.back());
+      return params.terminal_value(rate, s.remaining_s);
     }
     double v = 0.0;
     bool first = true;

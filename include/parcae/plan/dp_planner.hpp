@@ -37,6 +37,16 @@
 // the stochastic planner's sample paths, where most steps lose instances, that cut the DP's time
 // by half in bench/plan_bench.cpp and by a quarter in a 24-hour, 80-instance replay.
 //
+// Rerouting (planner_params::rerouting). A configuration that a later step's losses leave too few
+// GPUs may keep running rerouted (ReCycle; the controller does it, runtime::controller::reroute()).
+// Its state is the configuration itself on a count that it does not fit: the planner knows counts,
+// not which slots went, so the empty slots are d*p - N*g, spread evenly (detail::rerouted_scale),
+// and its transitions are the provider's from the configuration whole with the missing instances
+// counted as preempted in the step (detail::visit_step_transitions, which the brute force shares).
+// Without it, a planner that foresees a loss leaves a configuration that rerouting would have
+// kept: with vgg19 on steady churn, truth left (16,2) for (15,2) and (14,2), which train 16-18%
+// less than (16,2) with one or two slots rerouted, and trained 0.4-0.7% less than recycle.
+//
 // Pausing. The paused configuration {0,0} is always a target (0 cost, 0 samples), so a step where
 // nothing fits pauses and the plan resumes when instances return (the artifact's DP layer is then
 // empty and it crashes, §4 "gpt-6.7b special case").
@@ -169,6 +179,9 @@ class dp_planner {
       st.cost_s = best.cost_s;
       st.samples = best.samples;
       st.remaining_s = best.remaining_s;
+      st.empty_slots = params_.fits(best.target, st.n_after)
+                           ? 0
+                           : best.target.size() - st.n_after * params_.gpus_per_instance;
       if (k == 0) out.expected_samples = best.value;
       if (best.target.paused()) out.status = plan_status::paused;
       out.steps.push_back(st);
@@ -228,8 +241,17 @@ class dp_planner {
     }
     const std::size_t cells = static_cast<std::size_t>(horizon_ + 1) * static_cast<std::size_t>(C);
     w_run_.assign(cells, 0.0);
-    for (int i = 1; i < C; ++i) {  // row H: the value after the horizon (planner_params)
-      w_run_[at(horizon_, i)] = params_.terminal_value(tput_[static_cast<std::size_t>(i)], 0.0);
+    // Row H: the value after the horizon (planner_params), at the rerouted rate for a
+    // configuration that runs rerouted at the horizon's end.
+    end_tput_ = tput_;
+    if (params_.rerouting.available()) {
+      for (int i = 1; i < C; ++i) {
+        end_tput_[static_cast<std::size_t>(i)] *=
+            detail::rerouted_scale(params_, space_[i], n_.back());
+      }
+    }
+    for (int i = 1; i < C; ++i) {
+      w_run_[at(horizon_, i)] = params_.terminal_value(end_tput_[static_cast<std::size_t>(i)], 0.0);
     }
     m_mig_.assign(cells, 0.0);
     zc_begin_.assign(cells, 0);
@@ -362,7 +384,10 @@ class dp_planner {
     const std::size_t C = static_cast<std::size_t>(space_.size());
     for (int k = given_first ? 1 : 0; k < horizon_; ++k) {
       const auto uk = static_cast<std::size_t>(k);
-      const step_triple key{n_[uk], steps_[uk].n_in, steps_[uk].n_out};
+      // A later step's lists hold the rerouting option, the first step's not
+      // (visit_step_transitions).
+      const bool later = k > 0 && params_.rerouting.available();
+      const step_triple key{n_[uk], steps_[uk].n_in, steps_[uk].n_out, later};
       auto it = rows_.find(key);
       if (it == rows_.end()) it = rows_.emplace(key, std::vector<list_range>(C)).first;
       step_row_[uk] = &it->second;  // node-based map: stays valid while rows are added
@@ -406,7 +431,7 @@ class dp_planner {
     if (row == nullptr) {  // the given first step
       tr_begin_[at(k, ci)] = given_tr_.size();
       for (const transition& tr : *given) {
-        const int ti = target_index(k, tr);
+        const int ti = target_index(k, tr, space_[ci], false);
         if (ti > 0) given_tr_.push_back({ti, tr.prob, tr.cost_s});
       }
       tr_end_[at(k, ci)] = given_tr_.size();
@@ -415,13 +440,14 @@ class dp_planner {
     list_range& r = (*row)[static_cast<std::size_t>(ci)];
     if (!r.resolved) {
       const auto& ev = steps_[static_cast<std::size_t>(k)];
+      const bool later = k > 0;
       r.begin = pool_.size();
       auto keep = [&](const transition& tr) {
-        const int ti = target_index(k, tr);
+        const int ti = target_index(k, tr, space_[ci], later);
         if (ti > 0) pool_.push_back({ti, tr.prob, tr.cost_s});
       };
-      detail::visit_transitions(*provider_, n_[static_cast<std::size_t>(k)], space_[ci], ev.n_in,
-                                ev.n_out, buf_, keep);
+      detail::visit_step_transitions(*provider_, params_, later, n_[static_cast<std::size_t>(k)],
+                                     space_[ci], ev.n_in, ev.n_out, buf_, keep);
       r.end = pool_.size();
       r.bits = target_bits_.size();
       target_bits_.resize(r.bits + target_words(), 0);
@@ -432,11 +458,15 @@ class dp_planner {
     tr_end_[at(k, ci)] = r.end;
   }
 
-  /// Index of a provider target usable in step k+1 (0-based k), or -1; validates the entry.
-  int target_index(int k, const transition& tr) const {
+  /// Index of a target usable in step k+1 (0-based k) from `from`, or -1; validates the entry.
+  /// `later`: the list models rerouting (visit_step_transitions).
+  int target_index(int k, const transition& tr, parallel_config from, bool later) const {
     detail::check_transition(fn_, tr);
     const int ti = space_.index(tr.target);
-    if (ti <= 0 || !params_.fits(tr.target, n_[static_cast<std::size_t>(k) + 1])) return -1;
+    if (ti <= 0 || !detail::step_target_usable(params_, later, from, tr.target,
+                                               n_[static_cast<std::size_t>(k) + 1])) {
+      return -1;
+    }
     return ti;
   }
 
@@ -462,7 +492,7 @@ class dp_planner {
   /// under the remainder rule, the refill that keeps c (charged max(rem, cost) + R) and the best
   /// new migration when it is at least rem long (detail::may_start).
   double migrating_value(int k, int ci, double rem) const {
-    if (k >= horizon_) return params_.terminal_value(tput_[static_cast<std::size_t>(ci)], rem);
+    if (k >= horizon_) return params_.terminal_value(end_tput_[static_cast<std::size_t>(ci)], rem);
     double best = m_mig_[at(k, ci)];
     if (params_.concurrent == concurrent_charge::remainder) {
       const remainder_state& rs = rem_[at(k, ci)];
@@ -533,16 +563,19 @@ class dp_planner {
   parcae::detail::config_space space_;
   int space_instances_ = 0;  ///< the instances space_ was built for (solve())
   std::vector<double> tput_, restart_, w_run_, m_mig_;
+  std::vector<double> end_tput_;  ///< the rate valued after the horizon (rerouted or whole)
   std::vector<std::size_t> zc_begin_, zc_end_, tr_begin_, tr_end_;
   std::vector<unsigned char> reach_;
   /// Resolved transition lists (resolve()): per (N_{k-1}, n_in, n_out) and configuration index, a
   /// range of pool_, kept across solves (begin_cache_epoch()). About 24 bytes per transition.
   struct step_triple {
     int n, n_in, n_out;
+    bool later;  ///< a later step whose lists model rerouting
     bool operator<(const step_triple& o) const {
       if (n != o.n) return n < o.n;
       if (n_in != o.n_in) return n_in < o.n_in;
-      return n_out < o.n_out;
+      if (n_out != o.n_out) return n_out < o.n_out;
+      return later < o.later;
     }
   };
   struct list_range {

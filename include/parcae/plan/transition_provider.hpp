@@ -215,6 +215,63 @@ void visit_transitions(const Provider& p, int n_prev, parallel_config from, int 
   }
 }
 
+/// Whether a step may keep `from` rerouted (planner_params::rerouting): a later step (k >= 1; the
+/// first step's rerouting is the executor's, runtime::controller::reroute(), from the actual
+/// survivors) of a planner that models it, from a running configuration.
+inline bool models_rerouting(const planner_params& params, bool later, parallel_config from) {
+  return later && params.rerouting.available() && !from.paused();
+}
+
+/// Whether a target passed by visit_step_transitions is usable after the step: it fits the
+/// instances left, or it is the option to keep `from` rerouted.
+inline bool step_target_usable(const planner_params& params, bool later, parallel_config from,
+                               parallel_config target, int n_after) {
+  return params.fits(target, n_after) || (target == from && models_rerouting(params, later, from));
+}
+
+/// One step's transitions as the planners read them (dp_planner and the brute force share it):
+/// the provider's, and where the planner models rerouting (models_rerouting):
+///  - from a configuration that does not fit n_prev (it runs rerouted, reached by the option
+///    below): the provider's key of the configuration whole on instances_of(from) instances, the
+///    missing ones counted as preempted in this step: the same survivors, as a count;
+///  - when `from` does not fit the instances after the step, ran on all n_prev instances and
+///    none joined, the option to keep it running rerouted instead of the provider's transition to
+///    it: target `from`, cost the failover when the step takes slots (any preemption; 0
+///    otherwise), and prob such that interval * prob - cost = scale * (interval - cost), the
+///    rerouted rate over the rest of the interval, with d*p - N_after*g empty slots
+///    (rerouted_scale). Not offered when the scale is 0 or the failover does not end within the
+///    interval.
+/// Why only without spares or newcomers: then every instance holds slots, so the count says how
+/// many slots are empty. With spares, preemptions hit the job's instances and spares alike, and
+/// newcomers join as spares (the controller keeps the survivors where they were), so the count
+/// undercounts the empty slots, and the state, a count, carries the error into every later step.
+/// Tried with the expected hits (n_out * used / n_prev) for the step: truth lost to reactive-live
+/// in 11 runs of 204 instead of 1 (docs/results.md, "Rerouting in the plan").
+/// f(const transition&) also receives targets that do not fit (step_target_usable tells).
+template <class Provider, class F>
+void visit_step_transitions(const Provider& p, const planner_params& params, bool later, int n_prev,
+                            parallel_config from, int n_in, int n_out, std::vector<transition>& buf,
+                            F&& f) {
+  if (!models_rerouting(params, later, from)) {
+    visit_transitions(p, n_prev, from, n_in, n_out, buf, f);
+    return;
+  }
+  const int used = instances_of(from, params.gpus_per_instance);  // instances of `from` whole
+  const int n_key = std::max(n_prev, used);
+  const int n_after = n_prev + n_in - n_out;
+  const bool fits_after = params.fits(from, n_after);
+  visit_transitions(p, n_key, from, n_in, n_out + (n_key - n_prev), buf, [&](const transition& t) {
+    if (fits_after || t.target != from) f(t);
+  });
+  if (fits_after || n_in > 0 || used < n_prev) return;
+  const double scale = rerouted_scale(params, from, n_after);
+  const double interval = params.interval_s;
+  const double cost = n_out > 0 ? params.rerouting.failover_s(from) : 0.0;
+  if (!(scale > 0.0) || !(cost < interval)) return;
+  const double prob = cost > 0.0 ? (scale * (interval - cost) + cost) / interval : scale;
+  f(transition{from, std::min(1.0, prob), cost});
+}
+
 /// Migration time charged when a step starts in a state with `remaining_s` to go and picks a
 /// target whose provider cost is `cost_s` (artifact liveput.py, §5.1; concurrent_charge):
 ///   running state                : cost_s

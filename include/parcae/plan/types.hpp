@@ -16,6 +16,7 @@
 #include "parcae/core/errors.hpp"
 #include "parcae/core/limits.hpp"
 #include "parcae/core/parallel_config.hpp"
+#include "parcae/perf/rerouting.hpp"
 
 namespace parcae::plan {
 
@@ -46,12 +47,16 @@ struct plan_state {
 struct plan_step {
   int n_before = 0;          ///< instances alive before the step's events (N_{k-1})
   int n_after = 0;           ///< instances alive after them (N_k); the target fits on these
+                             ///< or runs rerouted on them (empty_slots)
   availability_step events;  ///< the events the step was planned for
   parallel_config config;    ///< target of the step ({0,0} = paused)
   double prob = 1.0;         ///< reachability probability of the target
   double cost_s = 0.0;       ///< migration time charged in this step (after the concurrent rules)
   double samples = 0.0;      ///< samples trained in this step (T(d,p) * (interval*prob - cost))
   double remaining_s = 0.0;  ///< migration time left at the step's end (> 0: still migrating)
+  /// Slots of `config` left empty after the step, their micro-batches rerouted to their stages'
+  /// peers (planner_params::rerouting; a later step only); 0: it runs whole on n_after.
+  int empty_slots = 0;
 };
 
 enum class plan_status {
@@ -100,6 +105,12 @@ struct planner_params {
   double terminal_s = 0.0;
   /// The rule for a migration started while another runs (concurrent_charge).
   concurrent_charge concurrent = concurrent_charge::artifact;
+  /// Rerouting in the plan's later steps (perf/rerouting.hpp; dp_planner.hpp, "Rerouting"): a
+  /// configuration that a forecast loss leaves too few GPUs may keep running with the lost slots'
+  /// micro-batches rerouted to their stages' peers, as runtime::controller_options::reroute lets
+  /// the controller do. Default-constructed (unavailable): a configuration that does not fit must
+  /// be left, the artifact's model. The controller sets it when it reroutes.
+  perf::reroute_model rerouting;
 
   void validate(const char* function) const {
     check_positive(function, "params.interval_s", interval_s);
@@ -181,6 +192,32 @@ inline std::vector<int> horizon_counts(const char* function, int n0,
     n[k + 1] = n[k] + steps[k].n_in - steps[k].n_out;
   }
   return n;
+}
+
+/// Instances a configuration runs on when it is whole: ceil(d*p / g).
+inline int instances_of(parallel_config c, int g) {
+  return static_cast<int>((static_cast<long long>(c.size()) + g - 1) / g);
+}
+
+/// The throughput scale of `c` run rerouted with `empty` of its d*p slots empty
+/// (planner_params::rerouting), spread evenly over its stages: the most-hit stage keeps
+/// d - ceil(empty/p) replicas (the controller can rebalance to that). 1 with no empty slot; 0 when
+/// rerouting is unavailable or would leave a stage with no replica. The planner knows counts, not
+/// which slots went, hence the even spread.
+inline double rerouted_scale_slots(const planner_params& params, parallel_config c,
+                                   long long empty) {
+  if (c.paused() || empty <= 0) return 1.0;
+  if (!params.rerouting.available() || empty >= c.size()) return 0.0;
+  const long long r = c.d - (empty + c.p - 1) / c.p;
+  if (r < 1) return 0.0;
+  return params.rerouting.scale(c, static_cast<int>(r), static_cast<int>(c.size() - empty));
+}
+
+/// rerouted_scale_slots of `c` on n instances, every one of them in use: 1 when it fits.
+inline double rerouted_scale(const planner_params& params, parallel_config c, int n) {
+  return rerouted_scale_slots(
+      params, c,
+      static_cast<long long>(c.size()) - static_cast<long long>(n) * params.gpus_per_instance);
 }
 
 inline void check_initial(const char* function, const planner_params& params, int n0,

@@ -390,6 +390,9 @@ class controller {
     p.validate("parcae::runtime::controller::controller");
     // Depths the layers cannot be split into are never proposed.
     p.planner.p_max = std::min(p.planner.p_max, perf::max_pipeline_depth(p.n_layers));
+    // The plans model what the controller does: with rerouting on, a forecast loss may be met by
+    // rerouting in a later step too (plan::planner_params::rerouting), not only by a migration.
+    p.planner.rerouting = p.reroute ? p.rerouting : perf::reroute_model{};
     return p;
   }
 
