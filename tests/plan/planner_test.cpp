@@ -623,6 +623,20 @@ TEST_CASE("planner: bad input throws parcae::invalid_argument with the house mes
   bad = ok;
   bad.interval_s = std::numeric_limits<double>::infinity();
   CHECK_THROWS_AS(bad.validate(), invalid_argument);
+  // A rerouting model whose failover would be negative or NaN.
+  bad = ok;
+  bad.rerouting = test_rerouting();
+  bad.rerouting.proc_ms = -1.0;
+  CHECK_THROWS_WITH_AS(parcae::plan::plan_dp(prov, bad, 4, plan_state{}, {}),
+                       "parcae::plan::dp_planner::dp_planner: params.rerouting.proc_ms is -1, but "
+                       "must be in [0, 1000000000]",
+                       invalid_argument);
+  bad.rerouting = test_rerouting();
+  bad.rerouting.comm.remove_ms_per_unit = NAN;
+  CHECK_THROWS_AS(bad.validate(), invalid_argument);
+  bad.rerouting = test_rerouting();
+  bad.rerouting.micro_batch = -2;
+  CHECK_THROWS_AS(bad.validate(), invalid_argument);
   // Initial configuration outside the bounds.
   CHECK_THROWS_AS(
       parcae::plan::plan_dp(prov, small_params(3, 4), 4, plan_state{{1, 2}, 0.0}, {{0, 0}}),

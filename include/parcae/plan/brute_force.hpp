@@ -95,9 +95,8 @@ struct brute_force_search {
     if (k >= static_cast<int>(steps.size())) {
       ++sequences;
       if (s.config.paused()) return 0.0;
-      double rate = provider.throughput(s.config);
-      if (params.rerouting.available()) rate *= rerouted_scale(params, s.config, n.back());
-      return params.terminal_value(rate, s.remaining_s);
+      return params.terminal_value(
+          terminal_rate(params, s.config, provider.throughput(s.config), n.back()), s.remaining_s);
     }
     double v = 0.0;
     bool first = true;

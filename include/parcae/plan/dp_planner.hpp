@@ -179,9 +179,7 @@ class dp_planner {
       st.cost_s = best.cost_s;
       st.samples = best.samples;
       st.remaining_s = best.remaining_s;
-      st.empty_slots = params_.fits(best.target, st.n_after)
-                           ? 0
-                           : best.target.size() - st.n_after * params_.gpus_per_instance;
+      st.empty_slots = static_cast<int>(detail::empty_slots(params_, best.target, st.n_after));
       if (k == 0) out.expected_samples = best.value;
       if (best.target.paused()) out.status = plan_status::paused;
       out.steps.push_back(st);
@@ -243,14 +241,10 @@ class dp_planner {
     w_run_.assign(cells, 0.0);
     // Row H: the value after the horizon (planner_params), at the rerouted rate for a
     // configuration that runs rerouted at the horizon's end.
-    end_tput_ = tput_;
-    if (params_.rerouting.available()) {
-      for (int i = 1; i < C; ++i) {
-        end_tput_[static_cast<std::size_t>(i)] *=
-            detail::rerouted_scale(params_, space_[i], n_.back());
-      }
-    }
+    end_tput_.assign(static_cast<std::size_t>(C), 0.0);
     for (int i = 1; i < C; ++i) {
+      end_tput_[static_cast<std::size_t>(i)] =
+          detail::terminal_rate(params_, space_[i], tput_[static_cast<std::size_t>(i)], n_.back());
       w_run_[at(horizon_, i)] = params_.terminal_value(end_tput_[static_cast<std::size_t>(i)], 0.0);
     }
     m_mig_.assign(cells, 0.0);

@@ -126,6 +126,14 @@ struct planner_params {
     for (int p : excluded_p) check_at_least(function, "params.excluded_p[]", p, 1);
     for (int d : excluded_d) check_at_least(function, "params.excluded_d[]", d, 1);
     check_bounded(function, "params.terminal_s", terminal_s, 0.0, 1e9);
+    // Rerouting's batch sizes and failover (perf::reroute_model): a negative or NaN one would
+    // reach the planner as a provider transition with a bad cost.
+    check_bounded(function, "params.rerouting.global_batch", rerouting.global_batch, 0, 1 << 30);
+    check_bounded(function, "params.rerouting.micro_batch", rerouting.micro_batch, 0, 1 << 30);
+    check_bounded(function, "params.rerouting.proc_ms", rerouting.proc_ms, 0.0, 1e9);
+    check_bounded(function, "params.rerouting.comm.init_ms", rerouting.comm.init_ms, 0.0, 1e9);
+    check_bounded(function, "params.rerouting.comm.remove_ms_per_unit",
+                  rerouting.comm.remove_ms_per_unit, 0.0, 1e9);
     if (concurrent != concurrent_charge::artifact && concurrent != concurrent_charge::remainder) {
       throw_invalid(function, "params.concurrent", static_cast<int>(concurrent),
                     "artifact (0) or remainder (1)");
@@ -199,6 +207,13 @@ inline int instances_of(parallel_config c, int g) {
   return static_cast<int>((static_cast<long long>(c.size()) + g - 1) / g);
 }
 
+/// Slots of `c` left empty on n instances when every one of them is in use: d*p - n*g, or 0 when
+/// it fits.
+inline long long empty_slots(const planner_params& params, parallel_config c, int n) {
+  return std::max(
+      0LL, static_cast<long long>(c.size()) - static_cast<long long>(n) * params.gpus_per_instance);
+}
+
 /// The throughput scale of `c` run rerouted with `empty` of its d*p slots empty
 /// (planner_params::rerouting), spread evenly over its stages: the most-hit stage keeps
 /// d - ceil(empty/p) replicas (the controller can rebalance to that). 1 with no empty slot; 0 when
@@ -215,9 +230,14 @@ inline double rerouted_scale_slots(const planner_params& params, parallel_config
 
 /// rerouted_scale_slots of `c` on n instances, every one of them in use: 1 when it fits.
 inline double rerouted_scale(const planner_params& params, parallel_config c, int n) {
-  return rerouted_scale_slots(
-      params, c,
-      static_cast<long long>(c.size()) - static_cast<long long>(n) * params.gpus_per_instance);
+  return rerouted_scale_slots(params, c, empty_slots(params, c, n));
+}
+
+/// The rate valued after the horizon (planner_params::terminal_s) of `c`, whose throughput is
+/// `tput`, on the horizon's last count n: rerouted when it does not fit there. Without rerouting
+/// the whole rate (a configuration that does not fit is never reached then).
+inline double terminal_rate(const planner_params& params, parallel_config c, double tput, int n) {
+  return params.rerouting.available() ? tput * rerouted_scale(params, c, n) : tput;
 }
 
 inline void check_initial(const char* function, const planner_params& params, int n0,
