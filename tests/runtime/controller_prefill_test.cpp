@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "parcae/liveput/cpu_backend.hpp"
 #include "parcae/liveput/perf_cost.hpp"
 #include "parcae/liveput/table.hpp"
 #include "parcae/perf/builtin_profiles.hpp"
+#include "parcae/perf/rerouting.hpp"
 #include "parcae/perf/throughput.hpp"
 #include "parcae/plan/liveput_provider.hpp"
 #include "parcae/runtime/controller.hpp"
@@ -35,8 +37,11 @@ struct job {
     return std::make_shared<lp::table>(
         lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(profile), targets, 1, cp));
   }
-  rt::controller_params params(rt::planner_kind kind) const {
+  rt::controller_params params(rt::planner_kind kind, bool reroute = false) const {
     rt::controller_params p;
+    // With rerouting the plans may keep a configuration rerouted through a forecast loss, and
+    // read the keys of those states too (plan::liveput_provider::add_rerouted_keys).
+    if (reroute) p.rerouting = parcae::perf::reroute_model::of(profile);
     p.planner.p_min = 6;  // artifact §1.3 bounds for gpt-1.5b
     p.planner.p_max = 32;
     p.planner.capacity = 16;
@@ -72,8 +77,13 @@ std::vector<rt::instance_id> ids(int first, int last) {
 
 TEST_CASE("controller: the bulk prefill changes no decision and reads exactly the DP's keys") {
   const job j;
-  for (const rt::planner_kind kind : {rt::planner_kind::dp, rt::planner_kind::stochastic}) {
+  for (const auto& variant :
+       {std::pair{rt::planner_kind::dp, false}, std::pair{rt::planner_kind::stochastic, false},
+        std::pair{rt::planner_kind::dp, true}, std::pair{rt::planner_kind::stochastic, true}}) {
+    const rt::planner_kind kind = variant.first;
+    const bool reroute = variant.second;
     CAPTURE(static_cast<int>(kind));
+    CAPTURE(reroute);
     auto bulk_table = j.make_table(2);
     auto lazy_table = j.make_table(1);
     const auto bulk = parcae::plan::any_transition_provider::wrap(
@@ -94,8 +104,8 @@ TEST_CASE("controller: the bulk prefill changes no decision and reads exactly th
     REQUIRE(lazy.has_observed());
     rt::hooks h;
     h.reconfigure = [](const rt::decision&) {};
-    rt::controller a(j.params(kind), bulk, forecast, h);
-    rt::controller b(j.params(kind), lazy, forecast, h);
+    rt::controller a(j.params(kind, reroute), bulk, forecast, h);
+    rt::controller b(j.params(kind, reroute), lazy, forecast, h);
 
     // 14 instances start, 2 are lost, 3 join, 5 are lost, nothing happens twice.
     const std::vector<std::vector<rt::instance_id>> alive = {ids(0, 14), ids(2, 14), ids(2, 17),

@@ -146,7 +146,8 @@ class liveput_provider {
 
   /// Every key a plan from `initial` on n0 instances over `steps` can read, sorted and without
   /// duplicates: the initial configuration's key for step 1, and for each later step k every
-  /// allowed candidate that fits N_k (steps that start with no instance read none).
+  /// allowed candidate that fits N_k (steps that start with no instance read none), and with
+  /// planner_params::rerouting, the keys of the states that run rerouted (add_rerouted_keys).
   ///
   /// The DP reads exactly these keys whenever every entry offers every fitting target with a
   /// probability > 0: its forward pass then reaches every allowed configuration that fits N_k.
@@ -248,9 +249,11 @@ class liveput_provider {
     return filled;
   }
 
-  /// Appends the keys of a plan over `raw_steps` (horizon_keys). With `skip` and `complete`: steps
-  /// whose triple is in `skip` add nothing; a step that adds the key of every candidate fitting
-  /// N_{k-1} (the planner's bounds exclude none of them) puts its triple in both.
+  /// Appends the keys of a plan over `raw_steps` (horizon_keys), the rerouted states' included
+  /// (add_rerouted_keys, which depend on the earlier steps too, so they are always listed). With
+  /// `skip` and `complete`: steps whose triple is in `skip` add nothing more; a step that adds the
+  /// key of every candidate fitting N_{k-1} (the planner's bounds exclude none of them) puts its
+  /// triple in both.
   void add_keys(const char* fn, int n0, parallel_config initial,
                 const std::vector<availability_step>& raw_steps, const planner_params& params,
                 std::vector<liveput::key>& keys, std::set<step_triple>* skip = nullptr,
@@ -264,6 +267,7 @@ class liveput_provider {
         if (!initial.paused()) keys.push_back({n[k], initial.d, initial.p, s.n_in, s.n_out});
         continue;
       }
+      add_rerouted_keys(params, steps, n, k, keys);
       const step_triple triple{n[k], s.n_in, s.n_out};
       if (skip != nullptr && skip->count(triple) != 0) continue;
       bool all = params.gpus_per_instance == g_;  // "fits" as the table's keys count GPUs
@@ -281,6 +285,37 @@ class liveput_provider {
       }
     }
   }
+
+  /// The keys step k reads from the states that run rerouted (planner_params::rerouting;
+  /// detail::visit_step_transitions): a configuration c that ran whole on all n[j] instances at a
+  /// later step j < k and was kept rerouted through steps j..k-1 (no joins, a nonzero rerouted
+  /// rate, a failover shorter than the interval in each step that loses instances) reads the key
+  /// of c whole on n[j] instances with the n[j] - n[k] missing ones counted as preempted. Listed
+  /// so that the bulk fill estimates them with the others instead of one at a time from inside
+  /// the plan (the values are the same either way; on an 80-instance day, 1,500-2,000 such lazy
+  /// reads cost parcae-stochastic a tenth of its time).
+  void add_rerouted_keys(const planner_params& params, const std::vector<availability_step>& steps,
+                         const std::vector<int>& n, std::size_t k,
+                         std::vector<liveput::key>& keys) const {
+    if (!params.rerouting.available() || k < 2) return;
+    const availability_step& s = steps[k];
+    for (const auto& c : candidates_) {
+      const parallel_config cfg = c.config;
+      if (params.fits(cfg, n[k]) || !params.allowed(cfg)) continue;
+      const int used = detail::instances_of(cfg, params.gpus_per_instance);
+      for (std::size_t j = k - 1; j >= 1; --j) {
+        const availability_step& sj = steps[j];
+        if (sj.n_in > 0 || !(detail::rerouted_scale(params, cfg, n[j + 1]) > 0.0) ||
+            (sj.n_out > 0 && !(params.rerouting.failover_s(cfg) < params.interval_s))) {
+          break;
+        }
+        if (used == n[j] && !params.fits(cfg, n[j + 1])) {
+          keys.push_back({n[j], cfg.d, cfg.p, s.n_in, s.n_out + n[j] - n[k]});
+        }
+      }
+    }
+  }
+
   static void sort_unique(std::vector<liveput::key>& keys) {
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
