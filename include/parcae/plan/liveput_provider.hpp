@@ -299,19 +299,22 @@ class liveput_provider {
                          std::vector<liveput::key>& keys) const {
     if (!params.rerouting.available() || k < 2) return;
     const availability_step& s = steps[k];
-    for (const auto& c : candidates_) {
-      const parallel_config cfg = c.config;
-      if (params.fits(cfg, n[k]) || !params.allowed(cfg)) continue;
-      const int used = detail::instances_of(cfg, params.gpus_per_instance);
-      for (std::size_t j = k - 1; j >= 1; --j) {
-        const availability_step& sj = steps[j];
-        if (sj.n_in > 0 || !(detail::rerouted_scale(params, cfg, n[j + 1]) > 0.0) ||
-            (sj.n_out > 0 && !(params.rerouting.failover_s(cfg) < params.interval_s))) {
-          break;
+    // Back from step k-1 to the last join; only a step that loses instances can start a rerouted
+    // state, so a quiet forecast costs O(k) here (a controller lists this every decision).
+    for (std::size_t j = k - 1; j >= 1 && steps[j].n_in == 0; --j) {
+      if (n[j + 1] >= n[j]) continue;
+      for (const auto& c : candidates_) {
+        const parallel_config cfg = c.config;
+        // Ran whole on all n[j] instances and does not fit n[j + 1]; the rerouted rate is > 0
+        // on n[k] (then also on every count between: it falls with the instances), and the
+        // failover ends within the interval (charged in each step that loses instances).
+        if (detail::instances_of(cfg, params.gpus_per_instance) != n[j] ||
+            params.fits(cfg, n[j + 1]) || !params.allowed(cfg) ||
+            !(detail::rerouted_scale(params, cfg, n[k]) > 0.0) ||
+            !(params.rerouting.failover_s(cfg) < params.interval_s)) {
+          continue;
         }
-        if (used == n[j] && !params.fits(cfg, n[j + 1])) {
-          keys.push_back({n[j], cfg.d, cfg.p, s.n_in, s.n_out + n[j] - n[k]});
-        }
+        keys.push_back({n[j], cfg.d, cfg.p, s.n_in, s.n_out + n[j] - n[k]});
       }
     }
   }
