@@ -6,6 +6,11 @@
 //   scripts/gen_eval_traces.py build/evalset --bundled
 //   parcae eval --traces build/evalset [--profiles all] [--jobs 2] [--json eval.json]
 //
+// --seeds K replays every run under K seeds (--seed, --seed + 1, ...): which instances each
+// preemption takes and every Monte-Carlo draw change with the seed, the counts do not. The ratios
+// are then taken on the samples summed over the seeds, so a loss that holds over them is the
+// policy's and one that does not is the luck of one draw (the JSON keeps each seed's ratios).
+//
 // A trace file may say `# gpus_per_instance: G` in a comment line: the profiles then run on
 // instances of G GPUs (the evaluation set's multi-GPU families). A profile that cannot train on a
 // trace (no configuration fits its largest cluster) is listed as such and left out of the
@@ -44,6 +49,7 @@ struct eval_args {
   int horizon = 12;
   double interval = 60.0;
   std::uint64_t seed = 1;
+  int seeds = 1;
   std::string json;
   bool quiet = false;
   double terminal_s = -1.0, terminal_prior = 60.0;
@@ -69,6 +75,8 @@ struct run_result {
   std::vector<std::pair<std::string, double>> samples;   ///< per policy
   std::vector<std::pair<std::string, int>> guard_trips;  ///< per policy that has the guard on
   double ideal = 0.0;
+  /// With --seeds > 1: each seed's ratios, planners x baselines (samples and ideal are the sums).
+  std::vector<std::vector<std::vector<double>>> seed_ratios;
 
   double of(const std::string& name) const {
     for (const auto& [n, s] : samples) {
@@ -102,7 +110,8 @@ std::vector<std::string> trace_files(const std::vector<std::string>& args) {
 }
 
 run_result run_one(const std::string& path, const std::string& profile_name, const eval_args& a,
-                   const std::vector<std::string>& names, int estimator_threads) {
+                   std::uint64_t seed, const std::vector<std::string>& names,
+                   int estimator_threads) {
   using namespace parcae;
   const auto t0 = std::chrono::steady_clock::now();
   run_result r;
@@ -111,7 +120,7 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
   trace::binning_params bp;
   bp.interval_seconds = a.interval;
   const trace::availability_trace tr = trace::read_trace(fs::path(path));
-  const sim::event_trace ev = sim::make_event_trace(tr, bp, a.seed);
+  const sim::event_trace ev = sim::make_event_trace(tr, bp, seed);
   r.intervals = ev.size();
   perf::model_profile profile = perf::load_profile(profile_name);
   if (tr.gpus_per_instance > 0) profile.gpus_per_instance = tr.gpus_per_instance;
@@ -119,7 +128,7 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
   plan::job_params jp;
   jp.capacity = std::max(1, ev.capacity());
   jp.interval_s = a.interval;
-  jp.liveput.seed = a.seed;
+  jp.liveput.seed = seed;
   jp.liveput.threads = estimator_threads;
   const plan::job job(profile, jp);
   if (job.best(jp.capacity).paused()) {
@@ -128,7 +137,7 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
     sim::harness_params hp;
     hp.parcae.horizon = a.horizon;
     hp.parcae.window = std::max(3, a.horizon);
-    hp.parcae.seed = a.seed;
+    hp.parcae.seed = seed;
     hp.parcae.terminal_s = a.terminal_s;
     hp.parcae.terminal_prior_intervals = a.terminal_prior;
     hp.parcae.reroute = a.reroute;
@@ -152,6 +161,38 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
   return r;
 }
 
+/// A planner's samples over a baseline's (planners[p] / baselines[b]).
+double ratio_of(const run_result& r, int p, int b) {
+  return r.of(planners[p]) / r.of(baselines[b]);
+}
+
+/// One trace x profile replayed under several seeds, as one run: samples, ideal, guard trips and
+/// seconds summed; each seed's ratios kept in seed_ratios.
+run_result merge_seeds(std::vector<run_result> runs) {
+  run_result m = std::move(runs.front());
+  if (runs.size() == 1) return m;
+  auto ratios = [](const run_result& r) {
+    std::vector<std::vector<double>> x(2, std::vector<double>(3, NAN));
+    for (int p = 0; p < 2 && r.trains; ++p) {
+      for (int b = 0; b < 3; ++b) x[p][b] = ratio_of(r, p, b);
+    }
+    return x;
+  };
+  m.seed_ratios.push_back(ratios(m));
+  for (std::size_t i = 1; i < runs.size(); ++i) {
+    const run_result& r = runs[i];
+    m.seed_ratios.push_back(ratios(r));
+    m.seconds += r.seconds;
+    m.ideal += r.ideal;
+    m.trains = m.trains && r.trains;  // the counts, so every seed, decide whether it trains
+    for (auto& [name, s] : m.samples) s += r.of(name);
+    for (auto& [name, t] : m.guard_trips) {
+      for (const auto& [n, u] : r.guard_trips) t += n == name ? u : 0;
+    }
+  }
+  return m;
+}
+
 std::string ratio_text(double x) {
   if (!std::isfinite(x)) return "-";
   char buf[32];
@@ -166,6 +207,9 @@ void run_eval(const eval_args& a) {
                                                 : parcae_tool::split_list(a.profiles);
   if (profiles.empty()) throw parcae_tool::usage_error("--profiles names no profile");
   for (const auto& p : profiles) parcae::perf::load_profile(p);  // fail before the runs
+  if (!a.json.empty() && !std::ofstream(a.json, std::ios::app)) {
+    throw parcae_tool::usage_error("--json '" + a.json + "' cannot be written");
+  }
   std::vector<std::string> names =
       parcae::sim::expand_policy_names(parcae_tool::split_list(a.policies));
   for (const char* needed :
@@ -174,12 +218,15 @@ void run_eval(const eval_args& a) {
   }
   struct task {
     std::string path, profile;
+    std::uint64_t seed;
   };
-  std::vector<task> tasks;
+  std::vector<task> tasks;  // a trace x profile's seeds next to each other, merged below
   for (const auto& f : files) {
-    for (const auto& p : profiles) tasks.push_back({f, p});
+    for (const auto& p : profiles) {
+      for (int k = 0; k < a.seeds; ++k) tasks.push_back({f, p, a.seed + std::uint64_t(k)});
+    }
   }
-  std::vector<run_result> results(tasks.size());
+  std::vector<run_result> runs(tasks.size());
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex io;
   const auto t0 = std::chrono::steady_clock::now();
@@ -187,7 +234,8 @@ void run_eval(const eval_args& a) {
   auto worker = [&] {
     for (std::size_t i = next++; i < tasks.size(); i = next++) {
       try {
-        results[i] = run_one(tasks[i].path, tasks[i].profile, a, names, a.jobs > 1 ? 1 : 0);
+        runs[i] =
+            run_one(tasks[i].path, tasks[i].profile, a, tasks[i].seed, names, a.jobs > 1 ? 1 : 0);
       } catch (const std::exception& e) {
         errors[i] = e.what();
       }
@@ -196,9 +244,11 @@ void run_eval(const eval_args& a) {
         std::lock_guard<std::mutex> lock(io);
         const double s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        std::fprintf(stderr, "[%zu/%zu] %s x %s: %.1f s (%.0f s elapsed, about %.0f s left)\n", d,
+        const std::string seed =
+            a.seeds > 1 ? " (seed " + std::to_string(tasks[i].seed) + ")" : std::string();
+        std::fprintf(stderr, "[%zu/%zu] %s x %s%s: %.1f s (%.0f s elapsed, about %.0f s left)\n", d,
                      tasks.size(), fs::path(tasks[i].path).filename().c_str(),
-                     tasks[i].profile.c_str(), results[i].seconds, s,
+                     tasks[i].profile.c_str(), seed.c_str(), runs[i].seconds, s,
                      parcae_tool::eta_seconds(s, d, tasks.size()));
       }
     }
@@ -211,6 +261,12 @@ void run_eval(const eval_args& a) {
       throw std::runtime_error(tasks[i].path + " x " + tasks[i].profile + ": " + errors[i]);
     }
   }
+  std::vector<run_result> results;
+  for (std::size_t i = 0; i < runs.size(); i += std::size_t(a.seeds)) {
+    results.push_back(
+        merge_seeds({std::make_move_iterator(runs.begin() + std::ptrdiff_t(i)),
+                     std::make_move_iterator(runs.begin() + std::ptrdiff_t(i) + a.seeds)}));
+  }
 
   // The matrix.
   std::printf("%-34s %-10s %8s %8s | %8s %8s %8s | %8s %8s %8s\n", "trace", "profile", "pred %id",
@@ -218,6 +274,7 @@ void run_eval(const eval_args& a) {
   nlohmann::json doc;
   doc["runs"] = nlohmann::json::array();
   double min_ratio[2][3] = {{INFINITY, INFINITY, INFINITY}, {INFINITY, INFINITY, INFINITY}};
+  double min_seed[2][3] = {{INFINITY, INFINITY, INFINITY}, {INFINITY, INFINITY, INFINITY}};
   double sum_live = 0.0;
   int counted = 0, losses[2][3] = {};
   for (const run_result& r : results) {
@@ -237,8 +294,9 @@ void run_eval(const eval_args& a) {
     double ratio[2][3];
     for (int p = 0; p < 2; ++p) {
       for (int b = 0; b < 3; ++b) {
-        ratio[p][b] = r.of(planners[p]) / r.of(baselines[b]);
+        ratio[p][b] = ratio_of(r, p, b);
         min_ratio[p][b] = std::min(min_ratio[p][b], ratio[p][b]);
+        for (const auto& x : r.seed_ratios) min_seed[p][b] = std::min(min_seed[p][b], x[p][b]);
         losses[p][b] += ratio[p][b] < 1.0 - 1e-9 ? 1 : 0;
       }
     }
@@ -255,25 +313,41 @@ void run_eval(const eval_args& a) {
     for (const auto& [n, t] : r.guard_trips) row["guard_trips"][n] = t;
     for (int p = 0; p < 2; ++p) {
       for (int b = 0; b < 3; ++b) {
-        row["ratios"][std::string(planners[p]) + "/" + baselines[b]] = ratio[p][b];
+        const std::string key = std::string(planners[p]) + "/" + baselines[b];
+        row["ratios"][key] = ratio[p][b];
+        for (const auto& x : r.seed_ratios) row["seed_ratios"][key].push_back(x[p][b]);
       }
     }
     doc["runs"].push_back(row);
   }
-  std::printf("\n%d runs that train (of %zu). Lowest ratio and runs below 1.00x:\n", counted,
-              results.size());
+  if (a.seeds > 1) {
+    std::printf(
+        "\n%d runs that train (of %zu), each the sum over %d seeds. Lowest ratio and runs "
+        "below 1.00x; lowest of one seed:\n",
+        counted, results.size(), a.seeds);
+  } else {
+    std::printf("\n%d runs that train (of %zu). Lowest ratio and runs below 1.00x:\n", counted,
+                results.size());
+  }
   for (int p = 0; p < 2; ++p) {
     for (int b = 0; b < 3; ++b) {
-      std::printf("  %-15s / %-14s min %s, below 1: %d\n", planners[p], baselines[b],
+      const std::string key = std::string(planners[p]) + "/" + baselines[b];
+      std::printf("  %-15s / %-14s min %s, below 1: %d", planners[p], baselines[b],
                   ratio_text(min_ratio[p][b]).c_str(), losses[p][b]);
-      doc["summary"][std::string(planners[p]) + "/" + baselines[b]] = {{"min", min_ratio[p][b]},
-                                                                       {"below_1", losses[p][b]}};
+      doc["summary"][key] = {{"min", min_ratio[p][b]}, {"below_1", losses[p][b]}};
+      if (a.seeds > 1) {
+        std::printf("; one seed %s", ratio_text(min_seed[p][b]).c_str());
+        doc["summary"][key]["min_one_seed"] = min_seed[p][b];
+      }
+      std::printf("\n");
     }
   }
   const double mean_live = counted > 0 ? sum_live / counted : NAN;
   std::printf("  mean parcae-predict / reactive-live: %s\n", ratio_text(mean_live).c_str());
   doc["summary"]["mean parcae-predict/reactive-live"] = mean_live;
   doc["runs_that_train"] = counted;
+  doc["seeds"] = a.seeds;
+  doc["first_seed"] = a.seed;
   if (!a.json.empty()) {
     std::ofstream out(a.json);
     if (!out) throw parcae_tool::usage_error("--json '" + a.json + "' cannot be written");
@@ -298,6 +372,11 @@ void setup_eval(CLI::App& app) {
   parcae_tool::add_number_option(cmd, "--interval", args->interval, 1.0, 86400.0,
                                  "interval length in seconds (default 60)");
   parcae_tool::add_seed_option(cmd, "--seed", args->seed, "seed of every random draw");
+  parcae_tool::add_integer_option(
+      cmd, "--seeds", args->seeds, 1, 1000,
+      "replay every run under this many seeds (--seed, --seed + 1, ...: which instances each "
+      "preemption takes, the Monte-Carlo draws) and take the ratios on the samples summed over "
+      "them, so that one draw's luck is told from a policy's loss (default 1)");
   cmd->add_option("--json", args->json, "write every run and the summary as JSON");
   parcae_tool::add_number_option(cmd, "--terminal", args->terminal_s, -1.0, 1e9,
                                  "value after the horizon in seconds (-1: adaptive; parcae sim)");
