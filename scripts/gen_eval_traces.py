@@ -35,6 +35,12 @@ Families (every size and rate below is a parameter of one function here):
                   (multi-day 4-node recordings)
   capped-24       an AWS-like pool capped at 24 that refills slowly: losses of 1-4 every
                   20-90 min, one instance back every 5-40 min, for 16 h
+  diurnal         three days of a ceiling that swings between 6-10 and 28-32 instances on a 24-h
+                  cycle: preemptions while it falls, one instance back at a time while it rises
+  ramp-up         a job acquiring its pool: from 2 instances to 48 by one or two every 1-12 min,
+                  a loss now and then, 8 h
+  reclaim-waves   48 instances; every 2-5 h a wave takes 30-70% over 1-5 minutes, the lost ones
+                  return one at a time over 30-150 min; 14 h
 
 --seeds K writes K independently drawn copies of every family (synthetic-NAME-sS.csv, S = 1..K;
 the first copy keeps the name synthetic-NAME.csv and the draws of --seed).
@@ -201,6 +207,67 @@ def capped_24(rng):
     return walk(rng, minutes, size, step)
 
 
+def diurnal(rng):
+    """Capacity that follows the day: a ceiling swinging between 8 and 32 on a 24-h cycle (with
+    its phase drawn), preemptions when the ceiling falls below the count, the pool refilled one
+    instance at a time while it rises; three days."""
+    import math
+    minutes, phase = 3 * 24 * 60, rng.uniform(0, 2 * math.pi)
+    low, high = rng.randint(6, 10), rng.randint(28, 32)
+
+    def step(k, n):
+        ceiling = low + (high - low) * (0.5 + 0.5 * math.sin(2 * math.pi * k / 1440 + phase))
+        if n > ceiling and rng.random() < 0.3:
+            return max(0, n - rng.randint(1, 3))
+        if n + 1 <= ceiling and rng.random() < 0.15:
+            return n + 1
+        if rng.random() < 0.002:  # a stray preemption at any hour
+            return max(0, n - 1)
+        return n
+
+    return walk(rng, minutes, low, step)
+
+
+def ramp_up(rng):
+    """A job that acquires its pool as spot capacity frees up: from 2 instances, one or two more
+    every 1-12 min up to 48, with a loss now and then; then 4 h at the top with light churn."""
+    size, minutes = 48, 8 * 60
+    next_join = rng.randint(1, 12)
+
+    def step(k, n):
+        nonlocal next_join
+        if k == next_join:
+            n = min(size, n + rng.randint(1, 2))
+            next_join = k + rng.randint(1, 12)
+        if rng.random() < 0.01:
+            n = max(0, n - rng.randint(1, 3))
+        return n
+
+    return walk(rng, minutes, 2, step)
+
+
+def reclaim_waves(rng):
+    """AWS-style reclaim waves: 48 instances; every 2-5 h a wave takes 30-70% of the pool over
+    1-5 consecutive minutes; the lost instances return one at a time over the next 30-150 min;
+    14 h."""
+    size, minutes = 48, 14 * 60
+    wave = {}      # minute -> instances taken
+    returns = {}   # minute -> instances back
+    t = rng.randint(60, 180)
+    while t < minutes:
+        taken = int(size * rng.uniform(0.3, 0.7))
+        spread = rng.randint(1, 5)
+        for j in range(spread):
+            wave[t + j] = wave.get(t + j, 0) + taken // spread + (1 if j < taken % spread else 0)
+        span = rng.randint(30, 150)
+        for _ in range(taken):
+            m = t + spread + rng.randint(1, span)
+            returns[m] = returns.get(m, 0) + 1
+        t += rng.randint(120, 300)
+    return walk(rng, minutes, size,
+                lambda k, n: max(0, min(size, n - wave.get(k, 0) + returns.get(k, 0))))
+
+
 FAMILIES = {
     "quiet-bursts": (quiet_bursts, 1),
     "steady-churn": (steady_churn, 1),
@@ -216,6 +283,10 @@ FAMILIES = {
     "small-4": (small_4, 1),
     "capped-24": (capped_24, 1),
     "gpu16": (lambda r: steady_churn(r, 6, 12 * 60, 0.006), 16),
+    # Added in session 14 (after the others, so that their draws stay the same).
+    "diurnal": (diurnal, 1),
+    "ramp-up": (ramp_up, 1),
+    "reclaim-waves": (reclaim_waves, 1),
 }
 
 
