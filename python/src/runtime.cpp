@@ -427,11 +427,12 @@ void bind_controller(py::module_& m) {
       "on_interval / on_preemption_notice / on_instances_added; decisions arrive in the "
       "reconfigure hook, on the reporting thread, in order.")
       .def(py::init([](std::shared_ptr<pl::job> job, int horizon, const std::string& reaction,
-                       const std::string& planner, int sample_paths, bool observed_first_step,
-                       int history_limit, bool reroute, bool guard, double guard_margin_s,
-                       int guard_probation, int guard_patience, const std::string& concurrent,
-                       const py::object& forecaster, int window, int min_history,
-                       std::uint64_t seed, const py::object& reconfigure, const py::object& log) {
+                       const std::string& planner, int sample_paths, int planner_threads,
+                       bool observed_first_step, int history_limit, bool reroute, bool guard,
+                       double guard_margin_s, int guard_probation, int guard_patience,
+                       const std::string& concurrent, const py::object& forecaster, int window,
+                       int min_history, std::uint64_t seed, const py::object& reconfigure,
+                       const py::object& log) {
              const char* fn = "parcae.Controller";
              if (!job) parcae::throw_invalid_message(fn, "job is None, but must be a parcae.Job");
              rt::controller_options o;
@@ -445,6 +446,7 @@ void bind_controller(py::module_& m) {
                parcae::throw_invalid(fn, "planner", planner, "\"dp\" or \"stochastic\"");
              }
              o.sample_paths = sample_paths;
+             o.planner_threads = planner_threads;
              o.observed_first_step = observed_first_step;
              o.history_limit = history_limit;
              o.reroute = reroute;
@@ -520,7 +522,7 @@ void bind_controller(py::module_& m) {
              return out;
            }),
            py::arg("job"), py::kw_only(), py::arg("horizon") = 12, py::arg("reaction") = "replan",
-           py::arg("planner") = "dp", py::arg("sample_paths") = 16,
+           py::arg("planner") = "dp", py::arg("sample_paths") = 16, py::arg("planner_threads") = 1,
            py::arg("observed_first_step") = true, py::arg("history_limit") = 4096,
            py::arg("reroute") = true, py::arg("guard") = true, py::arg("guard_margin_s") = 30.0,
            py::arg("guard_probation") = 60, py::arg("guard_patience") = 12,
@@ -609,6 +611,7 @@ void bind_controller(py::module_& m) {
                                d["horizon"] = p.horizon;
                                d["planner"] = p.kind == rt::planner_kind::dp ? "dp" : "stochastic";
                                d["sample_paths"] = p.sample_paths;
+                               d["planner_threads"] = p.planner_threads;
                                d["reaction"] = rt::to_string(p.reaction);
                                d["observed_first_step"] = p.observed_first_step;
                                d["history_limit"] = p.history_limit;

@@ -196,6 +196,28 @@ def test_a_python_forecaster_is_called_with_the_history(small_job):
     assert not ctl.current_config().paused
 
 
+def test_stochastic_paths_on_several_threads_decide_as_on_one(small_job):
+    def forecaster(history, horizon, paths):
+        shapes = [[(0, 1), (0, 0), (1, 0)], [(0, 2), (1, 0), (0, 0)], [(0, 0), (0, 1), (2, 0)]]
+        return {"point": shapes[0][:horizon],
+                "paths": [shapes[j % 3][:horizon] for j in range(paths)]}
+
+    decisions = []
+    for threads in (1, 2, 4):
+        ctl = parcae.Controller(small_job, horizon=3, planner="stochastic", sample_paths=4,
+                                planner_threads=threads, forecaster=forecaster)
+        assert ctl.params["planner_threads"] == threads
+        got = []
+        for alive in (range(14), range(2, 14), range(2, 16), range(6, 16)):
+            ctl.on_interval(list(alive))
+            d = ctl.last_decision()
+            got.append((d.target, d.expected_samples))
+        decisions.append(got)
+    assert decisions[0] == decisions[1] == decisions[2]
+    with pytest.raises(parcae.InvalidArgument, match="params.planner_threads is 0"):
+        parcae.Controller(small_job, planner="stochastic", planner_threads=0)
+
+
 def test_the_regret_guard_follows_the_reactive_rule_when_the_forecast_misleads():
     # A forecaster that says every instance leaves in the next interval: with 15-s intervals a
     # start (about 40 s) would end after that, so the planner alone never starts the job.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <tuple>
 #include <vector>
@@ -540,6 +541,83 @@ TEST_CASE("stochastic: one path equals the point DP; identical paths too") {
   CHECK(three.path_values.size() == 3);
 }
 
+namespace {
+/// `count` random forecast paths of `steps` steps from n0 instances, drawn from h: each step
+/// joins 0-2 and loses at most min(n, max_out).
+std::vector<std::vector<availability_step>> random_paths(std::uint64_t h, int n0, int count,
+                                                         int steps, int max_out) {
+  std::vector<std::vector<availability_step>> paths;
+  for (int j = 0; j < count; ++j) {
+    std::vector<availability_step> path;
+    int n = n0;
+    for (int k = 0; k < steps; ++k) {
+      const std::uint64_t e = parcae_test::mix(h ^ static_cast<std::uint64_t>(j * 31 + k));
+      const int out = static_cast<int>(e % static_cast<std::uint64_t>(std::min(n, max_out) + 1));
+      const int in = static_cast<int>((e >> 20) % 3);
+      path.push_back({in, out});
+      n += in - out;
+    }
+    paths.push_back(path);
+  }
+  return paths;
+}
+}  // namespace
+
+TEST_CASE("stochastic: helper planners on other threads give the same bits") {
+  std::uint64_t h = 4321;
+  for (int trial = 0; trial < 8; ++trial) {
+    h = parcae_test::mix(h);
+    random_provider prov;
+    prov.seed = h;
+    const int n0 = 6 + static_cast<int>(h % 5);
+    const auto paths = random_paths(h, n0, 5, 4, 3);
+    planner_params params = small_params();
+    params.terminal_s = 120.0;
+    parcae::plan::dp_planner<random_provider> dp(prov, params);
+    const plan_state init{{1, 3}, 0.0};
+    const auto one = parcae::plan::plan_stochastic(dp, n0, init, paths);
+    // 1, 2 and 6 helpers (more than the paths: the spare ones stay idle).
+    for (int helpers : {1, 2, 6}) {
+      CAPTURE(helpers);
+      std::vector<std::unique_ptr<parcae::plan::dp_planner<random_provider>>> own;
+      std::vector<parcae::plan::dp_planner<random_provider>*> ptrs;
+      for (int i = 0; i < helpers; ++i) {
+        own.push_back(std::make_unique<parcae::plan::dp_planner<random_provider>>(prov, params));
+        ptrs.push_back(own.back().get());
+      }
+      const auto many = parcae::plan::plan_stochastic(dp, n0, init, paths, nullptr, ptrs);
+      CHECK(many.first.target == one.first.target);
+      CHECK(many.expected_samples == one.expected_samples);
+      CHECK(many.path_values == one.path_values);
+      REQUIRE(many.actions.size() == one.actions.size());
+      for (std::size_t i = 0; i < one.actions.size(); ++i) {
+        CHECK(many.actions[i].target == one.actions[i].target);
+        CHECK(many.actions[i].value == one.actions[i].value);
+      }
+    }
+  }
+}
+
+TEST_CASE("stochastic: bad helper planners") {
+  random_provider prov;
+  planner_params params = small_params();
+  parcae::plan::dp_planner<random_provider> dp(prov, params), other(prov, params);
+  const std::vector<std::vector<availability_step>> paths = {{{0, 1}}, {{1, 0}}};
+  using helpers = std::vector<parcae::plan::dp_planner<random_provider>*>;
+  CHECK_THROWS_WITH_AS(
+      parcae::plan::plan_stochastic(dp, 8, plan_state{}, paths, nullptr, helpers{nullptr}),
+      "parcae::plan::plan_stochastic: helpers[0] is null or dp itself, but must be another "
+      "planner",
+      parcae::invalid_argument);
+  CHECK_THROWS_AS(
+      parcae::plan::plan_stochastic(dp, 8, plan_state{}, paths, nullptr, helpers{&other, &dp}),
+      parcae::invalid_argument);
+  other.set_terminal_s(60.0);
+  CHECK_THROWS_WITH_AS(
+      parcae::plan::plan_stochastic(dp, 8, plan_state{}, paths, nullptr, helpers{&other}),
+      doctest::Contains("helpers[0]->params().terminal_s is 60"), parcae::invalid_argument);
+}
+
 TEST_CASE("stochastic: chosen action maximises the mean of the per-path brute-force values") {
   std::uint64_t h = 1234;
   for (int trial = 0; trial < 12; ++trial) {
@@ -547,19 +625,7 @@ TEST_CASE("stochastic: chosen action maximises the mean of the per-path brute-fo
     random_provider prov;
     prov.seed = h;
     const int n0 = 6 + static_cast<int>(h % 5);
-    std::vector<std::vector<availability_step>> paths;
-    for (int j = 0; j < 4; ++j) {
-      std::vector<availability_step> path;
-      int n = n0;
-      for (int k = 0; k < 3; ++k) {
-        const std::uint64_t e = parcae_test::mix(h ^ static_cast<std::uint64_t>(j * 31 + k));
-        const int out = static_cast<int>(e % static_cast<std::uint64_t>(std::min(n, 4) + 1));
-        const int in = static_cast<int>((e >> 20) % 3);
-        path.push_back({in, out});
-        n += in - out;
-      }
-      paths.push_back(path);
-    }
+    const auto paths = random_paths(h, n0, 4, 3, 4);
     const plan_state init{{1, 3}, 0.0};
     const auto st = parcae::plan::plan_stochastic(prov, small_params(), n0, init, paths);
     // The chosen action's per-path values are the exact optimum given that first action, and no

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -73,6 +74,16 @@ std::vector<rt::instance_id> ids(int first, int last) {
   return out;
 }
 
+/// The ids of a that are not in b (the joined ones: minus(now, before); the lost: the reverse).
+std::vector<rt::instance_id> minus(const std::vector<rt::instance_id>& a,
+                                   const std::vector<rt::instance_id>& b) {
+  std::vector<rt::instance_id> out;
+  for (auto id : a) {
+    if (std::find(b.begin(), b.end(), id) == b.end()) out.push_back(id);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("controller: the bulk prefill changes no decision and reads exactly the DP's keys") {
@@ -114,13 +125,7 @@ TEST_CASE("controller: the bulk prefill changes no decision and reads exactly th
     std::size_t filled = 0;
     for (std::size_t t = 0; t < alive.size(); ++t) {
       CAPTURE(t);
-      std::vector<rt::instance_id> in, out;
-      for (auto id : alive[t]) {
-        if (std::find(prev.begin(), prev.end(), id) == prev.end()) in.push_back(id);
-      }
-      for (auto id : prev) {
-        if (std::find(alive[t].begin(), alive[t].end(), id) == alive[t].end()) out.push_back(id);
-      }
+      const std::vector<rt::instance_id> in = minus(alive[t], prev), out = minus(prev, alive[t]);
       // Step 1 is costed from the actual survivors of the running configuration.
       const parcae::parallel_config running = a.current_config();
       const double remaining = t == 0 ? 0.0 : a.last_decision().expected_remaining_s;
@@ -195,4 +200,71 @@ TEST_CASE("liveput_provider: prefill_paths fills the union of each path's horizo
   CHECK_THROWS_AS(prov.prefill_paths(4, {1, 6}, {{{0, 1}}, {{0, 5}}}, params),
                   parcae::invalid_argument);
   CHECK_THROWS_AS(prov.horizon_keys(-1, {1, 6}, {}, params), parcae::invalid_argument);
+}
+
+// controller_options::planner_threads: the stochastic planner's K path DPs on several threads
+// (plan::plan_stochastic's helpers), reading one liveput table at once. Run under ThreadSanitizer
+// too (tests/CMakeLists.txt: "*several threads*"). The decisions must be the same bits as on one
+// thread, whatever the path-to-thread split (2 threads: paths {0,2},{1,3}; 3: {0,3},{1},{2};
+// 5 > K: one path each).
+TEST_CASE("controller: the stochastic planner's paths on several threads decide as on one") {
+  const job j;
+  for (const bool reroute : {false, true}) {
+    CAPTURE(reroute);
+    rt::hooks h;
+    h.reconfigure = [](const rt::decision&) {};
+    std::vector<std::unique_ptr<rt::controller>> ctl;
+    std::vector<std::shared_ptr<lp::table>> tables;
+    for (int threads : {1, 2, 3, 5}) {
+      rt::controller_params p = j.params(rt::planner_kind::stochastic, reroute);
+      p.sample_paths = 4;
+      p.horizon = 6;
+      p.planner_threads = threads;
+      // A table per controller: each decision's prefill fills it, then the path DPs read it
+      // from their threads at once.
+      tables.push_back(j.make_table(1));
+      ctl.push_back(std::make_unique<rt::controller>(
+          p,
+          parcae::plan::any_transition_provider::wrap(
+              parcae::plan::liveput_provider(tables.back(), j.targets, j.profile)),
+          forecast, h));
+    }
+    const std::vector<std::vector<rt::instance_id>> alive = {
+        ids(0, 14), ids(2, 14), ids(2, 17), ids(7, 17), ids(7, 16), ids(5, 16), ids(5, 16)};
+    std::vector<rt::instance_id> prev;
+    for (std::size_t t = 0; t < alive.size(); ++t) {
+      CAPTURE(t);
+      const std::vector<rt::instance_id> in = minus(alive[t], prev), out = minus(prev, alive[t]);
+      for (auto& c : ctl) c->on_interval(alive[t], in, out);
+      prev = alive[t];
+      const rt::decision& one = ctl[0]->last_decision();
+      for (std::size_t i = 1; i < ctl.size(); ++i) {
+        const rt::decision& d = ctl[i]->last_decision();
+        CHECK(d.target == one.target);
+        CHECK(d.kind == one.kind);
+        CHECK(d.expected_samples == one.expected_samples);  // bit for bit
+        CHECK(d.empty_slots == one.empty_slots);
+      }
+    }
+    for (std::size_t i = 1; i < tables.size(); ++i) CHECK(tables[i]->size() == tables[0]->size());
+  }
+}
+
+TEST_CASE("controller: planner_threads is validated") {
+  const job j;
+  rt::hooks h;
+  h.reconfigure = [](const rt::decision&) {};
+  for (int bad : {0, -1, 257}) {
+    rt::controller_params p = j.params(rt::planner_kind::stochastic);
+    p.planner_threads = bad;
+    CHECK_THROWS_WITH_AS(
+        rt::controller(p,
+                       parcae::plan::any_transition_provider::wrap(
+                           parcae::plan::liveput_provider(j.make_table(1), j.targets, j.profile)),
+                       forecast, h),
+        doctest::Contains(("parcae::runtime::controller::controller: params.planner_threads is " +
+                           std::to_string(bad))
+                              .c_str()),
+        parcae::invalid_argument);
+  }
 }

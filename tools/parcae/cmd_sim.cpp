@@ -15,6 +15,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -270,6 +271,10 @@ void run_sim(const sim_args& a) {
   hp.sim.on_demand_price_per_hour = a.on_demand_price;
   hp.on_demand_instances = a.on_demand;
   hp.threads = a.threads;
+  // parcae-stochastic's K path DPs go to the same threads (the others are done by then: it is
+  // the costliest policy and starts first).
+  hp.parcae.planner_threads = std::clamp(
+      a.threads > 0 ? a.threads : static_cast<int>(std::thread::hardware_concurrency()), 1, 256);
   hp.parcae.horizon = a.horizon;
   hp.parcae.window = a.window > 0 ? a.window : std::max(3, a.horizon);
   hp.parcae.seed = a.seed;
@@ -592,8 +597,9 @@ void setup_sim(CLI::App& app) {
                                  "intervals of quiet the adaptive --terminal assumes before it has "
                                  "seen the trace (default 60)");
   parcae_tool::add_integer_option(cmd, "--threads", args->threads, 0, 1024,
-                                  "policies replayed at once (default 0: every core; the results "
-                                  "are the same at any count)");
+                                  "policies replayed at once, and the threads parcae-stochastic "
+                                  "spreads its sample paths over (default 0: every core; the "
+                                  "results are the same at any count)");
   cmd->add_flag("--quiet", args->quiet, "no progress on stderr");
   cmd->callback([args] { run_sim(*args); });
 }

@@ -13,13 +13,20 @@
 //    whereas a non-anticipative scenario tree grows as K^H;
 //  * its known bias (it values information it will not have yet) is bounded by the forecast's
 //    spread; with K = 1 it is exactly the point-forecast DP.
+// The K DPs are independent given the provider, so `helpers` (further dp_planners over the same
+// provider and params) can solve some of them on their own threads: path j goes to planner
+// j mod (1 + helpers), and every value is the same bits as on one planner (each DP is exact and
+// depends only on its path), so the decision does not depend on the thread count.
 // A first action that does not fit on path j (it needs more instances than path j leaves after
 // step 1) is scored on that path by what the controller would do instead, shrinking it to
 // (min(d, N_1 / p), p), or pausing when not even one pipeline fits; a target that the provider
 // does not list on path j is scored the same way.
 
 #include <algorithm>
+#include <exception>
 #include <map>
+#include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -50,10 +57,16 @@ inline parallel_config shrink_to_fit(parallel_config c, int slots) {
 /// (dp_planner::plan's first_step: a first step that has already happened). Runs on `dp` (its
 /// provider and params), whose work buffers are reused: a caller that plans every interval
 /// keeps one dp_planner instead of allocating the DP's tables per call.
+///
+/// `helpers`: further planners over the same provider (one per extra thread; see the header
+/// comment). The provider is then read from 1 + helpers.size() threads at once, so it must allow
+/// that (liveput_provider does: its table locks). The helpers must have dp's params (its terminal
+/// value included).
 template <class Provider>
 stochastic_result plan_stochastic(dp_planner<Provider>& dp, int n0, plan_state initial,
                                   const std::vector<std::vector<availability_step>>& paths,
-                                  const std::vector<transition>* first_step = nullptr) {
+                                  const std::vector<transition>* first_step = nullptr,
+                                  const std::vector<dp_planner<Provider>*>& helpers = {}) {
   const char* fn = "parcae::plan::plan_stochastic";
   const planner_params& params = dp.params();
   if (paths.empty()) throw_invalid_message(fn, "paths is empty, but must hold at least 1 path");
@@ -65,18 +78,49 @@ stochastic_result plan_stochastic(dp_planner<Provider>& dp, int n0, plan_state i
     detail::horizon_counts(fn, n0, detail::normalized_steps(fn, n0, paths[j]));
   }
   detail::check_initial(fn, params, n0, initial);
+  for (std::size_t h = 0; h < helpers.size(); ++h) {
+    const std::string name = "helpers[" + std::to_string(h) + "]";
+    if (helpers[h] == nullptr || helpers[h] == &dp) {
+      throw_invalid_message(fn, name + " is null or dp itself, but must be another planner");
+    }
+    if (helpers[h]->params().terminal_s != params.terminal_s) {
+      throw_invalid(fn, name + "->params().terminal_s", helpers[h]->params().terminal_s,
+                    "equal to dp's, " + std::to_string(params.terminal_s));
+    }
+  }
   stochastic_result out;
   if (paths[0].empty()) return out;
 
   // Per path: every first action's exact value. Keyed by (p, d) so the order is deterministic.
   const std::size_t K = paths.size();
   std::vector<std::map<std::pair<int, int>, candidate>> per_path(K);
-  std::map<std::pair<int, int>, parallel_config> all;
-  for (std::size_t j = 0; j < K; ++j) {
-    for (const candidate& c : dp.first_actions(n0, initial, paths[j], first_step)) {
-      per_path[j][{c.target.p, c.target.d}] = c;
-      all[{c.target.p, c.target.d}] = c.target;
+  // Planner w solves paths w, w + W, w + 2W, ...; planner 0 (dp) on this thread.
+  const std::size_t W = std::min(K, 1 + helpers.size());
+  std::vector<std::exception_ptr> failed(W);
+  auto solve_share = [&](std::size_t w) {
+    try {
+      dp_planner<Provider>& planner = w == 0 ? dp : *helpers[w - 1];
+      for (std::size_t j = w; j < K; j += W) {
+        for (const candidate& c : planner.first_actions(n0, initial, paths[j], first_step)) {
+          per_path[j][{c.target.p, c.target.d}] = c;
+        }
+      }
+    } catch (...) {
+      failed[w] = std::current_exception();
     }
+  };
+  {
+    std::vector<std::thread> threads;
+    for (std::size_t w = 1; w < W; ++w) threads.emplace_back(solve_share, w);
+    solve_share(0);
+    for (auto& t : threads) t.join();
+  }
+  for (const auto& e : failed) {
+    if (e) std::rethrow_exception(e);
+  }
+  std::map<std::pair<int, int>, parallel_config> all;
+  for (const auto& path : per_path) {
+    for (const auto& [key, c] : path) all[key] = c.target;
   }
   const double inv_k = 1.0 / static_cast<double>(K);
   std::vector<std::vector<double>> values;

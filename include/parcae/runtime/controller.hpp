@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -101,6 +102,11 @@ struct controller_options {
   int horizon = 12;  ///< H, intervals planned (the first is the observed one)
   planner_kind kind = planner_kind::dp;
   int sample_paths = 16;  ///< K, asked from the forecaster for planner_kind::stochastic
+  /// Threads over which planner_kind::stochastic spreads its K sample paths' DPs (at most K are
+  /// used; plan::plan_stochastic's helpers), each extra one with its own DP tables. The decisions
+  /// are the same at any count. The provider is then read from several threads at once:
+  /// plan::liveput_provider allows that, a custom provider must too.
+  int planner_threads = 1;
   notice_reaction reaction = notice_reaction::replan;
   /// Cost step 1 from the actual survivors when the provider can (exact for the step that
   /// happened). false: from the liveput key's expectation over every way n_out instances could
@@ -163,6 +169,7 @@ struct controller_options {
     check_bounded(function, "params.terminal_cap_s", terminal_cap_s, 0.0, 1e9);
     check_bounded(function, "params.terminal_prior_intervals", terminal_prior_intervals, 0.0, 1e9);
     check_bounded(function, "params.sample_paths", sample_paths, 1, 100000);
+    check_bounded(function, "params.planner_threads", planner_threads, 1, 256);
     check_bounded(function, "params.history_limit", history_limit, 1, 1 << 24);
   }
 };
@@ -228,6 +235,14 @@ class controller {
     if (!provider_.valid()) throw_invalid_message(fn, "provider is empty, but must be set");
     if (!hooks_.reconfigure) {
       throw_invalid_message(fn, "hooks.reconfigure is empty, but must be callable");
+    }
+    if (params_.kind == planner_kind::stochastic) {
+      const int helpers = std::min(params_.planner_threads, params_.sample_paths) - 1;
+      for (int i = 0; i < helpers; ++i) {
+        helpers_.push_back(std::make_unique<plan::dp_planner<plan::any_transition_provider>>(
+            provider_, params_.planner));
+        helper_ptrs_.push_back(helpers_.back().get());
+      }
     }
   }
   controller(const controller&) = delete;
@@ -677,6 +692,7 @@ class controller {
     decision dec;
     dec.terminal_s = terminal_s();
     planner_.set_terminal_s(dec.terminal_s);
+    for (auto* h : helper_ptrs_) h->set_terminal_s(dec.terminal_s);
     dec.cause = cause;
     dec.previous = config_;
     dec.deadline_s = deadline_s;
@@ -708,7 +724,7 @@ class controller {
         n_prev, use_observed ? parallel_config{} : initial.config, paths, params_.planner);
     if (params_.kind == planner_kind::stochastic) {
       const auto st = plan::plan_stochastic(planner_, n_prev, initial, paths,
-                                            use_observed ? &observed : nullptr);
+                                            use_observed ? &observed : nullptr, helper_ptrs_);
       step.n_before = n_prev;
       step.n_after = n1;
       step.events = first;
@@ -883,6 +899,9 @@ class controller {
   forecaster_fn forecaster_;
   hooks hooks_;
   plan::dp_planner<plan::any_transition_provider> planner_;
+  /// The stochastic planner's extra planners (controller_options::planner_threads).
+  std::vector<std::unique_ptr<plan::dp_planner<plan::any_transition_provider>>> helpers_;
+  std::vector<plan::dp_planner<plan::any_transition_provider>*> helper_ptrs_;
 
   mutable std::mutex mutex_;
   mutable std::atomic<std::thread::id> owner_{};

@@ -67,9 +67,12 @@ inline const char* to_string(future_source s) {
 struct parcae_params {
   future_source future = future_source::truth;
   sim::accounting accounting = sim::accounting::realized;
-  int horizon = 12;        ///< H
-  int window = 12;         ///< forecast history (the artifact's W for H = 12)
-  int sample_paths = 4;    ///< K (stochastic)
+  int horizon = 12;      ///< H
+  int window = 12;       ///< forecast history (the artifact's W for H = 12)
+  int sample_paths = 4;  ///< K (stochastic)
+  /// Threads the stochastic policy spreads its K paths' DPs over
+  /// (runtime::controller_options::planner_threads); the results are the same at any count.
+  int planner_threads = 1;
   std::uint64_t seed = 1;  ///< forecast sample paths
   /// Forecast model. Default naive (last value): on p3 and g4dn it beats the artifact's
   /// ARIMA(1,1,0) on 12 points for every shipped model (docs/results.md).
@@ -108,6 +111,7 @@ struct parcae_params {
     check_bounded(f, "guard_patience", guard_patience, 1, 1 << 24);
     check_bounded(f, "window", window, 3, 1 << 20);
     check_bounded(f, "sample_paths", sample_paths, 1, 100000);
+    check_bounded(f, "planner_threads", planner_threads, 1, 256);
   }
 };
 
@@ -165,6 +169,7 @@ class controller_policy final : public policy {
     o.kind = params_.future == future_source::stochastic ? runtime::planner_kind::stochastic
                                                          : runtime::planner_kind::dp;
     o.sample_paths = params_.sample_paths;
+    o.planner_threads = params_.planner_threads;
     o.reaction = params_.reaction;
     o.observed_first_step = params_.accounting == sim::accounting::realized;
     o.terminal_s = params_.terminal_s;
