@@ -46,6 +46,7 @@ Families (every size and rate below is a parameter of one function here):
 the first copy keeps the name synthetic-NAME.csv and the draws of --seed).
 """
 import argparse
+import math
 import os
 import random
 
@@ -211,7 +212,6 @@ def diurnal(rng):
     """Capacity that follows the day: a ceiling swinging between 8 and 32 on a 24-h cycle (with
     its phase drawn), preemptions when the ceiling falls below the count, the pool refilled one
     instance at a time while it rises; three days."""
-    import math
     minutes, phase = 3 * 24 * 60, rng.uniform(0, 2 * math.pi)
     low, high = rng.randint(6, 10), rng.randint(28, 32)
 

@@ -16,6 +16,7 @@
 // trace (no configuration fits its largest cluster) is listed as such and left out of the
 // summary.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -64,6 +65,11 @@ struct eval_args {
 /// The baselines every ratio is taken against, and the parcae policies compared.
 const char* const baselines[] = {"reactive", "reactive-live", "recycle"};
 const char* const planners[] = {"parcae-predict", "parcae-truth"};
+/// planners[p] / baselines[b] for every pair.
+using ratio_matrix = std::array<std::array<double, 3>, 2>;
+
+/// The pair's name in the table's JSON ("parcae-predict/reactive").
+std::string pair_key(int p, int b) { return std::string(planners[p]) + "/" + baselines[b]; }
 
 struct run_result {
   std::string trace, profile;
@@ -75,8 +81,8 @@ struct run_result {
   std::vector<std::pair<std::string, double>> samples;   ///< per policy
   std::vector<std::pair<std::string, int>> guard_trips;  ///< per policy that has the guard on
   double ideal = 0.0;
-  /// With --seeds > 1: each seed's ratios, planners x baselines (samples and ideal are the sums).
-  std::vector<std::vector<std::vector<double>>> seed_ratios;
+  /// With --seeds > 1: each seed's ratios (samples and ideal are then the sums).
+  std::vector<ratio_matrix> seed_ratios;
 
   double of(const std::string& name) const {
     for (const auto& [n, s] : samples) {
@@ -172,9 +178,9 @@ run_result merge_seeds(std::vector<run_result> runs) {
   run_result m = std::move(runs.front());
   if (runs.size() == 1) return m;
   auto ratios = [](const run_result& r) {
-    std::vector<std::vector<double>> x(2, std::vector<double>(3, NAN));
-    for (int p = 0; p < 2 && r.trains; ++p) {
-      for (int b = 0; b < 3; ++b) x[p][b] = ratio_of(r, p, b);
+    ratio_matrix x;
+    for (int p = 0; p < 2; ++p) {
+      for (int b = 0; b < 3; ++b) x[p][b] = r.trains ? ratio_of(r, p, b) : NAN;
     }
     return x;
   };
@@ -291,7 +297,7 @@ void run_eval(const eval_args& a) {
       doc["runs"].push_back(row);
       continue;
     }
-    double ratio[2][3];
+    ratio_matrix ratio;
     for (int p = 0; p < 2; ++p) {
       for (int b = 0; b < 3; ++b) {
         ratio[p][b] = ratio_of(r, p, b);
@@ -313,7 +319,7 @@ void run_eval(const eval_args& a) {
     for (const auto& [n, t] : r.guard_trips) row["guard_trips"][n] = t;
     for (int p = 0; p < 2; ++p) {
       for (int b = 0; b < 3; ++b) {
-        const std::string key = std::string(planners[p]) + "/" + baselines[b];
+        const std::string key = pair_key(p, b);
         row["ratios"][key] = ratio[p][b];
         for (const auto& x : r.seed_ratios) row["seed_ratios"][key].push_back(x[p][b]);
       }
@@ -331,7 +337,7 @@ void run_eval(const eval_args& a) {
   }
   for (int p = 0; p < 2; ++p) {
     for (int b = 0; b < 3; ++b) {
-      const std::string key = std::string(planners[p]) + "/" + baselines[b];
+      const std::string key = pair_key(p, b);
       std::printf("  %-15s / %-14s min %s, below 1: %d", planners[p], baselines[b],
                   ratio_text(min_ratio[p][b]).c_str(), losses[p][b]);
       doc["summary"][key] = {{"min", min_ratio[p][b]}, {"below_1", losses[p][b]}};

@@ -271,8 +271,8 @@ void run_sim(const sim_args& a) {
   hp.sim.on_demand_price_per_hour = a.on_demand_price;
   hp.on_demand_instances = a.on_demand;
   hp.threads = a.threads;
-  // parcae-stochastic's K path DPs go to the same threads (the others are done by then: it is
-  // the costliest policy and starts first).
+  // parcae-stochastic's K path DPs go to as many threads (the same results at any count); while
+  // the other policies run beside it they share the cores, after that its paths have them.
   hp.parcae.planner_threads = std::clamp(
       a.threads > 0 ? a.threads : static_cast<int>(std::thread::hardware_concurrency()), 1, 256);
   hp.parcae.horizon = a.horizon;
