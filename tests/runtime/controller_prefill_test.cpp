@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -266,5 +267,57 @@ TEST_CASE("controller: planner_threads is validated") {
                            std::to_string(bad))
                               .c_str()),
         parcae::invalid_argument);
+  }
+}
+
+// The liveput table prices a preemption with the artifact's layout (liveput/survivors.hpp: slot j
+// holds stage j mod p on instance j / g), and the controller prices the step it observes from
+// its own placement. On instances of several GPUs the two agree only when runtime::assign lays a
+// configuration out that way; stage by stage, an instance held every replica of its stages and
+// the planner's expectations were not the simulator's draws.
+TEST_CASE("assign: from nothing, each instance's loss costs what the liveput table expects") {
+  const job j;
+  for (const int g : {4, 8, 16}) {
+    lp::cpu_params cp;
+    cp.kind = lp::estimator_kind::exact;
+    const auto targets = lp::candidate_targets(j.model, 8 * g);
+    const auto table = std::make_shared<lp::table>(
+        lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(j.profile), targets, g, cp));
+    const parcae::plan::liveput_provider provider(table, targets, j.profile);
+    for (const parcae::parallel_config c :
+         {parcae::parallel_config{2, 6}, {3, 7}, {2, 12}, {1, 16}}) {
+      const int n = (c.size() + g - 1) / g + 1;  // the fewest instances, and a spare
+      CAPTURE(g);
+      CAPTURE(parcae::to_string(c));
+      const auto placed = rt::assign({}, {}, ids(0, n), g, c, j.profile.n_layers()).placements;
+      std::map<parcae::parallel_config, std::pair<double, double>> sum;  // count, summed cost
+      for (int lost = 0; lost < n; ++lost) {  // n_out = 1: each instance equally likely
+        std::vector<int> replicas(static_cast<std::size_t>(c.p), 0);
+        int in_job = 0;
+        for (const rt::placement& pl : placed) {
+          if (pl.spare() || pl.instance == static_cast<rt::instance_id>(lost)) continue;
+          ++replicas[static_cast<std::size_t>(pl.stage)];
+          ++in_job;
+        }
+        std::vector<parcae::plan::transition> tr;
+        provider.observed_transitions(c, replicas, (n - 1) * g - in_job, 0, tr);
+        for (const auto& t : tr) {
+          sum[t.target].first += 1.0;
+          sum[t.target].second += t.cost_s;
+        }
+      }
+      const lp::entry& e = table->get(lp::key{n, c.d, c.p, 0, 1});
+      std::size_t reachable = 0;
+      for (const auto& t : e.targets) {
+        if (t.probability == 0.0) continue;
+        ++reachable;
+        CAPTURE(parcae::to_string(t.target));
+        REQUIRE(sum.count(t.target) == 1);
+        const auto [count, cost] = sum[t.target];
+        CHECK(count / n == doctest::Approx(t.probability).epsilon(1e-12));
+        CHECK(cost / count == doctest::Approx(t.mean_cost_s).epsilon(1e-12));
+      }
+      CHECK(sum.size() == reachable);
+    }
   }
 }

@@ -11,7 +11,9 @@
 //     old pipeline, then its id), at most d GPUs per stage. So a survivor that already holds a
 //     stage keeps it, and no state moves in an intra-stage migration.
 //  3. Slots left empty are filled with GPUs that hold nothing (spares, new instances) first, then
-//     with any other unassigned GPU, in (instance, gpu) order.
+//     with any other unassigned GPU, in (instance, gpu) order, round by round: one GPU to each
+//     stage that is short, stage 0 to p-1, then again (from nothing: pipeline 0's stages, then
+//     pipeline 1's, the liveput model's layout of liveput/survivors.hpp).
 //  Deviation (packing, for instances of several GPUs): in 2, ties go to the GPUs of instances
 //  that held more of the job; in 3, to instances with more slots already placed. The job then
 //  sits on the fewest instances, as the liveput model assumes, and fewer preemptions hit it.
@@ -141,10 +143,17 @@ inline assignment_result assign(const std::vector<placement>& old, parallel_conf
         pool.begin() + static_cast<std::ptrdiff_t>(first), pool.end(),
         [&](std::size_t a, std::size_t b) { return placed_on[a / g] > placed_on[b / g]; });
   }
+  // Round by round: one GPU to each stage still short of its round, stages 0 to p-1, then the
+  // next round. From nothing this is the liveput model's layout (slot j holds stage j mod p: a
+  // pipeline's stages on consecutive GPUs), so an instance holds one replica of each of its
+  // stages, and a preemption costs copies from the surviving replicas. Filled stage by stage, a
+  // multi-GPU instance held every replica of its stages, and its loss meant a checkpoint load
+  // the model never priced.
   std::size_t next = 0;
-  for (int t = 0; t < target.p; ++t) {
-    auto& m = members[static_cast<std::size_t>(t)];
-    while (static_cast<int>(m.size()) < target.d) {
+  for (int round = 0; round < target.d; ++round) {
+    for (int t = 0; t < target.p; ++t) {
+      auto& m = members[static_cast<std::size_t>(t)];
+      if (static_cast<int>(m.size()) > round) continue;
       stage_of[pool[next]] = t;
       m.push_back(pool[next++]);
     }
