@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "parcae/perf/profile_json.hpp"
 #include "parcae/plan/job.hpp"
 #include "parcae/runtime/controller.hpp"
+#include "parcae/runtime/quiet_time.hpp"
 
 using parcae::parallel_config;
 using parcae::runtime::controller;
@@ -147,10 +149,86 @@ TEST_CASE("controller: the history is bounded, so a weeks-long job decides in co
   CHECK(c.decisions() == 1000);
 }
 
+namespace {
+
+/// The mean residual quiet (runtime/quiet_time.hpp) recomputed from a window of intervals
+/// (true: the interval had a preemption).
+double residual_scan(const std::vector<bool>& w, double prior) {
+  std::vector<long long> at;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (w[i]) at.push_back(static_cast<long long>(i));
+  }
+  const double mean = (double(w.size()) + prior) / double(at.size() + 1);
+  if (at.empty()) return mean;
+  const long long age = static_cast<long long>(w.size()) - 1 - at.back();
+  double excess = 0.0, longer = 0.0;
+  for (std::size_t k = 1; k < at.size(); ++k) {
+    const long long g = at[k] - at[k - 1];
+    if (g > age) {
+      excess += double(g - age);
+      longer += 1.0;
+    }
+  }
+  return (excess + mean) / (longer + 1.0);
+}
+
+}  // namespace
+
+// The adaptive value after the horizon: the mean residual quiet given the current quiet's age,
+// kept in O(1) per interval, against a recomputation from the window on random bursty histories
+// with the controller's trimming (drop the oldest half at twice the limit).
+TEST_CASE("quiet_time: the mean residual quiet equals a recomputation from the window") {
+  using parcae::runtime::quiet_time;
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (int trial = 0; trial < 40; ++trial) {
+    const double prior = trial % 3 == 0 ? 0.0 : 60.0;
+    const std::size_t limit = 8 + static_cast<std::size_t>(trial) * 5;
+    quiet_time q(prior);
+    std::vector<bool> window;
+    bool burst = false;
+    for (int i = 0; i < 1500; ++i) {
+      // Bursts of preemptions and long quiets, switching now and then.
+      if (uniform(gen) < 0.02) burst = !burst;
+      const bool pre = uniform(gen) < (burst ? 0.6 : 0.01);
+      q.push(pre);
+      window.push_back(pre);
+      if (window.size() >= 2 * limit) {
+        const std::size_t cut = window.size() - limit;
+        for (std::size_t k = 0; k < cut; ++k) q.pop_front(window[k]);
+        window.erase(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(cut));
+      }
+      CAPTURE(trial);
+      CAPTURE(i);
+      REQUIRE(q.size() == window.size());
+      REQUIRE(q.expected_residual() ==
+              doctest::Approx(residual_scan(window, prior)).epsilon(1e-12));
+    }
+  }
+  // A quiet that outlived most gaps: only the long ones speak for what is left.
+  quiet_time q(0.0);
+  for (int day = 0; day < 3; ++day) {
+    for (int i = 0; i < 20; ++i) q.push(true);  // a burst: gaps of 1
+    for (int i = 0; i < 300; ++i) q.push(false);
+  }
+  // 57 gaps of 1 and two of 301; at age 300 the two say one more interval:
+  // (2 + mean_gap) / 3, mean_gap = 960 / 61, where the mean gap alone says 15.7.
+  CHECK(q.expected_residual() == doctest::Approx((2.0 + 960.0 / 61.0) / 3.0));
+  CHECK(q.mean_gap() == doctest::Approx(960.0 / 61.0));
+  CHECK_THROWS_WITH_AS(
+      quiet_time(-1.0),
+      doctest::Contains("parcae::runtime::quiet_time::quiet_time: prior_intervals is -1"),
+      parcae::invalid_argument);
+  quiet_time empty;
+  CHECK_THROWS_WITH_AS(empty.pop_front(false),
+                       doctest::Contains("parcae::runtime::quiet_time::pop_front"),
+                       parcae::invalid_argument);
+}
+
 TEST_CASE("controller: the adaptive terminal value equals a scan of the trimmed history") {
-  // The controller keeps a running count of the intervals with a preemption (adjusted when the
-  // history is trimmed) instead of scanning the history each decision; the value it plans with
-  // must be the scan's, before and after trims.
+  // The controller keeps its quiet-time estimate as the history grows and is trimmed
+  // (runtime/quiet_time.hpp) instead of scanning the history each decision; the value it plans
+  // with must be the scan's, before and after trims.
   std::vector<decision> got;
   controller_options o;
   o.history_limit = 20;
@@ -179,12 +257,12 @@ TEST_CASE("controller: the adaptive terminal value equals a scan of the trimmed 
     const std::vector<parcae::runtime::interval_record> h = c.history();
     trims += h.size() < last_size ? 1 : 0;
     last_size = h.size();
-    std::size_t events = 0;
-    for (const auto& rec : h) events += rec.n_out > 0 ? 1 : 0;
+    std::vector<bool> window;
+    for (const auto& rec : h) window.push_back(rec.n_out > 0);
     const double dt = c.params().planner.interval_s;
-    const double scan = std::clamp(
-        dt * (double(h.size()) + o.terminal_prior_intervals) / double(events + 1) - dt * o.horizon,
-        0.0, o.terminal_cap_s);
+    const double scan =
+        std::clamp(dt * (residual_scan(window, o.terminal_prior_intervals) - o.horizon), 0.0,
+                   o.terminal_cap_s);
     CAPTURE(k);
     CHECK(c.last_decision().terminal_s == scan);
     values.insert(scan);

@@ -584,8 +584,9 @@ void setup_sim(CLI::App& app) {
       "replay only hours [FROM,TO) of the trace, e.g. 5.5,6.5");
   parcae_tool::add_number_option(cmd, "--terminal", args->terminal_s, -1.0, 1e9,
                                  "seconds valued after the horizon at the plan's last "
-                                 "configuration's throughput; -1 (default): adaptive, the mean "
-                                 "time between preemptions seen so far");
+                                 "configuration's throughput; -1 (default): adaptive, the quiet "
+                                 "expected after the horizon from the gaps between preemptions "
+                                 "seen so far, given how long the current quiet has lasted");
   parcae_tool::add_guard_options(cmd, args->guard, args->guard_margin, args->guard_probation,
                                  args->guard_patience);
   parcae_tool::add_concurrent_option(cmd, args->concurrent);

@@ -62,6 +62,7 @@
 #include "parcae/runtime/assignment.hpp"
 #include "parcae/runtime/decision.hpp"
 #include "parcae/runtime/forecast_source.hpp"
+#include "parcae/runtime/quiet_time.hpp"
 
 namespace parcae::runtime {
 
@@ -118,11 +119,13 @@ struct controller_options {
   int history_limit = 4096;
   /// Value after the horizon (plan::planner_params::terminal_s): the plan's last configuration
   /// keeps training for this many seconds. < 0 (default): adaptive, the expected quiet time beyond
-  /// the horizon: the mean time between preemption events in the history, interval * (intervals +
-  /// terminal_prior_intervals) / (intervals with a preemption + 1), less the horizon's H
-  /// intervals, in [0, terminal_cap_s]: on a cluster that has been quiet
-  /// for days a migration that pays back in a day is worth it; on a churning one the next
-  /// preemption re-plans soon anyway. The prior stands for the intervals a job has not seen yet
+  /// the horizon: the mean residual quiet of the history's gaps between preemption events, given
+  /// how long the current quiet has lasted (runtime/quiet_time.hpp; with no gap that long, the
+  /// mean gap interval * (intervals + terminal_prior_intervals) / (intervals with a preemption +
+  /// 1)), less the horizon's H intervals, in [0, terminal_cap_s]: on a cluster that has been
+  /// quiet for days a migration that pays back in a day is worth it; on a churning one the next
+  /// preemption re-plans soon anyway; after the burst of a diurnal fall, the rise that follows
+  /// is as quiet as the last one was. The prior stands for the intervals a job has not seen yet
   /// (a fresh job is not assumed to churn). 0: nothing after the horizon counts (the artifact's
   /// DP).
   double terminal_s = -1.0;
@@ -230,7 +233,8 @@ class controller {
         provider_(std::move(provider)),
         forecaster_(forecaster ? std::move(forecaster) : persistence_forecaster()),
         hooks_(std::move(h)),
-        planner_(provider_, params_.planner) {
+        planner_(provider_, params_.planner),
+        quiet_(params_.terminal_prior_intervals) {
     const char* fn = "parcae::runtime::controller::controller";
     if (!provider_.valid()) throw_invalid_message(fn, "provider is empty, but must be set");
     if (!hooks_.reconfigure) {
@@ -269,16 +273,13 @@ class controller {
     }
     history_.push_back(rec);
     ++intervals_;
-    preempted_intervals_ += rec.n_out > 0 ? 1 : 0;
-    // Amortised O(1): drop the oldest half once the history is twice its limit (the running
-    // count of intervals with a preemption loses the dropped ones, so it always describes the
-    // history the forecaster sees).
+    quiet_.push(rec.n_out > 0);
+    // Amortised O(1): drop the oldest half once the history is twice its limit (the quiet-time
+    // estimate drops them too, so it always describes the history the forecaster sees).
     const auto limit = static_cast<std::size_t>(params_.history_limit);
     if (history_.size() >= 2 * limit) {
       const auto cut = history_.begin() + static_cast<std::ptrdiff_t>(history_.size() - limit);
-      for (auto it = history_.begin(); it != cut; ++it) {
-        preempted_intervals_ -= it->n_out > 0 ? 1 : 0;
-      }
+      for (auto it = history_.begin(); it != cut; ++it) quiet_.pop_front(it->n_out > 0);
       history_.erase(history_.begin(), cut);
     }
     start_ = now;
@@ -620,15 +621,13 @@ class controller {
   }
 
   /// The value after the horizon for the next plan (controller_options::terminal_s). O(1): the
-  /// intervals with a preemption are counted as the history grows and is trimmed, not rescanned
-  /// (a controller lives for millions of intervals; see bench/soak_bench.cpp).
+  /// quiet-time estimate is kept as the history grows and is trimmed, not rescanned (a
+  /// controller lives for millions of intervals; see bench/soak_bench.cpp).
   double terminal_s() const {
     if (params_.terminal_s >= 0.0) return params_.terminal_s;
-    const double mean_gap = params_.planner.interval_s *
-                            (double(history_.size()) + params_.terminal_prior_intervals) /
-                            double(preempted_intervals_ + 1);
     // The horizon already covers H intervals of the expected quiet; the rest lies beyond it.
-    const double tail = mean_gap - params_.planner.interval_s * params_.horizon;
+    const double tail =
+        params_.planner.interval_s * (quiet_.expected_residual() - double(params_.horizon));
     return std::clamp(tail, 0.0, params_.terminal_cap_s);
   }
 
@@ -912,8 +911,8 @@ class controller {
   double remaining_s_ = 0.0;
   std::vector<placement> placements_;
   std::vector<interval_record> history_;
-  std::size_t preempted_intervals_ = 0;  ///< records of history_ with n_out > 0
-  std::uint64_t intervals_ = 0;          ///< on_interval calls so far
+  quiet_time quiet_;             ///< the expected quiet, over history_ (terminal_s)
+  std::uint64_t intervals_ = 0;  ///< on_interval calls so far
   std::uint64_t sequence_ = 0;
   decision last_;
   double checkpoint_s_ = 0.0;  ///< the job's checkpoint load (0 for a custom provider)
