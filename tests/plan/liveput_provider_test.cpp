@@ -14,6 +14,7 @@
 #include "parcae/plan/brute_force.hpp"
 #include "parcae/plan/dp_planner.hpp"
 #include "parcae/plan/liveput_provider.hpp"
+#include "plan/observed_mean.hpp"
 
 namespace lp = parcae::liveput;
 using parcae::parallel_config;
@@ -173,17 +174,7 @@ TEST_CASE("liveput_provider: observed transitions average to the exact liveput e
         lost[static_cast<std::size_t>(j)] = lost[static_cast<std::size_t>(j) - 1] + 1;
       }
     }
-    std::size_t reachable = 0;
-    for (const auto& t : e.targets) {
-      if (t.probability == 0.0) continue;
-      ++reachable;
-      CAPTURE(parcae::to_string(t.target));
-      REQUIRE(sum.count(t.target) == 1);
-      const auto [count, cost] = sum[t.target];
-      CHECK(count / sets == doctest::Approx(t.probability).epsilon(1e-12));
-      CHECK(cost / count == doctest::Approx(t.mean_cost_s).epsilon(1e-12));
-    }
-    CHECK(sum.size() == reachable);
+    parcae_test::check_entry_is_observed_mean(e, sum, sets);
   }
 }
 

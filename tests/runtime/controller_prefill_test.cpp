@@ -20,6 +20,7 @@
 #include "parcae/perf/throughput.hpp"
 #include "parcae/plan/liveput_provider.hpp"
 #include "parcae/runtime/controller.hpp"
+#include "plan/observed_mean.hpp"
 
 namespace lp = parcae::liveput;
 namespace rt = parcae::runtime;
@@ -306,18 +307,7 @@ TEST_CASE("assign: from nothing, each instance's loss costs what the liveput tab
           sum[t.target].second += t.cost_s;
         }
       }
-      const lp::entry& e = table->get(lp::key{n, c.d, c.p, 0, 1});
-      std::size_t reachable = 0;
-      for (const auto& t : e.targets) {
-        if (t.probability == 0.0) continue;
-        ++reachable;
-        CAPTURE(parcae::to_string(t.target));
-        REQUIRE(sum.count(t.target) == 1);
-        const auto [count, cost] = sum[t.target];
-        CHECK(count / n == doctest::Approx(t.probability).epsilon(1e-12));
-        CHECK(cost / count == doctest::Approx(t.mean_cost_s).epsilon(1e-12));
-      }
-      CHECK(sum.size() == reachable);
+      parcae_test::check_entry_is_observed_mean(table->get(lp::key{n, c.d, c.p, 0, 1}), sum, n);
     }
   }
 }
