@@ -147,8 +147,8 @@ inline assignment_result assign(const std::vector<placement>& old, parallel_conf
   // next round. From nothing this is the liveput model's layout (slot j holds stage j mod p: a
   // pipeline's stages on consecutive GPUs), so an instance holds one replica of each of its
   // stages, and a preemption costs copies from the surviving replicas. Filled stage by stage, a
-  // multi-GPU instance held every replica of its stages, and its loss meant a checkpoint load
-  // the model never priced.
+  // multi-GPU instance held every replica of its stages, and its loss left them no surviving
+  // copy to fetch from (the redundant copy or a checkpoint), which the model never priced.
   std::size_t next = 0;
   for (int round = 0; round < target.d; ++round) {
     for (int t = 0; t < target.p; ++t) {
