@@ -195,7 +195,7 @@ TEST_CASE("quiet_time: the mean residual quiet equals a recomputation from the w
       window.push_back(pre);
       if (window.size() >= 2 * limit) {
         const std::size_t cut = window.size() - limit;
-        for (std::size_t k = 0; k < cut; ++k) q.pop_front(window[k]);
+        for (std::size_t k = 0; k < cut; ++k) q.pop_front();
         window.erase(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(cut));
       }
       CAPTURE(trial);
@@ -220,7 +220,7 @@ TEST_CASE("quiet_time: the mean residual quiet equals a recomputation from the w
       doctest::Contains("parcae::runtime::quiet_time::quiet_time: prior_intervals is -1"),
       parcae::invalid_argument);
   quiet_time empty;
-  CHECK_THROWS_WITH_AS(empty.pop_front(false),
+  CHECK_THROWS_WITH_AS(empty.pop_front(),
                        doctest::Contains("parcae::runtime::quiet_time::pop_front"),
                        parcae::invalid_argument);
 }

@@ -278,9 +278,9 @@ class controller {
     // estimate drops them too, so it always describes the history the forecaster sees).
     const auto limit = static_cast<std::size_t>(params_.history_limit);
     if (history_.size() >= 2 * limit) {
-      const auto cut = history_.begin() + static_cast<std::ptrdiff_t>(history_.size() - limit);
-      for (auto it = history_.begin(); it != cut; ++it) quiet_.pop_front(it->n_out > 0);
-      history_.erase(history_.begin(), cut);
+      const std::size_t dropped = history_.size() - limit;
+      for (std::size_t k = 0; k < dropped; ++k) quiet_.pop_front();
+      history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(dropped));
     }
     start_ = now;
     alive_ = now;

@@ -45,7 +45,6 @@ class quiet_time {
       if (has_last_) step_age();
       return;
     }
-    ++preempted_;
     if (has_last_) add_gap(index - last_);
     has_last_ = true;
     last_ = index;
@@ -54,14 +53,13 @@ class quiet_time {
     excess_ = total_;
   }
 
-  /// Drops the oldest interval (the controller trims its history). Requires size() > 0.
-  void pop_front(bool preempted) {
+  /// Drops the oldest interval (the controller trims its history). Whether it had a preemption
+  /// is known here: the preemptions in the window are the gaps' openings and the newest one.
+  void pop_front() {
     if (begin_ >= end_) {
       throw_invalid_message("parcae::runtime::quiet_time::pop_front", "the history is empty");
     }
     const std::int64_t index = begin_++;
-    if (!preempted) return;
-    --preempted_;
     if (!gaps_.empty() && gaps_.front().start == index) {
       const std::int64_t g = gaps_.front().length;
       gaps_.pop_front();
@@ -76,11 +74,12 @@ class quiet_time {
   }
 
   std::size_t size() const { return static_cast<std::size_t>(end_ - begin_); }
-  std::size_t preempted() const { return preempted_; }
+  /// Intervals with a preemption in the window: each opens a gap, but the newest.
+  std::size_t preempted() const { return gaps_.size() + (has_last_ ? 1 : 0); }
 
   /// The memoryless estimate: intervals between preemptions, with the prior.
   double mean_gap() const {
-    return (static_cast<double>(size()) + prior_) / static_cast<double>(preempted_ + 1);
+    return (static_cast<double>(size()) + prior_) / static_cast<double>(preempted() + 1);
   }
 
   /// Intervals from now to the next interval with a preemption (see the header comment).
@@ -115,7 +114,6 @@ class quiet_time {
 
   double prior_;
   std::int64_t begin_ = 0, end_ = 0;  ///< absolute indices of the window [begin, end)
-  std::size_t preempted_ = 0;         ///< intervals with a preemption in the window
   bool has_last_ = false;             ///< a preemption in the window
   std::int64_t last_ = 0;             ///< index of the newest one
   std::int64_t age_ = 0;              ///< quiet intervals since it
