@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -310,4 +312,74 @@ TEST_CASE("assign: from nothing, each instance's loss costs what the liveput tab
       parcae_test::check_entry_is_observed_mean(table->get(lp::key{n, c.d, c.p, 0, 1}), sum, n);
     }
   }
+}
+
+// After migrations (survivors keep their slots, joins fill the gaps, a repartition regroups by
+// layer overlap) the placement must still be the layout the table prices: over a long random
+// churn on 4-GPU instances, every decision's placement loses, on average over which instance
+// goes, exactly what the table's one-loss entry expects.
+TEST_CASE("controller: after every migration, each instance's loss costs what the table expects") {
+  const job j;
+  const int g = 4, capacity = 8;
+  lp::cpu_params cp;
+  cp.kind = lp::estimator_kind::exact;
+  const auto targets = lp::candidate_targets(j.model, capacity * g);
+  const auto table = std::make_shared<lp::table>(
+      lp::make_cpu_backend(lp::uniform_model{}, lp::perf_cost_model(j.profile), targets, g, cp));
+  const parcae::plan::liveput_provider provider(table, targets, j.profile);
+  rt::controller_params params = j.params(rt::planner_kind::dp);
+  params.planner.gpus_per_instance = g;
+  params.planner.capacity = capacity;
+  rt::hooks h;
+  h.reconfigure = [](const rt::decision&) {};
+  rt::controller ctl(params, parcae::plan::any_transition_provider::wrap(provider), forecast, h);
+
+  std::mt19937 gen(11);
+  std::bernoulli_distribution leaves(0.12), joins(0.25);
+  std::vector<rt::instance_id> alive = ids(0, capacity), prev;
+  rt::instance_id next_id = capacity;
+  int checked = 0;
+  std::set<parcae::parallel_config> configs;
+  for (int t = 0; t < 160; ++t) {
+    CAPTURE(t);
+    if (t > 0) {
+      std::vector<rt::instance_id> now;
+      for (auto id : alive) {
+        if (!leaves(gen)) now.push_back(id);
+      }
+      for (int k = 0; k < 2 && static_cast<int>(now.size()) < capacity; ++k) {
+        if (joins(gen)) now.push_back(next_id++);
+      }
+      alive = now;
+    }
+    ctl.on_interval(alive, minus(alive, prev), minus(prev, alive));
+    prev = alive;
+    const parcae::parallel_config c = ctl.current_config();
+    if (c.paused() || ctl.empty_slots() > 0) continue;
+    const int n = static_cast<int>(alive.size());
+    const std::vector<rt::placement> placed = ctl.placements();
+    std::map<parcae::parallel_config, std::pair<double, double>> sum;
+    for (const rt::instance_id lost : alive) {
+      std::vector<int> replicas(static_cast<std::size_t>(c.p), 0);
+      int in_job = 0;
+      for (const rt::placement& pl : placed) {
+        if (pl.spare() || pl.instance == lost) continue;
+        ++replicas[static_cast<std::size_t>(pl.stage)];
+        ++in_job;
+      }
+      std::vector<parcae::plan::transition> tr;
+      provider.observed_transitions(c, replicas, (n - 1) * g - in_job, 0, tr);
+      for (const auto& x : tr) {
+        sum[x.target].first += 1.0;
+        sum[x.target].second += x.cost_s;
+      }
+    }
+    CAPTURE(parcae::to_string(c));
+    CAPTURE(n);
+    parcae_test::check_entry_is_observed_mean(table->get(lp::key{n, c.d, c.p, 0, 1}), sum, n);
+    ++checked;
+    configs.insert(c);
+  }
+  CHECK(checked > 100);       // most intervals run a whole configuration
+  CHECK(configs.size() > 3);  // through several migrations
 }

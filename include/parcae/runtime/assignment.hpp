@@ -6,17 +6,30 @@
 // and `get_recv_decisions`, at layer granularity):
 //  1. Layers are split with the uniform partition of perf/partition.hpp, for the old and the new
 //     depth.
-//  2. Every surviving GPU that holds layers of a new stage is a candidate for it; (GPU, stage)
-//     pairs are taken greedily by the number of layers already held (most first; ties: the GPU's
-//     old pipeline, then its id), at most d GPUs per stage. So a survivor that already holds a
-//     stage keeps it, and no state moves in an intra-stage migration.
+//  2. At an unchanged depth, every surviving GPU that holds layers of a new stage is a
+//     candidate for it; (GPU, stage) pairs are taken greedily by the number of layers already
+//     held (most first; ties: the GPU's old pipeline, then its id), at most d GPUs per stage. So
+//     a survivor that already holds a stage keeps it, and no state moves in an intra-stage
+//     migration.
 //  3. Slots left empty are filled with GPUs that hold nothing (spares, new instances) first, then
 //     with any other unassigned GPU, in (instance, gpu) order, round by round: one GPU to each
 //     stage that is short, stage 0 to p-1, then again (from nothing: pipeline 0's stages, then
 //     pipeline 1's, the liveput model's layout of liveput/survivors.hpp).
-//  Deviation (packing, for instances of several GPUs): in 2, ties go to the GPUs of instances
-//  that held more of the job; in 3, to instances with more slots already placed. The job then
-//  sits on the fewest instances, as the liveput model assumes, and fewer preemptions hit it.
+//  2'. In a repartition (the depth changes) the target is laid out as the liveput model lays it:
+//     slot j runs stage j % p of pipeline j / p, and each block of g consecutive slots lies on
+//     one instance, the one whose GPUs hold most of the block's layers (greedy).
+//  Deviations, for instances of several GPUs, so that the placement is the one the liveput table
+//  prices (a test replays a long churn and checks every decision's placement against the table):
+//  - packing: in 2, ties go to the GPUs of instances that held more of the job; in 3, to
+//    instances with more slots already placed. The job then sits on the fewest instances, and
+//    fewer preemptions hit it.
+//  - spread: in 3, a stage goes to the first GPU whose instance holds it fewer than ceil(g / p)
+//    times (the model's most), and a fill that cannot avoid it is swapped with another filled
+//    GPU's stage. An instance holding more replicas of a stage loses them all at once, which
+//    the model never priced (the stage left one copy or none: a checkpoint reload).
+//  - 2' replaces the artifact's overlap greedy, which after a repartition could put two
+//    replicas of a stage on one instance and spread the job over more instances than it needs.
+//    What a repartition costs (perf/migration.hpp) does not depend on where the stages land.
 //  4. A GPU fetches the layers of its new stage that it does not hold, each range from a
 //     surviving holder of that old stage (the least-loaded sender, then the smallest id; an
 //     instance under a preemption notice can still send until its deadline), or from the
@@ -37,6 +50,187 @@
 #include "parcae/runtime/decision.hpp"
 
 namespace parcae::runtime {
+
+namespace detail {
+
+/// Layers of [a, b) and [c, e) in common.
+inline int layers_in_common(int a, int b, int c, int e) {
+  return std::max(0, std::min(b, e) - std::max(a, c));
+}
+
+/// The liveput model's layout of `target` (liveput/survivors.hpp, perf/migration.hpp): slot j
+/// runs stage j % p of pipeline j / p, and block b, slots b*g .. b*g+g-1, lies on one instance.
+/// Returns the GPU (instance * g + gpu) of every slot. Each block goes to the instance whose GPUs
+/// hold most of its layers (`held`: the old placement of each GPU, or null), each slot to the
+/// GPU of that instance that holds most of its stage; greedy, ties to the lower index.
+inline std::vector<std::size_t> model_layout(const std::vector<const placement*>& held,
+                                             std::size_t instances, std::size_t g,
+                                             parallel_config target,
+                                             const std::vector<int>& bounds) {
+  const auto slots = static_cast<std::size_t>(target.size());
+  const std::size_t blocks = (slots + g - 1) / g;
+  const auto p = static_cast<std::size_t>(target.p);
+  const auto kept = [&](std::size_t gpu, std::size_t slot) {
+    const placement* h = held[gpu];
+    const std::size_t t = slot % p;
+    return h == nullptr ? 0
+                        : layers_in_common(h->first_layer, h->end_layer, bounds[t], bounds[t + 1]);
+  };
+  // Slot -> GPU of instance i for block b, greedily by layers kept; their sum.
+  const auto fit = [&](std::size_t i, std::size_t b, std::size_t* out) {
+    std::vector<char> used(g, 0);
+    int total = 0;
+    for (std::size_t slot = b * g; slot < std::min(slots, (b + 1) * g); ++slot) {
+      std::size_t best = g;
+      for (std::size_t k = 0; k < g; ++k) {
+        if (!used[k] && (best == g || kept(i * g + k, slot) > kept(i * g + best, slot))) best = k;
+      }
+      used[best] = 1;
+      total += kept(i * g + best, slot);
+      if (out != nullptr) out[slot] = i * g + best;
+    }
+    return total;
+  };
+  struct pair {
+    int layers;
+    std::size_t instance, block;
+  };
+  std::vector<pair> pairs;
+  pairs.reserve(instances * blocks);
+  for (std::size_t i = 0; i < instances; ++i) {
+    for (std::size_t b = 0; b < blocks; ++b) pairs.push_back({fit(i, b, nullptr), i, b});
+  }
+  std::sort(pairs.begin(), pairs.end(), [](const pair& x, const pair& y) {
+    return std::tie(y.layers, x.instance, x.block) < std::tie(x.layers, y.instance, y.block);
+  });
+  std::vector<std::size_t> slot_gpu(slots);
+  std::vector<char> instance_used(instances, 0), block_done(blocks, 0);
+  for (const pair& pr : pairs) {
+    if (instance_used[pr.instance] || block_done[pr.block]) continue;
+    instance_used[pr.instance] = block_done[pr.block] = 1;
+    fit(pr.instance, pr.block, slot_gpu.data());
+  }
+  return slot_gpu;
+}
+
+/// Steps 2 and 3 at an unchanged depth (or from nothing): survivors keep the stages they hold,
+/// the empty slots are filled round by round (see the header comment).
+inline void place_same_depth(const std::vector<const placement*>& held, std::size_t instances,
+                             std::size_t g, parallel_config target, const std::vector<int>& bounds,
+                             std::vector<int>& stage_of,
+                             std::vector<std::vector<std::size_t>>& members) {
+  const std::size_t G = instances * g;
+  // 2. Greedy by layers already held.
+  // Packing: the liveput model places a configuration on the fewest instances (liveput/
+  // survivors.hpp: instance i owns slots i*g .. i*g+g-1), and a preemption hits the job only
+  // where it has slots. So among equal choices the GPUs of instances that hold more of the job
+  // go first (`held_on`: GPUs of the instance that held a slot), and empty slots are filled on
+  // the instances the job already uses before it spreads to idle ones. With one GPU per instance
+  // these counts are all equal and the order is the artifact's.
+  std::vector<int> held_on(instances, 0);
+  for (std::size_t j = 0; j < G; ++j) held_on[j / g] += held[j] != nullptr ? 1 : 0;
+  struct pair_score {
+    int layers;
+    int instance_held;
+    int old_pipeline;
+    std::size_t gpu;
+    int stage;
+  };
+  std::vector<pair_score> pairs;
+  for (std::size_t j = 0; j < G; ++j) {
+    if (held[j] == nullptr) continue;
+    for (int t = 0; t < target.p; ++t) {
+      const int layers = layers_in_common(held[j]->first_layer, held[j]->end_layer,
+                                          bounds[static_cast<std::size_t>(t)],
+                                          bounds[static_cast<std::size_t>(t) + 1]);
+      if (layers > 0) pairs.push_back({layers, held_on[j / g], held[j]->pipeline, j, t});
+    }
+  }
+  std::sort(pairs.begin(), pairs.end(), [](const pair_score& a, const pair_score& b) {
+    return std::tie(b.layers, b.instance_held, a.old_pipeline, a.gpu, a.stage) <
+           std::tie(a.layers, a.instance_held, b.old_pipeline, b.gpu, b.stage);
+  });
+  // Replicas of one stage on one instance: the model's layout has at most `spread` (an instance
+  // holds g consecutive slots, stage j mod p). An instance with more loses them all at once,
+  // which the model does not price: the stage is left fewer copies, or none (a checkpoint).
+  const int spread = static_cast<int>((g + static_cast<std::size_t>(target.p) - 1) /
+                                      static_cast<std::size_t>(target.p));
+  std::vector<int> on_instance(instances * static_cast<std::size_t>(target.p), 0);
+  const auto count = [&](std::size_t gpu, int t) -> int& {
+    return on_instance[(gpu / g) * static_cast<std::size_t>(target.p) +
+                       static_cast<std::size_t>(t)];
+  };
+  const auto place = [&](std::size_t gpu, int t) {
+    stage_of[gpu] = t;
+    members[static_cast<std::size_t>(t)].push_back(gpu);
+    ++count(gpu, t);
+  };
+  for (const pair_score& ps : pairs) {
+    const auto& m = members[static_cast<std::size_t>(ps.stage)];
+    if (stage_of[ps.gpu] >= 0 || static_cast<int>(m.size()) >= target.d) continue;
+    place(ps.gpu, ps.stage);
+  }
+  // 3. Fill the empty slots: GPUs holding nothing first, then the rest; within each, the
+  // instances with the most slots already placed first, then (instance, gpu) order.
+  std::vector<int> placed_on(instances, 0);
+  for (std::size_t j = 0; j < G; ++j) placed_on[j / g] += stage_of[j] >= 0 ? 1 : 0;
+  std::vector<std::size_t> pool;
+  for (int pass = 0; pass < 2; ++pass) {
+    const std::size_t first = pool.size();
+    for (std::size_t j = 0; j < G; ++j) {
+      if (stage_of[j] < 0 && ((pass == 0) == (held[j] == nullptr))) pool.push_back(j);
+    }
+    std::stable_sort(
+        pool.begin() + static_cast<std::ptrdiff_t>(first), pool.end(),
+        [&](std::size_t a, std::size_t b) { return placed_on[a / g] > placed_on[b / g]; });
+  }
+  // Round by round: one GPU to each stage still short of its round, stages 0 to p-1, then the
+  // next round; each takes the first free GPU of the pool whose instance holds it fewer than
+  // `spread` times, else the first free one. From nothing this is the model's layout (slot j
+  // holds stage j mod p: a pipeline's stages on consecutive GPUs), so an instance holds one
+  // replica of each of its stages, and a preemption costs copies from the surviving replicas.
+  std::vector<char> taken(pool.size(), 0);
+  std::size_t first_free = 0;
+  for (int round = 0; round < target.d; ++round) {
+    for (int t = 0; t < target.p; ++t) {
+      if (static_cast<int>(members[static_cast<std::size_t>(t)].size()) > round) continue;
+      while (taken[first_free]) ++first_free;
+      std::size_t k = first_free;
+      while (k < pool.size() && (taken[k] || count(pool[k], t) >= spread)) ++k;
+      if (k == pool.size()) k = first_free;
+      taken[k] = 1;
+      place(pool[k], t);
+    }
+  }
+  // The greedy fill can leave an instance's last free GPUs only stages it already holds: swap
+  // such a GPU's stage with another filled GPU's where that clears both instances (both fetch
+  // their layers anyway).
+  std::vector<std::size_t> filled;
+  for (std::size_t k = 0; k < pool.size(); ++k) {
+    if (taken[k]) filled.push_back(pool[k]);
+  }
+  for (const std::size_t a : filled) {
+    const int ta = stage_of[a];
+    if (count(a, ta) <= spread) continue;
+    for (const std::size_t b : filled) {
+      const int tb = stage_of[b];
+      if (a / g == b / g || tb == ta || count(b, ta) >= spread || count(a, tb) >= spread) continue;
+      --count(a, ta);
+      --count(b, tb);
+      stage_of[a] = tb;
+      stage_of[b] = ta;
+      ++count(a, tb);
+      ++count(b, ta);
+      auto& ma = members[static_cast<std::size_t>(ta)];
+      auto& mb = members[static_cast<std::size_t>(tb)];
+      *std::find(ma.begin(), ma.end(), a) = b;
+      *std::find(mb.begin(), mb.end(), b) = a;
+      break;
+    }
+  }
+}
+
+}  // namespace detail
 
 struct assignment_result {
   migration_kind kind = migration_kind::none;
@@ -91,72 +285,22 @@ inline assignment_result assign(const std::vector<placement>& old, parallel_conf
   }
 
   const std::vector<int> bounds = perf::partition_layers(n_layers, target.p);
-  // 2. Greedy by layers already held.
-  // Packing: the liveput model places a configuration on the fewest instances (liveput/
-  // survivors.hpp: instance i owns slots i*g .. i*g+g-1), and a preemption hits the job only
-  // where it has slots. So among equal choices the GPUs of instances that hold more of the job
-  // go first (`held_on`: GPUs of the instance that held a slot), and empty slots are filled on
-  // the instances the job already uses before it spreads to idle ones. With one GPU per instance
-  // these counts are all equal and the order is the artifact's.
   const auto g = static_cast<std::size_t>(gpus_per_instance);
-  std::vector<int> held_on(usable.size(), 0);
-  for (std::size_t j = 0; j < G; ++j) held_on[j / g] += held[j] != nullptr ? 1 : 0;
-  struct pair_score {
-    int layers;
-    int instance_held;
-    int old_pipeline;
-    std::size_t gpu;
-    int stage;
-  };
-  std::vector<pair_score> pairs;
-  for (std::size_t j = 0; j < G; ++j) {
-    if (held[j] == nullptr) continue;
-    for (int t = 0; t < target.p; ++t) {
-      const int lo = std::max(bounds[static_cast<std::size_t>(t)], held[j]->first_layer);
-      const int hi = std::min(bounds[static_cast<std::size_t>(t) + 1], held[j]->end_layer);
-      if (hi > lo) pairs.push_back({hi - lo, held_on[j / g], held[j]->pipeline, j, t});
-    }
-  }
-  std::sort(pairs.begin(), pairs.end(), [](const pair_score& a, const pair_score& b) {
-    return std::tie(b.layers, b.instance_held, a.old_pipeline, a.gpu, a.stage) <
-           std::tie(a.layers, a.instance_held, b.old_pipeline, b.gpu, b.stage);
-  });
   std::vector<int> stage_of(G, -1);
   std::vector<std::vector<std::size_t>> members(static_cast<std::size_t>(target.p));
-  for (const pair_score& ps : pairs) {
-    auto& m = members[static_cast<std::size_t>(ps.stage)];
-    if (stage_of[ps.gpu] >= 0 || static_cast<int>(m.size()) >= target.d) continue;
-    stage_of[ps.gpu] = ps.stage;
-    m.push_back(ps.gpu);
-  }
-  // 3. Fill the empty slots: GPUs holding nothing first, then the rest; within each, the
-  // instances with the most slots already placed first, then (instance, gpu) order.
-  std::vector<int> placed_on(usable.size(), 0);
-  for (std::size_t j = 0; j < G; ++j) placed_on[j / g] += stage_of[j] >= 0 ? 1 : 0;
-  std::vector<std::size_t> pool;
-  for (int pass = 0; pass < 2; ++pass) {
-    const std::size_t first = pool.size();
-    for (std::size_t j = 0; j < G; ++j) {
-      if (stage_of[j] < 0 && ((pass == 0) == (held[j] == nullptr))) pool.push_back(j);
+  if (!old_config.paused() && target.p != old_config.p) {
+    // 2'. A repartition moves the layers anyway, and what it costs (perf/migration.hpp) does not
+    // depend on where the new stages land: the target is laid out as the liveput model lays it,
+    // on the instances that hold most of each block's layers.
+    const std::vector<std::size_t> slot_gpu =
+        detail::model_layout(held, usable.size(), g, target, bounds);
+    for (std::size_t j = 0; j < slot_gpu.size(); ++j) {
+      const int t = static_cast<int>(j % static_cast<std::size_t>(target.p));
+      stage_of[slot_gpu[j]] = t;
+      members[static_cast<std::size_t>(t)].push_back(slot_gpu[j]);  // pipeline j / p
     }
-    std::stable_sort(
-        pool.begin() + static_cast<std::ptrdiff_t>(first), pool.end(),
-        [&](std::size_t a, std::size_t b) { return placed_on[a / g] > placed_on[b / g]; });
-  }
-  // Round by round: one GPU to each stage still short of its round, stages 0 to p-1, then the
-  // next round. From nothing this is the liveput model's layout (slot j holds stage j mod p: a
-  // pipeline's stages on consecutive GPUs), so an instance holds one replica of each of its
-  // stages, and a preemption costs copies from the surviving replicas. Filled stage by stage, a
-  // multi-GPU instance held every replica of its stages, and its loss left them no surviving
-  // copy to fetch from (the redundant copy or a checkpoint), which the model never priced.
-  std::size_t next = 0;
-  for (int round = 0; round < target.d; ++round) {
-    for (int t = 0; t < target.p; ++t) {
-      auto& m = members[static_cast<std::size_t>(t)];
-      if (static_cast<int>(m.size()) > round) continue;
-      stage_of[pool[next]] = t;
-      m.push_back(pool[next++]);
-    }
+  } else {
+    detail::place_same_depth(held, usable.size(), g, target, bounds, stage_of, members);
   }
   // Replica index: keep the old pipeline index where it is free, then the lowest free one.
   for (int t = 0; t < target.p; ++t) {
