@@ -88,6 +88,32 @@ std::vector<rt::instance_id> minus(const std::vector<rt::instance_id>& a,
   return out;
 }
 
+/// The placement's one-loss transitions: for each instance of `alive` lost (each equally
+/// likely), what its survivors allow, summed per target as {losses, summed cost} (the form
+/// parcae_test::check_entry_is_observed_mean reads).
+std::map<parcae::parallel_config, std::pair<double, double>> one_loss_sums(
+    const parcae::plan::liveput_provider& provider, const std::vector<rt::placement>& placed,
+    parcae::parallel_config c, const std::vector<rt::instance_id>& alive, int g) {
+  const int n = static_cast<int>(alive.size());
+  std::map<parcae::parallel_config, std::pair<double, double>> sum;
+  for (const rt::instance_id lost : alive) {
+    std::vector<int> replicas(static_cast<std::size_t>(c.p), 0);
+    int in_job = 0;
+    for (const rt::placement& pl : placed) {
+      if (pl.spare() || pl.instance == lost) continue;
+      ++replicas[static_cast<std::size_t>(pl.stage)];
+      ++in_job;
+    }
+    std::vector<parcae::plan::transition> tr;
+    provider.observed_transitions(c, replicas, (n - 1) * g - in_job, 0, tr);
+    for (const auto& t : tr) {
+      sum[t.target].first += 1.0;
+      sum[t.target].second += t.cost_s;
+    }
+  }
+  return sum;
+}
+
 }  // namespace
 
 TEST_CASE("controller: the bulk prefill changes no decision and reads exactly the DP's keys") {
@@ -293,22 +319,7 @@ TEST_CASE("assign: from nothing, each instance's loss costs what the liveput tab
       CAPTURE(g);
       CAPTURE(parcae::to_string(c));
       const auto placed = rt::assign({}, {}, ids(0, n), g, c, j.profile.n_layers()).placements;
-      std::map<parcae::parallel_config, std::pair<double, double>> sum;  // count, summed cost
-      for (int lost = 0; lost < n; ++lost) {  // n_out = 1: each instance equally likely
-        std::vector<int> replicas(static_cast<std::size_t>(c.p), 0);
-        int in_job = 0;
-        for (const rt::placement& pl : placed) {
-          if (pl.spare() || pl.instance == static_cast<rt::instance_id>(lost)) continue;
-          ++replicas[static_cast<std::size_t>(pl.stage)];
-          ++in_job;
-        }
-        std::vector<parcae::plan::transition> tr;
-        provider.observed_transitions(c, replicas, (n - 1) * g - in_job, 0, tr);
-        for (const auto& t : tr) {
-          sum[t.target].first += 1.0;
-          sum[t.target].second += t.cost_s;
-        }
-      }
+      const auto sum = one_loss_sums(provider, placed, c, ids(0, n), g);  // n_out = 1
       parcae_test::check_entry_is_observed_mean(table->get(lp::key{n, c.d, c.p, 0, 1}), sum, n);
     }
   }
@@ -357,23 +368,7 @@ TEST_CASE("controller: after every migration, each instance's loss costs what th
     const parcae::parallel_config c = ctl.current_config();
     if (c.paused() || ctl.empty_slots() > 0) continue;
     const int n = static_cast<int>(alive.size());
-    const std::vector<rt::placement> placed = ctl.placements();
-    std::map<parcae::parallel_config, std::pair<double, double>> sum;
-    for (const rt::instance_id lost : alive) {
-      std::vector<int> replicas(static_cast<std::size_t>(c.p), 0);
-      int in_job = 0;
-      for (const rt::placement& pl : placed) {
-        if (pl.spare() || pl.instance == lost) continue;
-        ++replicas[static_cast<std::size_t>(pl.stage)];
-        ++in_job;
-      }
-      std::vector<parcae::plan::transition> tr;
-      provider.observed_transitions(c, replicas, (n - 1) * g - in_job, 0, tr);
-      for (const auto& x : tr) {
-        sum[x.target].first += 1.0;
-        sum[x.target].second += x.cost_s;
-      }
-    }
+    const auto sum = one_loss_sums(provider, ctl.placements(), c, alive, g);
     CAPTURE(parcae::to_string(c));
     CAPTURE(n);
     parcae_test::check_entry_is_observed_mean(table->get(lp::key{n, c.d, c.p, 0, 1}), sum, n);
