@@ -164,6 +164,38 @@ TEST_CASE("assign: with several GPUs per instance, slots fill the instances the 
   CHECK(s.placements[5].stage == 1);
 }
 
+TEST_CASE("assign: a repartition on several GPUs per instance lays out the slot order") {
+  // (4,7) from nothing on 7 instances of 4 GPUs, then instance 6 is lost and the job repartitions
+  // to (3,8) on the 24 GPUs left. The liveput table prices the slot order: slot j runs stage
+  // j % 8 of pipeline j / 8, and each instance holds one block of 4 consecutive slots. (The
+  // overlap greedy gave one instance stages 7, 0, 3, 3: its loss would take two replicas of
+  // stage 3 at once.)
+  const int g = 4, layers = 28;
+  const auto from_nothing = assign({}, {}, ids_except(7, {}), g, {4, 7}, layers);
+  const auto r = assign(from_nothing.placements, {4, 7}, ids_except(7, {6}), g, {3, 8}, layers);
+  CHECK(r.kind == migration_kind::pipeline);
+  std::set<int> blocks;
+  for (instance_id i = 0; i < 6; ++i) {
+    std::vector<int> slots;
+    for (const placement& pl : r.placements) {
+      if (pl.instance != i) continue;
+      REQUIRE(!pl.spare());
+      slots.push_back(pl.pipeline * 8 + pl.stage);
+    }
+    std::sort(slots.begin(), slots.end());
+    REQUIRE(slots.size() == 4);
+    CAPTURE(i);
+    CHECK(slots[0] % g == 0);
+    CHECK(slots[3] == slots[0] + 3);
+    blocks.insert(slots[0] / g);
+  }
+  CHECK(blocks.size() == 6);
+  // Some GPUs keep layers they held: not every slot fetches its whole stage.
+  int fetched = 0;
+  for (const auto& f : r.fetches) fetched += f.end_layer - f.first_layer;
+  CHECK(fetched < 24 * layers / 8);
+}
+
 TEST_CASE("assign: inter-stage copy from the surviving replica to a spare") {
   const auto old = layout({2, 2}, 8, 1);  // instance 4 is a spare
   const auto r = assign(old, {2, 2}, ids_except(5, {3}), 1, {2, 2}, 8);
