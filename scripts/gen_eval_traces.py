@@ -41,6 +41,8 @@ Families (every size and rate below is a parameter of one function here):
                   a loss now and then, 8 h
   reclaim-waves   48 instances; every 2-5 h a wave takes 30-70% over 1-5 minutes, the lost ones
                   return one at a time over 30-150 min; 14 h
+  gpu8-waves      the same waves on 12 instances of 8 GPUs (AWS p2.8xlarge), so that the job
+                  changes depth on multi-GPU instances; 14 h
 
 --seeds K writes K independently drawn copies of every family (synthetic-NAME-sS.csv, S = 1..K;
 the first copy keeps the name synthetic-NAME.csv and the draws of --seed).
@@ -246,11 +248,10 @@ def ramp_up(rng):
     return walk(rng, minutes, 2, step)
 
 
-def reclaim_waves(rng):
+def reclaim_waves(rng, size=48, minutes=14 * 60):
     """AWS-style reclaim waves: 48 instances; every 2-5 h a wave takes 30-70% of the pool over
     1-5 consecutive minutes; the lost instances return one at a time over the next 30-150 min;
     14 h."""
-    size, minutes = 48, 14 * 60
     wave = {}      # minute -> instances taken
     returns = {}   # minute -> instances back
     t = rng.randint(60, 180)
@@ -287,6 +288,9 @@ FAMILIES = {
     "diurnal": (diurnal, 1),
     "ramp-up": (ramp_up, 1),
     "reclaim-waves": (reclaim_waves, 1),
+    # Added in session 16: waves on instances of 8 GPUs, so that the job repartitions on
+    # multi-GPU instances (the churn families above rarely change depth).
+    "gpu8-waves": (lambda r: reclaim_waves(r, 12, 14 * 60), 8),
 }
 
 

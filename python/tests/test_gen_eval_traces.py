@@ -28,7 +28,7 @@ def counts(path):
 def test_same_seed_same_files_and_old_draws_kept(root, tmp_path):
     a = generate(root, tmp_path / "a")
     b = generate(root, tmp_path / "b")
-    assert a == b and len(a) == 17
+    assert a == b and len(a) == 18
     for name in a:
         assert filecmp.cmp(tmp_path / "a" / name, tmp_path / "b" / name, shallow=False)
     # Families are appended with their own stream: the draw of an older family never changes
@@ -40,7 +40,7 @@ def test_same_seed_same_files_and_old_draws_kept(root, tmp_path):
 
 def test_seeds_writes_numbered_copies(root, tmp_path):
     names = generate(root, tmp_path, "--seed", "7", "--seeds", "2")
-    assert len(names) == 34
+    assert len(names) == 36
     assert "synthetic-diurnal.csv" in names and "synthetic-diurnal-s2.csv" in names
     assert not filecmp.cmp(tmp_path / "synthetic-diurnal.csv", tmp_path / "synthetic-diurnal-s2.csv",
                            shallow=False)
@@ -60,6 +60,14 @@ def test_the_session_14_families_have_their_shape(root, tmp_path):
     assert rows[0] == (0, 48) and max(n for _, n in rows) == 48
     drops = [rows[i - 1][1] - rows[i][1] for i in range(1, len(rows))]
     assert min(n for _, n in rows) <= 48 * 0.7 and max(drops) >= 3  # waves, not single losses
+
+
+def test_the_session_16_family_has_its_shape(root, tmp_path):
+    generate(root, tmp_path)
+    rows, gpus = counts(tmp_path / "synthetic-gpu8-waves.csv")
+    assert gpus == 8 and rows[0] == (0, 12) and max(n for _, n in rows) == 12
+    drops = [rows[i - 1][1] - rows[i][1] for i in range(1, len(rows))]
+    assert min(n for _, n in rows) <= 12 * 0.7 and max(drops) >= 2  # waves on 8-GPU instances
 
 
 def test_bad_seeds(root, tmp_path):
