@@ -361,6 +361,47 @@ TEST_CASE(
   CHECK(u.guard_state().trips == 0);
 }
 
+TEST_CASE("controller: the regret guard counts the migrations of preemption notices") {
+  // A notice between two intervals moves the job (and the reactive rule's shadow, on the same
+  // notice) during an interval both accounts counted, when it began, as running unchanged: each
+  // loses what its migration takes of that interval, and the next interval is counted whole.
+  const parcae::plan::job& j = gpt_job();
+  std::vector<decision> got;
+  controller c(j, controller_options{}, nullptr, recorder(got));
+  const auto all = range(0, 16);
+  for (int k = 0; k < 3; ++k) c.on_interval(all, k == 0 ? all : std::vector<instance_id>{}, {});
+  const parcae::runtime::guard_status before = c.guard_state();
+  REQUIRE(before.active);
+  REQUIRE_FALSE(before.following);
+  const instance_id doomed = holder(got.back(), 0);
+  REQUIRE(doomed != ~instance_id{0});
+  c.on_preemption_notice({doomed}, 120.0);
+  const decision d = c.last_decision();
+  REQUIRE(d.cause == parcae::runtime::trigger::preemption_notice);
+  REQUIRE(d.expected_cost_s > 0.0);
+  const parcae::runtime::guard_status after = c.guard_state();
+  const double interval = j.interval_s();
+  CHECK(before.planned_samples - after.planned_samples ==
+        doctest::Approx(j.throughput(d.target) * d.throughput_scale *
+                        std::min(d.expected_cost_s, interval))
+            .epsilon(1e-12));
+  // The shadow ran the same whole configuration on the same placement: it pays a migration too.
+  const double shadow_lost = before.shadow_samples - after.shadow_samples;
+  CHECK(shadow_lost > 0.0);
+  CHECK(shadow_lost <= j.throughput(j.best(15)) * interval);
+  // The instance leaves at the next interval: neither account is charged for it again.
+  std::vector<instance_id> left;
+  for (instance_id id : all) {
+    if (id != doomed) left.push_back(id);
+  }
+  c.on_interval(left, {}, {doomed});
+  const parcae::runtime::guard_status next = c.guard_state();
+  CHECK(next.shadow_samples - after.shadow_samples ==
+        doctest::Approx(j.throughput(j.best(15)) * interval).epsilon(1e-12));
+  CHECK(next.planned_samples - after.planned_samples ==
+        doctest::Approx(c.last_decision().plan.front().samples).epsilon(1e-12));
+}
+
 TEST_CASE("controller: the regret guard waits guard_patience planned intervals behind the margin") {
   // The liar of the test above: the shadow leads by one more interval of training every
   // interval. With patience P the trip comes P - 1 intervals after the first one past the margin.

@@ -49,6 +49,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "parcae/core/errors.hpp"
@@ -532,12 +533,11 @@ class controller {
     decide_fixed(cause, deadline_s, best_whole(static_cast<int>(usable_now().size())));
   }
 
-  /// After a planned interval decision: both accounts take the interval (the decision's first
-  /// step; the reactive rule's shadow stepped on the same events from its own placement), and
-  /// the guard trips when the shadow leads by more than the margin.
-  void account_and_check() {
-    planned_samples_ += last_.plan.empty() ? 0.0 : last_.plan.front().samples;
-    const std::vector<instance_id> usable = usable_now();
+  /// Moves the reactive rule's shadow to its choice for `usable` (the throughput-optimal whole
+  /// configuration, by a live migration from its own placement, costed from its own survivors);
+  /// returns that target and the seconds of the interval its migration takes (at most one; the
+  /// rest runs into the next).
+  std::pair<parallel_config, double> move_shadow(const std::vector<instance_id>& usable) {
     const std::set<instance_id> prev(shadow_.usable.begin(), shadow_.usable.end());
     const std::set<instance_id> cur(usable.begin(), usable.end());
     const parallel_config target = best_whole(static_cast<int>(usable.size()));
@@ -548,7 +548,6 @@ class controller {
                         observed_cost(shadow_.config, shadow_.placements, prev, cur, target),
                         target);
     const double interval = params_.planner.interval_s;
-    shadow_samples_ += provider_.throughput(target) * std::max(0.0, interval - charged);
     shadow_.remaining_s = target.paused() ? 0.0 : std::max(0.0, charged - interval);
     const std::vector<instance_id> draining(doomed_.begin(), doomed_.end());
     shadow_.placements =
@@ -557,6 +556,17 @@ class controller {
             .placements;
     shadow_.config = target;
     shadow_.usable = usable;
+    return {target, std::min(charged, interval)};
+  }
+
+  /// After a planned interval decision: both accounts take the interval (the decision's first
+  /// step; the reactive rule's shadow stepped on the same events from its own placement), and
+  /// the guard trips when the shadow leads by more than the margin.
+  void account_and_check() {
+    planned_samples_ += last_.plan.empty() ? 0.0 : last_.plan.front().samples;
+    const auto [target, busy_s] = move_shadow(usable_now());
+    const double interval = params_.planner.interval_s;
+    shadow_samples_ += provider_.throughput(target) * (interval - busy_s);
 
     const double rate = std::max(provider_.throughput(target),
                                  provider_.throughput(config_) * last_.throughput_scale);
@@ -596,6 +606,18 @@ class controller {
     return usable;
   }
 
+  /// After a decision on a preemption notice: the interval it falls in was counted when it
+  /// began, as if nothing changed; both accounts now lose what the notice's migration takes of
+  /// it (the controller's own, and the shadow's, which reacts to the same notice). The rest of
+  /// a migration longer than the interval is charged by the next interval decision.
+  void account_notice() {
+    const double interval = params_.planner.interval_s;
+    planned_samples_ -= provider_.throughput(config_) * last_.throughput_scale *
+                        std::min(last_.expected_cost_s, interval);
+    const auto [target, busy_s] = move_shadow(usable_now());
+    shadow_samples_ -= provider_.throughput(target) * busy_s;
+  }
+
   void react_to_notice(double deadline_s) {
     const int n = static_cast<int>(usable_now().size());
     if (following_) {
@@ -606,18 +628,19 @@ class controller {
     switch (params_.reaction) {
       case notice_reaction::replan:
         decide(trigger::preemption_notice, deadline_s);
-        return;
+        break;
       case notice_reaction::replan_when_undercut:
         if (!params_.planner.fits(config_, n)) {
           decide(trigger::preemption_notice, deadline_s);
         } else {
           decide_fixed(trigger::preemption_notice, deadline_s, config_);
         }
-        return;
+        break;
       case notice_reaction::shrink:
         decide_fixed(trigger::preemption_notice, deadline_s, shrunk(config_, n));
-        return;
+        break;
     }
+    if (guard_active()) account_notice();
   }
 
   /// The value after the horizon for the next plan (controller_options::terminal_s). O(1): the
