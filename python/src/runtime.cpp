@@ -345,6 +345,13 @@ void bind_values(py::module_& m) {
       });
 }
 
+/// (Config, samples/s) pairs of a candidate list, in its order.
+py::list config_rates(const std::vector<parcae::liveput::target_info>& list) {
+  py::list out;
+  for (const auto& c : list) out.append(py::make_tuple(py::cast(c.config), c.throughput));
+  return out;
+}
+
 void bind_job(py::module_& m) {
   py::class_<pl::job, std::shared_ptr<pl::job>>(
       m, "Job",
@@ -355,7 +362,7 @@ void bind_job(py::module_& m) {
                        const std::string& liveput, std::int64_t samples,
                        std::int64_t exact_threshold, std::uint64_t seed, int threads,
                        bool artifact_targets, const std::string& recovery, double prune_ratio,
-                       int prune_top) {
+                       int prune_top, bool pareto_targets) {
              const char* fn = "parcae.Job";
              std::shared_ptr<profile_handle> h = resolve_profile(profile);
              pl::job_params jp;
@@ -377,6 +384,7 @@ void bind_job(py::module_& m) {
              }
              jp.prune_ratio = prune_ratio;
              jp.prune_top = prune_top;
+             jp.pareto_targets = pareto_targets;
              parcae::perf::model_profile p = h->profile;
              py::gil_scoped_release nogil;
              return std::make_shared<pl::job>(std::move(p), jp);
@@ -385,7 +393,7 @@ void bind_job(py::module_& m) {
            py::arg("liveput") = "auto", py::arg("samples") = 100, py::arg("exact_threshold") = 100,
            py::arg("seed") = 1, py::arg("threads") = 0, py::arg("artifact_targets") = true,
            py::arg("recovery") = "redundant_copy", py::arg("prune_ratio") = 0.0,
-           py::arg("prune_top") = 2)
+           py::arg("prune_top") = 2, py::arg("pareto_targets") = true)
       .def_property_readonly(
           "profile", [](const pl::job& j) { return std::make_shared<profile_handle>(j.profile()); })
       .def_property_readonly("capacity", &pl::job::capacity)
@@ -396,15 +404,12 @@ void bind_job(py::module_& m) {
       .def_property_readonly("p_max", [](const pl::job& j) { return j.planner().p_max; })
       .def_property_readonly("checkpoint_s", &pl::job::checkpoint_s)
       .def_property_readonly(
-          "candidates",
-          [](const pl::job& j) {
-            py::list out;
-            for (const auto& c : j.candidates()) {
-              out.append(py::make_tuple(py::cast(c.config), c.throughput));
-            }
-            return out;
-          },
+          "candidates", [](const pl::job& j) { return config_rates(j.candidates()); },
           "(Config, samples/s) of every candidate configuration, sorted by (p, d)")
+      .def_property_readonly(
+          "targets", [](const pl::job& j) { return config_rates(j.targets()); },
+          "(Config, samples/s) of the planner's targets (pareto_targets: the candidates no other "
+          "beats on both GPUs and throughput, and the throughput-optimal ones), sorted by (p, d)")
       .def(
           "throughput", [](const pl::job& j, parallel_config c) { return j.throughput(c); },
           py::arg("config"), "T(d, p) in samples/s (0 outside the candidates)")
@@ -416,7 +421,8 @@ void bind_job(py::module_& m) {
       .def("__repr__", [](const pl::job& j) {
         return "Job(profile='" + j.profile().name + "', capacity=" + std::to_string(j.capacity()) +
                ", interval_s=" + number(j.interval_s()) +
-               ", candidates=" + std::to_string(j.candidates().size()) + ")";
+               ", candidates=" + std::to_string(j.candidates().size()) +
+               ", targets=" + std::to_string(j.targets().size()) + ")";
       });
 }
 

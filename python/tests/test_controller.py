@@ -32,6 +32,22 @@ def test_job_exposes_the_job_setup(small_job):
     assert "gpt-1.5b" in repr(small_job) and small_job.profile.name == "gpt-1.5b"
 
 
+def test_job_targets_are_the_frontier_of_gpus_and_throughput():
+    # The planner's targets: no other candidate trains at least as fast on no more GPUs (and is
+    # better in one), or the throughput-optimal choice of some instance count.
+    job = parcae.Job("gpt-1.5b", capacity=80, liveput="exact")
+    every = job.candidates
+    best = {job.best(n) for n in range(1, 81)}
+    def dominated(c, t):
+        return any(o.d * o.p <= c.d * c.p and u >= t and (o.d * o.p < c.d * c.p or u > t)
+                   for o, u in every)
+    expected = [(c, t) for c, t in every if not dominated(c, t) or c in best]
+    assert job.targets == expected
+    assert (len(every), len(job.targets)) == (130, 19)
+    assert "targets=19" in repr(job)
+    assert len(parcae.Job("gpt-1.5b", capacity=80, pareto_targets=False).targets) == 130
+
+
 def test_job_bad_input_raises_value_error_with_the_library_message():
     with pytest.raises(parcae.InvalidArgument,
                        match=r"^parcae::plan::job::job: params.capacity is 0, but must be"):

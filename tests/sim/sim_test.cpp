@@ -745,3 +745,68 @@ TEST_CASE("sim: with an honest forecast the guard never trips on p3") {
     CHECK(sim::simulate(p3(), live, j).guard_trips == -1);
   }
 }
+
+TEST_CASE("job: the planner's targets are the GPU/throughput frontier and the rule's choices") {
+  // gpt-1.5b on 80 instances and gpt-6.7b on 80 instances of 8 GPUs: the planner's targets
+  // (the liveput table's and the controller's) are the candidates that no other candidate beats
+  // on both GPUs and throughput, plus best(n) for every n; every other candidate is dominated.
+  const struct {
+    perf::model_profile profile;
+    int capacity;
+    int gpus;
+  } jobs[] = {{perf::builtin::gpt_1_5b(), 80, 1},
+              {perf::load_profile_file(repo("profiles/gpt-6.7b.json")), 80, 8},
+              {perf::load_profile_file(repo("profiles/vgg19.json")), 32, 1}};
+  for (const auto& x : jobs) {
+    perf::model_profile profile = x.profile;
+    profile.gpus_per_instance = x.gpus;
+    CAPTURE(profile.name);
+    const sim::job j(profile, cluster(x.capacity));
+    const auto& all = j.candidates();
+    const auto& targets = j.targets();
+    CHECK(targets.size() < all.size());
+    auto is_target = [&](parallel_config c) {
+      return std::any_of(targets.begin(), targets.end(),
+                         [c](const liveput::target_info& t) { return t.config == c; });
+    };
+    auto dominated = [&](const liveput::target_info& c) {
+      return std::any_of(all.begin(), all.end(), [&c](const liveput::target_info& o) {
+        return o.config.size() <= c.config.size() && o.throughput >= c.throughput &&
+               (o.config.size() < c.config.size() || o.throughput > c.throughput);
+      });
+    };
+    std::vector<parallel_config> optimal;
+    for (int n = 1; n <= x.capacity; ++n) {
+      if (!j.best(n).paused()) optimal.push_back(j.best(n));
+    }
+    for (const parallel_config& b : optimal) CHECK(is_target(b));
+    for (const auto& c : all) {
+      const bool rule = std::find(optimal.begin(), optimal.end(), c.config) != optimal.end();
+      CAPTURE(c.config.d);
+      CAPTURE(c.config.p);
+      CHECK(is_target(c.config) == (!dominated(c) || rule));
+      // The baselines still see every candidate; the planner's provider only its targets.
+      CHECK(j.throughput(c.config) == c.throughput);
+      CHECK(j.provider().throughput(c.config) == (is_target(c.config) ? c.throughput : 0.0));
+    }
+    // The liveput table's entries list targets only.
+    const auto e =
+        j.table()->get_shared(liveput::key{x.capacity, optimal.back().d, optimal.back().p, 0, 1});
+    CHECK(!e->targets.empty());
+    for (const auto& t : e->targets) CHECK(is_target(t.target));
+  }
+  // gpt-1.5b on 80 instances: 19 of its 130 candidates, the 18 on the frontier and (1,17)
+  // (docs/results.md, session 17).
+  const sim::job big(perf::builtin::gpt_1_5b(), cluster(80));
+  CHECK(big.candidates().size() == 130);
+  CHECK(big.targets().size() == 19);
+  // pareto_targets = false: every candidate is a target (the artifact's target set).
+  plan::job_params every = cluster(80);
+  every.pareto_targets = false;
+  const sim::job full(perf::builtin::gpt_1_5b(), every);
+  CHECK(full.targets().size() == full.candidates().size());
+  // The one tie of the gpt-1.5b table: (1,17) trains as fast as (2,8) on one GPU more, so it is
+  // dominated, but best(17) chooses it (the artifact's order), so it stays a target.
+  CHECK(big.best(17) == parallel_config{1, 17});
+  CHECK(big.provider().throughput({1, 17}) > 0.0);
+}

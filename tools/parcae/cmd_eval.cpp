@@ -55,6 +55,7 @@ struct eval_args {
   bool quiet = false;
   double terminal_s = -1.0, terminal_prior = 60.0;
   bool reroute = true;
+  bool pareto_targets = true;
   bool guard = true;
   double guard_margin = 30.0;
   int guard_probation = 60;
@@ -136,6 +137,7 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
   jp.interval_s = a.interval;
   jp.liveput.seed = seed;
   jp.liveput.threads = estimator_threads;
+  jp.pareto_targets = a.pareto_targets;
   const plan::job job(profile, jp);
   if (job.best(jp.capacity).paused()) {
     r.note = "no configuration fits " + std::to_string(jp.capacity) + " instances";
@@ -393,6 +395,10 @@ void setup_eval(CLI::App& app) {
                                  "parcae keeps a configuration that lost slots running, their "
                                  "micro-batches rerouted to the stage's peers, while that trains "
                                  "more than migrating (default on; ReCycle's mechanism)");
+  parcae_tool::add_switch_option(cmd, "--pareto-targets", args->pareto_targets,
+                                 "parcae plans over the configurations that no other beats on "
+                                 "both GPUs and throughput, and the throughput-optimal ones "
+                                 "(default on); off: over every candidate, as the artifact");
   parcae_tool::add_number_option(cmd, "--terminal-prior", args->terminal_prior, 0.0, 1e9,
                                  "prior intervals of the adaptive --terminal (parcae sim)");
   cmd->add_flag("--quiet", args->quiet, "no progress on stderr");

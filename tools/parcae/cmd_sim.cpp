@@ -50,6 +50,7 @@ struct sim_args {
   bool quiet = false;
   double terminal_s = -1.0, terminal_prior = 60.0;
   bool reroute = true;
+  bool pareto_targets = true;
   bool guard = true;
   double guard_margin = 30.0;
   int guard_probation = 60;
@@ -250,6 +251,7 @@ void run_sim(const sim_args& a) {
   jp.interval_s = a.interval;
   jp.liveput.seed = a.seed;
   jp.liveput.samples = a.mc_samples;
+  jp.pareto_targets = a.pareto_targets;
   const plan::job job(profile, jp);
   // GPUs of the profile's smallest configuration (0: none fits in memory or trains).
   int min_gpus = 0;
@@ -467,6 +469,7 @@ void run_sim(const sim_args& a) {
     doc["forecaster"] = a.forecaster;
     doc["window"] = hp.parcae.window;
     doc["reroute"] = a.reroute;
+    doc["pareto_targets"] = a.pareto_targets;
     doc["guard"] = a.guard;
     doc["guard_margin_s"] = a.guard_margin;
     doc["guard_probation"] = a.guard_probation;
@@ -594,6 +597,10 @@ void setup_sim(CLI::App& app) {
                                  "parcae keeps a configuration that lost slots running, their "
                                  "micro-batches rerouted to the stage's peers, while that trains "
                                  "more than migrating (default on; ReCycle's mechanism)");
+  parcae_tool::add_switch_option(cmd, "--pareto-targets", args->pareto_targets,
+                                 "parcae plans over the configurations that no other beats on "
+                                 "both GPUs and throughput, and the throughput-optimal ones "
+                                 "(default on); off: over every candidate, as the artifact");
   parcae_tool::add_number_option(cmd, "--terminal-prior", args->terminal_prior, 0.0, 1e9,
                                  "intervals of quiet the adaptive --terminal assumes before it has "
                                  "seen the trace (default 60)");

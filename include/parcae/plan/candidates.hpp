@@ -16,6 +16,8 @@
 #include <map>
 #include <vector>
 
+#include "parcae/core/parallel_config.hpp"
+
 #include "parcae/core/errors.hpp"
 #include "parcae/liveput/cost_function.hpp"
 
@@ -49,6 +51,56 @@ inline std::vector<liveput::target_info> prune_candidates(
     std::sort(kept.begin(), kept.end(),
               [](const auto& a, const auto& b) { return a.config.d < b.config.d; });
     out.insert(out.end(), kept.begin(), kept.end());
+  }
+  return out;
+}
+
+/// The planner's targets (job_params::pareto_targets): the candidates that no other candidate
+/// beats on both counts, GPUs and throughput (another uses no more GPUs and trains at least as
+/// fast, and is strictly better in one), plus every configuration in `keep` (the
+/// throughput-optimal rule's choices, whose ties can fall on a dominated candidate). Sorted as
+/// `candidates` is (by (p, d)).
+///
+/// Why a planner needs no other target: a dominated configuration fits wherever the one that
+/// dominates it fits and trains less there, so choosing it can only pay through a cheaper
+/// migration, and any plan through it is matched, for at most the migration-cost difference, by
+/// the same plan through the dominating one. On the evaluation sets (docs/results.md, session 17)
+/// the dominated targets were what truth and predict used to run a slightly slower configuration
+/// that was cheaper to reach ((2,13)-(2,15) for gpt-6.7b, whose (2,12) trains more on fewer
+/// GPUs), and they were most of the liveput table's keys and the DP's transitions on large
+/// clusters: gpt-1.5b on 80 instances has 130 candidates, 18 on the frontier.
+inline std::vector<liveput::target_info> pareto_targets(
+    const std::vector<liveput::target_info>& candidates, const std::vector<parallel_config>& keep) {
+  // By GPUs, fastest first: a candidate is kept when it is the fastest of its GPU count (ties
+  // kept) and faster than every candidate on fewer GPUs.
+  std::vector<std::size_t> order(candidates.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const auto& x = candidates[a];
+    const auto& y = candidates[b];
+    if (x.config.size() != y.config.size()) return x.config.size() < y.config.size();
+    return x.throughput > y.throughput;
+  });
+  std::vector<bool> kept(candidates.size(), false);
+  double below = 0.0;  // the fastest on fewer GPUs than the current group
+  bool any_below = false;
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t end = i;
+    const int gpus = candidates[order[i]].config.size();
+    while (end < order.size() && candidates[order[end]].config.size() == gpus) ++end;
+    const double top = candidates[order[i]].throughput;
+    for (std::size_t j = i; j < end; ++j) {
+      const double t = candidates[order[j]].throughput;
+      if (t == top && (!any_below || t > below)) kept[order[j]] = true;
+    }
+    if (!any_below || top > below) below = top;
+    any_below = true;
+    i = end;
+  }
+  std::vector<liveput::target_info> out;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const bool listed = std::find(keep.begin(), keep.end(), candidates[i].config) != keep.end();
+    if (kept[i] || listed) out.push_back(candidates[i]);
   }
   return out;
 }

@@ -91,6 +91,12 @@ struct job_params {
   /// a geometric ladder of this ratio plus the prune_top fastest; 0 (default) keeps every one.
   double prune_ratio = 0.0;
   int prune_top = 2;
+  /// The planner's targets (the liveput table's and the controller's): true (default) keeps the
+  /// candidates that no other beats on both GPUs and throughput, plus the throughput-optimal
+  /// choice of every instance count (plan::pareto_targets says why nothing else is needed);
+  /// false keeps every candidate (the artifact's target set). The baselines, best() and
+  /// throughput() see every candidate either way.
+  bool pareto_targets = true;
 
   void validate(const char* f) const {
     check_bounded(f, "params.capacity", capacity, 1, max_capacity);
@@ -122,6 +128,35 @@ class job {
       candidates_ = prune_candidates(candidates_, params_.prune_ratio, params_.prune_top);
     }
     for (const auto& c : candidates_) tput_[c.config] = c.throughput;
+    targets_ = candidates_;
+    if (params_.pareto_targets) {
+      // best(n) for every n: it changes only where a candidate's GPU count is reached, so one
+      // pass over the candidates by GPUs with best()'s preference (a capacity may be 2^20).
+      std::vector<liveput::target_info> by_gpus = candidates_;
+      std::stable_sort(by_gpus.begin(), by_gpus.end(), [](const auto& a, const auto& b) {
+        return a.config.size() < b.config.size();
+      });
+      std::vector<parallel_config> optimal;
+      parallel_config top;
+      double t = 0.0;
+      for (std::size_t i = 0; i < by_gpus.size(); ++i) {
+        const auto& c = by_gpus[i];
+        const bool better = c.throughput > t ||
+                            (c.throughput == t &&
+                             (c.config.d < top.d || (c.config.d == top.d && c.config.p < top.p)));
+        if (c.throughput > 0.0 && (top.paused() || better)) {
+          top = c.config;
+          t = c.throughput;
+        }
+        // best() of a budget of this many GPUs: once every candidate of the count is in.
+        const bool last =
+            i + 1 == by_gpus.size() || by_gpus[i + 1].config.size() != c.config.size();
+        if (last && !top.paused() && (optimal.empty() || optimal.back() != top)) {
+          optimal.push_back(top);
+        }
+      }
+      targets_ = pareto_targets(candidates_, optimal);
+    }
     build_restart_costs();
     build_planner_params();
     build_provider();
@@ -137,6 +172,9 @@ class job {
   int n_layers() const { return model_->profile().n_layers(); }
   /// The candidate configurations with their throughput, sorted by (p, d).
   const std::vector<liveput::target_info>& candidates() const { return candidates_; }
+  /// The planner's targets (job_params::pareto_targets), sorted by (p, d): the liveput table's
+  /// targets and the configurations the controller may choose.
+  const std::vector<liveput::target_info>& targets() const { return targets_; }
   /// The cost model of the liveput estimators (shared cache of migration tables).
   const liveput::perf_cost_model& cost_model() const { return *costs_; }
   /// Interval, GPUs per instance, capacity and the candidates' pipeline bounds.
@@ -261,12 +299,11 @@ class job {
     cp.threads = params_.liveput.threads;
     cp.exact_threshold = params_.liveput.exact_threshold;
     cp.interval_s = params_.interval_s;
-    auto backend =
-        liveput::make_cpu_backend(liveput::uniform_model{}, *costs_, candidates_, g_, cp);
+    auto backend = liveput::make_cpu_backend(liveput::uniform_model{}, *costs_, targets_, g_, cp);
     perf::migration_options mo;
     mo.recovery = params_.recovery;
     provider_ = std::make_shared<liveput_provider>(
-        std::make_shared<liveput::table>(std::move(backend)), candidates_, model_->profile(), mo);
+        std::make_shared<liveput::table>(std::move(backend)), targets_, model_->profile(), mo);
   }
 
   job_params params_;
@@ -274,6 +311,7 @@ class job {
   std::shared_ptr<liveput::perf_cost_model> costs_;
   int g_ = 1;
   std::vector<liveput::target_info> candidates_;
+  std::vector<liveput::target_info> targets_;  ///< targets(): the provider's and the table's
   std::unordered_map<parallel_config, double> tput_;
   std::shared_ptr<perf::migration_cost_table> restart_table_;
   perf::reroute_model reroute_;  ///< reroute(): the profile's rerouting, with stage copy times
