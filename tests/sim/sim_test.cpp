@@ -810,3 +810,26 @@ TEST_CASE("job: the planner's targets are the GPU/throughput frontier and the ru
   CHECK(big.best(17) == parallel_config{1, 17});
   CHECK(big.provider().throughput({1, 17}) > 0.0);
 }
+
+TEST_CASE("job: pareto_targets rejects a candidate it cannot rank") {
+  const parallel_config c{2, 4};
+  auto message = [](const std::vector<liveput::target_info>& list) {
+    try {
+      (void)plan::pareto_targets(list, {});
+    } catch (const parcae::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(message({{c, std::nan("")}})
+            .find("parcae::plan::pareto_targets: candidates[0].throughput is nan") == 0);
+  CHECK(message({{c, 1.0}, {c, -2.0}})
+            .find("parcae::plan::pareto_targets: candidates[1].throughput is -2") == 0);
+  CHECK(
+      message({{{0, 4}, 1.0}}).find("parcae::plan::pareto_targets: candidates[0].config.d is 0") ==
+      0);
+  // Valid input: the empty list, and equal candidates (all kept: none beats another).
+  CHECK(plan::pareto_targets({}, {}).empty());
+  CHECK(plan::pareto_targets({{c, 1.0}, {{4, 2}, 1.0}}, {}).size() == 2);
+  CHECK(plan::pareto_targets({{c, 1.0}, {{1, 4}, 1.0}}, {}).size() == 1);
+}

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "parcae/core/parallel_config.hpp"
@@ -71,6 +72,12 @@ inline std::vector<liveput::target_info> prune_candidates(
 /// clusters: gpt-1.5b on 80 instances has 130 candidates, 18 on the frontier.
 inline std::vector<liveput::target_info> pareto_targets(
     const std::vector<liveput::target_info>& candidates, const std::vector<parallel_config>& keep) {
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const std::string at = "candidates[" + std::to_string(i) + "]";
+    check_nonnegative("parcae::plan::pareto_targets", at + ".throughput", candidates[i].throughput);
+    check_at_least("parcae::plan::pareto_targets", at + ".config.d", candidates[i].config.d, 1);
+    check_at_least("parcae::plan::pareto_targets", at + ".config.p", candidates[i].config.p, 1);
+  }
   // By GPUs, fastest first: a candidate is kept when it is the fastest of its GPU count (ties
   // kept) and faster than every candidate on fewer GPUs.
   std::vector<std::size_t> order(candidates.size());
