@@ -395,10 +395,7 @@ void setup_eval(CLI::App& app) {
                                  "parcae keeps a configuration that lost slots running, their "
                                  "micro-batches rerouted to the stage's peers, while that trains "
                                  "more than migrating (default on; ReCycle's mechanism)");
-  parcae_tool::add_switch_option(cmd, "--pareto-targets", args->pareto_targets,
-                                 "parcae plans over the configurations that no other beats on "
-                                 "both GPUs and throughput, and the throughput-optimal ones "
-                                 "(default on); off: over every candidate, as the artifact");
+  parcae_tool::add_pareto_targets_option(cmd, args->pareto_targets);
   parcae_tool::add_number_option(cmd, "--terminal-prior", args->terminal_prior, 0.0, 1e9,
                                  "prior intervals of the adaptive --terminal (parcae sim)");
   cmd->add_flag("--quiet", args->quiet, "no progress on stderr");

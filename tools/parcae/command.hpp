@@ -125,6 +125,14 @@ inline void add_guard_options(CLI::App* cmd, bool& guard, double& margin_s, int&
                      "guard trips (default 12: a plan's investment pays back within its horizon)");
 }
 
+/// --pareto-targets on|off: the planner's targets (plan::job_params::pareto_targets).
+inline void add_pareto_targets_option(CLI::App* cmd, bool& target) {
+  add_switch_option(cmd, "--pareto-targets", target,
+                    "parcae plans over the configurations that no other beats on both GPUs and "
+                    "throughput, and the throughput-optimal ones (default on); off: over every "
+                    "candidate, as the artifact");
+}
+
 /// --concurrent artifact|remainder: the simulator's rule for a migration started while another
 /// runs (parcae::sim::concurrent_charge; a template so that this header stays free of the
 /// simulator's).

@@ -17,9 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "parcae/core/parallel_config.hpp"
-
 #include "parcae/core/errors.hpp"
+#include "parcae/core/parallel_config.hpp"
 #include "parcae/liveput/cost_function.hpp"
 
 namespace parcae::plan {
@@ -78,36 +77,18 @@ inline std::vector<liveput::target_info> pareto_targets(
     check_at_least("parcae::plan::pareto_targets", at + ".config.d", candidates[i].config.d, 1);
     check_at_least("parcae::plan::pareto_targets", at + ".config.p", candidates[i].config.p, 1);
   }
-  // By GPUs, fastest first: a candidate is kept when it is the fastest of its GPU count (ties
-  // kept) and faster than every candidate on fewer GPUs.
-  std::vector<std::size_t> order(candidates.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    const auto& x = candidates[a];
-    const auto& y = candidates[b];
-    if (x.config.size() != y.config.size()) return x.config.size() < y.config.size();
-    return x.throughput > y.throughput;
-  });
-  std::vector<bool> kept(candidates.size(), false);
-  double below = 0.0;  // the fastest on fewer GPUs than the current group
-  bool any_below = false;
-  for (std::size_t i = 0; i < order.size();) {
-    std::size_t end = i;
-    const int gpus = candidates[order[i]].config.size();
-    while (end < order.size() && candidates[order[end]].config.size() == gpus) ++end;
-    const double top = candidates[order[i]].throughput;
-    for (std::size_t j = i; j < end; ++j) {
-      const double t = candidates[order[j]].throughput;
-      if (t == top && (!any_below || t > below)) kept[order[j]] = true;
-    }
-    if (!any_below || top > below) below = top;
-    any_below = true;
-    i = end;
-  }
+  // Quadratic in the candidates, once per job: a few thousand at most (1,806 for gpt-1.5b on
+  // 128 instances of 8 GPUs).
+  auto dominated = [&candidates](const liveput::target_info& c) {
+    return std::any_of(candidates.begin(), candidates.end(), [&c](const liveput::target_info& o) {
+      return o.config.size() <= c.config.size() && o.throughput >= c.throughput &&
+             (o.config.size() < c.config.size() || o.throughput > c.throughput);
+    });
+  };
   std::vector<liveput::target_info> out;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const bool listed = std::find(keep.begin(), keep.end(), candidates[i].config) != keep.end();
-    if (kept[i] || listed) out.push_back(candidates[i]);
+    if (listed || !dominated(candidates[i])) out.push_back(candidates[i]);
   }
   return out;
 }

@@ -130,29 +130,13 @@ class job {
     for (const auto& c : candidates_) tput_[c.config] = c.throughput;
     targets_ = candidates_;
     if (params_.pareto_targets) {
-      // best(n) for every n: it changes only where a candidate's GPU count is reached, so one
-      // pass over the candidates by GPUs with best()'s preference (a capacity may be 2^20).
-      std::vector<liveput::target_info> by_gpus = candidates_;
-      std::stable_sort(by_gpus.begin(), by_gpus.end(), [](const auto& a, const auto& b) {
-        return a.config.size() < b.config.size();
-      });
+      // best(n) for every n: it changes only where n*g reaches a candidate's GPU count, so
+      // best() at those counts gives every choice (a capacity may be 2^20 instances).
       std::vector<parallel_config> optimal;
-      parallel_config top;
-      double t = 0.0;
-      for (std::size_t i = 0; i < by_gpus.size(); ++i) {
-        const auto& c = by_gpus[i];
-        const bool better = c.throughput > t ||
-                            (c.throughput == t &&
-                             (c.config.d < top.d || (c.config.d == top.d && c.config.p < top.p)));
-        if (c.throughput > 0.0 && (top.paused() || better)) {
-          top = c.config;
-          t = c.throughput;
-        }
-        // best() of a budget of this many GPUs: once every candidate of the count is in.
-        const bool last =
-            i + 1 == by_gpus.size() || by_gpus[i + 1].config.size() != c.config.size();
-        if (last && !top.paused() && (optimal.empty() || optimal.back() != top)) {
-          optimal.push_back(top);
+      for (const auto& c : candidates_) {
+        const parallel_config b = best((c.config.size() + g_ - 1) / g_);
+        if (!b.paused() && std::find(optimal.begin(), optimal.end(), b) == optimal.end()) {
+          optimal.push_back(b);
         }
       }
       targets_ = pareto_targets(candidates_, optimal);
