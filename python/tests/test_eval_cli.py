@@ -95,6 +95,8 @@ def test_eval_names_a_run_that_cannot_train(cli, tmp_path):
     (["--traces", "TRACES", "--seeds", "x"], '--seeds is "x"'),
     (["--traces", "TRACES", "--profiles", "bogus"], 'profile is "bogus"'),
     (["--traces", "TRACES", "--jobs", "0"], '--jobs is "0"'),
+    (["--traces", "TRACES", "--pareto-targets", "all"],
+     '--pareto-targets is "all", but must be on or off'),
     (["--traces", "TRACES", "--json", "/nonexistent/dir/e.json"],
      "--json '/nonexistent/dir/e.json' cannot be written"),
 ])

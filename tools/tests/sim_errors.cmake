@@ -45,6 +45,8 @@ expect_error("--reroute is \"maybe\", but must be on or off" --trace ${trace} --
              --reroute maybe)
 expect_error("--guard is \"maybe\", but must be on or off" --trace ${trace} --profile gpt-1.5b
              --guard maybe)
+expect_error("--pareto-targets is \"all\", but must be on or off" --trace ${trace}
+             --profile gpt-1.5b --pareto-targets all)
 expect_error("--guard-margin is \"-1\", but must be a number in \\[0, 1000000000\\]"
              --trace ${trace} --profile gpt-1.5b --guard-margin -1)
 expect_error("--guard-probation is \"0\", but must be" --trace ${trace} --profile gpt-1.5b
