@@ -520,6 +520,85 @@ TEST_CASE("controller: reroute keeps a configuration that lost a slot while that
   CHECK(c.throughput_scale() == 1.0);
 }
 
+TEST_CASE("controller: a stage wiped below the smallest configuration restarts rerouted") {
+  // VGG-19 needs d >= 2: (2, 2) on 4 instances is its smallest configuration. Losing both
+  // replicas of stage 0 leaves 2 instances, on which nothing fits whole and nothing survives to
+  // reroute to (ReCycle pauses there). The controller restarts (2, 2) from the checkpoint with
+  // one GPU per stage, the empty slots' micro-batches rerouted to their stage's peer, and keeps
+  // it until instances come back.
+  parcae::plan::job_params jp;
+  jp.capacity = 4;
+  const parcae::plan::job j(
+      parcae::perf::load_profile_file(std::string(PARCAE_SOURCE_DIR) + "/profiles/vgg19.json"), jp);
+  const parallel_config c{2, 2};
+  REQUIRE(j.best(4) == c);
+  REQUIRE(j.best(3).paused());
+  const parcae::perf::reroute_model& m = j.reroute();
+  const double scale = m.scale(c, 1, 2);
+  REQUIRE(scale > 0.0);
+  const double restart = j.restart_s(c, parcae::perf::restart_kind::add, true);
+  REQUIRE(restart < j.interval_s());
+
+  auto wipe_stage0 = [&](controller& ctl, std::vector<decision>& got) {
+    ctl.on_interval(range(0, 4), range(0, 4), {});
+    REQUIRE(ctl.current_config() == c);
+    std::vector<instance_id> gone, alive;
+    for (const auto& pl : got.back().placements)
+      (pl.stage == 0 ? gone : alive).push_back(pl.instance);
+    REQUIRE(gone.size() == 2);
+    std::sort(alive.begin(), alive.end());
+    ctl.on_interval(alive, {}, gone);
+    return alive;
+  };
+  {
+    std::vector<decision> got;
+    controller_options o;
+    o.reroute = false;
+    controller ctl(j, o, nullptr, recorder(got));
+    wipe_stage0(ctl, got);
+    CHECK(ctl.current_config().paused());
+  }
+  std::vector<decision> got;
+  controller ctl(j, controller_options{}, nullptr, recorder(got));
+  std::vector<instance_id> alive = wipe_stage0(ctl, got);
+  REQUIRE(got.size() == 2);
+  const decision& d = got.back();
+  CHECK(d.kind == migration_kind::restart);
+  CHECK(d.previous == c);
+  CHECK(d.target == c);
+  CHECK(d.empty_slots == 2);
+  CHECK(d.throughput_scale == doctest::Approx(scale));
+  CHECK(d.expected_cost_s == doctest::Approx(restart));
+  CHECK(d.plan.front().samples ==
+        doctest::Approx(j.throughput(c) * scale * (j.interval_s() - restart)));
+  // One GPU on each stage, each loading its stage from the checkpoint.
+  REQUIRE(d.placements.size() == 2);
+  CHECK(d.placements[0].stage != d.placements[1].stage);
+  REQUIRE(d.fetches.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(d.fetches[i].from_checkpoint);
+    CHECK(d.fetches[i].instance == d.placements[i].instance);
+    CHECK(d.fetches[i].first_layer == d.placements[i].first_layer);
+    CHECK(d.fetches[i].end_layer == d.placements[i].end_layer);
+  }
+  CHECK(ctl.empty_slots() == 2);
+  CHECK(ctl.throughput_scale() == doctest::Approx(scale));
+  // A quiet interval: it keeps running rerouted.
+  ctl.on_interval(alive, {}, {});
+  CHECK(got.size() == 2);
+  CHECK(ctl.current_config() == c);
+  CHECK(ctl.empty_slots() == 2);
+  // Two newcomers fill the empty slots by a live migration, not a second restart.
+  alive.push_back(10);
+  alive.push_back(11);
+  ctl.on_interval(alive, {10, 11}, {});
+  REQUIRE(got.size() == 3);
+  CHECK(got.back().target == c);
+  CHECK(got.back().empty_slots == 0);
+  CHECK(got.back().kind == migration_kind::inter_stage);
+  CHECK(ctl.throughput_scale() == 1.0);
+}
+
 TEST_CASE("controller: the job's first start loads no checkpoint, a later start does") {
   // GPT-1.5B on 16 instances of 4 GPUs: (4, 8) is the fastest configuration. Its start takes
   // 54.1 s, 68.1 s with the checkpoint load, which spills past the 60-s interval. When the

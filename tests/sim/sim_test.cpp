@@ -618,6 +618,45 @@ TEST_CASE("sim: parcae reroutes through its controller and is accounted at the d
   CHECK(r.samples <= sim::simulate(t, bound, j).samples);
 }
 
+TEST_CASE("sim: below the smallest configuration parcae starts rerouted while the rest pause") {
+  // VGG-19's smallest configuration is (2, 2). On 3 instances nothing fits whole and nothing has
+  // run to reroute: reactive, reactive-live and recycle pause. Parcae starts (2, 2) with one slot
+  // empty (no checkpoint at the job's first start), is accounted at the rerouted rate, and fills
+  // the slot by a live migration when a fourth instance joins.
+  plan::job_params jp;
+  jp.capacity = 4;
+  const sim::job j(perf::load_profile_file(repo("profiles/vgg19.json")), jp);
+  const auto t = sim::make_event_trace(make_trace({{0, 3}, {4, 1}}, 8));
+  const parallel_config c{2, 2};
+  const double scale = j.reroute().scale(c, 1, 3);
+  const double first = j.restart_s(c, perf::restart_kind::add, false);
+  for (const std::string name : {"parcae-truth", "parcae-predict"}) {
+    CAPTURE(name);
+    const sim::harness_result h = sim::run_harness(t, j, {name, "recycle", "reactive-live"});
+    const sim::policy_result& r = h.policies[0].result;
+    CHECK(h.policies[1].result.timeline[3].config.paused());
+    CHECK(h.policies[2].result.timeline[3].config.paused());
+    REQUIRE(r.timeline.size() == 9);
+    CHECK(r.timeline[0].config == c);
+    CHECK(std::string(r.timeline[0].kind) == "restart");
+    CHECK(r.timeline[0].empty_slots == 1);
+    CHECK(r.timeline[0].samples == doctest::Approx(j.throughput(c) * scale * (60.0 - first)));
+    for (std::size_t k = 1; k < 4; ++k) {
+      CHECK(r.timeline[k].config == c);
+      CHECK(std::string(r.timeline[k].kind) == "none");
+      CHECK(r.timeline[k].samples == doctest::Approx(j.throughput(c) * scale * 60.0));
+    }
+    CHECK(r.timeline[4].empty_slots == 0);
+    CHECK(std::string(r.timeline[4].kind) == "inter_stage");
+    CHECK(r.timeline[5].samples == doctest::Approx(j.throughput(c) * 60.0));
+    CHECK(r.samples > h.policies[1].result.samples);
+  }
+  sim::parcae_params off;
+  off.reroute = false;
+  sim::controller_policy pol(off);
+  CHECK(sim::simulate(t, pol, j).timeline[3].config.paused());
+}
+
 TEST_CASE("sim: on steady churn parcae-truth trains at least what recycle and reactive-live do") {
   // The evaluation set's steady-churn family (scripts/gen_eval_traces.py, seed 1): 32 instances,
   // each preempted with p = 0.4% a minute and replaced 2-15 min later, for 12 h. VGG-19 runs

@@ -437,6 +437,39 @@ inline std::vector<placement> keep_survivors(const std::vector<placement>& old,
   return out;
 }
 
+/// The placement of `c` started afresh with `running` of its d*p slots (a rerouted start from
+/// the checkpoint, runtime::controller; ideal-rerouting's bound in the simulator): the k-th GPU of
+/// the `usable` instances in (instance, gpu) order runs (pipeline k / p, stage k % p) while
+/// k < running, every other GPU is a spare. The running slots spread evenly over the stages (each
+/// has floor(running / p) or one more replicas), so the most-hit stage has as many as any
+/// placement of `running` slots gives it. `usable` must be sorted and unique; the result is sorted
+/// by (instance, gpu), as assign()'s.
+inline std::vector<placement> spread_slots(const std::vector<instance_id>& usable,
+                                           int gpus_per_instance, parallel_config c, int running,
+                                           int n_layers) {
+  const char* fn = "parcae::runtime::spread_slots";
+  check_at_least(fn, "gpus_per_instance", gpus_per_instance, 1);
+  check_at_least(fn, "c.d", c.d, 1);
+  check_bounded(fn, "c.p", c.p, 1, perf::max_pipeline_depth(n_layers));
+  const long long gpus = static_cast<long long>(usable.size()) * gpus_per_instance;
+  check_bounded(fn, "running", running, 0, static_cast<int>(std::min<long long>(gpus, c.size())));
+  const std::vector<int> bounds = perf::partition_layers(n_layers, c.p);
+  std::vector<placement> out;
+  out.reserve(static_cast<std::size_t>(gpus));
+  int k = 0;
+  for (instance_id id : usable) {
+    for (int gpu = 0; gpu < gpus_per_instance; ++gpu, ++k) {
+      if (k >= running) {
+        out.push_back({id, gpu, -1, -1, 0, 0});
+        continue;
+      }
+      const auto st = static_cast<std::size_t>(k % c.p);
+      out.push_back({id, gpu, k / c.p, k % c.p, bounds[st], bounds[st + 1]});
+    }
+  }
+  return out;
+}
+
 /// Moves running slots of `c`, which runs with empty slots (keep_survivors), between stages until
 /// every stage has at least `r` replicas (perf/rerouting.hpp, rebalancing): a slot of the
 /// best-replicated stage takes an empty (pipeline, stage) position of the most-hit one, with that

@@ -766,6 +766,7 @@ class controller {
     }
     dec.target = step.config;
     if (use_observed && reroute(dec, step, point, cur, usable)) return;
+    if (params_.observed_first_step && start_rerouted(dec, step, point, usable)) return;
     commit(std::move(dec), step, std::move(usable));
   }
 
@@ -773,15 +774,13 @@ class controller {
   /// (controller_options::reroute) instead of the plan's first step, when it does not fit the
   /// usable instances, every stage has a surviving replica, and it trains more than the plan over
   /// the same window, both counted as the simulator counts them:
-  /// - the window runs from step 1 to the forecast's next change of the cluster (a join or a
-  ///   preemption; from there both re-plan) or, when the forecast sees none, through the horizon
-  ///   and the value after it (terminal_s), the rerouted configuration then never having to move;
+  /// - the window (plan_window) runs from step 1 to the forecast's next change of the cluster or
+  ///   through the horizon and after it, the rerouted configuration then never having to move;
   /// - rerouted: the degraded rate, less the failover when slots were lost now; or, when a burst
   ///   left the stages uneven, the rate with the stages rebalanced (replicas moved to the
   ///   most-hit stage so it has floor(running / p), perf::reroute_model::rebalance_s; the
   ///   decision's fetches carry the moved replicas' layers), whichever trains more;
-  /// - planned: the plan's own expected samples over the window's steps, its migrations included,
-  ///   and its last configuration's rate after the horizon.
+  /// - planned: the plan's own expected samples over the window (plan_window).
   /// Re-checked at every decision, so the job stays rerouted while it wins (as ReCycle does) and
   /// moves when joins or further losses make the plan better. True: committed.
   bool reroute(decision& dec, const plan::plan_step& step,
@@ -807,18 +806,9 @@ class controller {
     const int r_min = *std::min_element(replicas.begin(), replicas.end());
     if (r_min == 0) return false;
     const double interval = params_.planner.interval_s;
-    // The window: to the forecast's next change, or through the horizon and after it.
-    std::size_t span = 1;
-    while (span < point.size() && point[span].n_in == 0 && point[span].n_out == 0) ++span;
-    const bool open_ended = span == point.size();
-    const double window_s = interval * double(span) + (open_ended ? dec.terminal_s : 0.0);
-    double planned = 0.0;
-    for (std::size_t k = 0; k < span; ++k) {
-      // The stochastic planner returns its first step only: beyond it, the target's full rate.
-      planned +=
-          k < dec.plan.size() ? dec.plan[k].samples : provider_.throughput(step.config) * interval;
-    }
-    if (open_ended) planned += provider_.throughput(dec.plan.back().config) * dec.terminal_s;
+    const plan_window w = window_of(dec, step, point);
+    const double window_s = w.seconds;
+    const double planned = w.planned;
     // Keep the stages as they are (a failover when slots were lost now), or rebalance them so the
     // most-hit stage has floor(running / p) replicas (a failover and a stage copy; only when it
     // ends within the interval, so that the next decision sees a running configuration).
@@ -866,8 +856,120 @@ class controller {
          << " slot(s) rerouted (throughput x" << best.scale << ") " << to_string(dec.kind)
          << (best.r > r_min ? ", stages rebalanced to " + std::to_string(best.r) + " replicas" : "")
          << ", cost " << cost << " s; trains " << best.value << " samples against the plan's "
-         << planned << " (" << to_string(step.config) << ") in the next " << span << " interval(s)";
+         << planned << " (" << to_string(step.config) << ") in the next " << w.span
+         << " interval(s)";
     record(std::move(dec), std::move(usable), kept_step.remaining_s, what.str());
+    return true;
+  }
+
+  /// The window over which an executor option (reroute(), start_rerouted()) is weighed against
+  /// the plan: from step 1 to the forecast's next change of the cluster (a join or a preemption;
+  /// from there both re-plan) or, when the forecast sees none, through the horizon and the value
+  /// after it (terminal_s). `planned`: the plan's own expected samples over the window's steps,
+  /// its migrations included, and its last configuration's rate after the horizon.
+  struct plan_window {
+    std::size_t span = 1;  ///< intervals
+    double seconds = 0.0;
+    double planned = 0.0;
+  };
+  plan_window window_of(const decision& dec, const plan::plan_step& step,
+                        const std::vector<plan::availability_step>& point) const {
+    const double interval = params_.planner.interval_s;
+    plan_window w;
+    while (w.span < point.size() && point[w.span].n_in == 0 && point[w.span].n_out == 0) ++w.span;
+    const bool open_ended = w.span == point.size();
+    w.seconds = interval * double(w.span) + (open_ended ? dec.terminal_s : 0.0);
+    for (std::size_t k = 0; k < w.span; ++k) {
+      // The stochastic planner returns its first step only: beyond it, the target's full rate.
+      w.planned +=
+          k < dec.plan.size() ? dec.plan[k].samples : provider_.throughput(step.config) * interval;
+    }
+    if (open_ended) w.planned += provider_.throughput(dec.plan.back().config) * dec.terminal_s;
+    return w;
+  }
+
+  /// Starts a configuration with empty slots from the checkpoint (controller_options::reroute)
+  /// when the plan pauses at step 1, no configuration fitting the usable instances whole, but one
+  /// whose every stage gets a replica on them trains: a stage wiped below the model's smallest
+  /// configuration, a cluster that has not reached it yet. Its running slots spread evenly over
+  /// the stages (spread_slots: the most-hit stage has floor(GPUs / p) replicas), every GPU loads
+  /// its stage from the checkpoint, and the empty slots' micro-batches are rerouted to their
+  /// stage's peers at perf::reroute_model::scale. Of the candidates with d >= 2, the one that
+  /// trains most over reroute()'s window (plan_window), charged its resume from the paused state
+  /// (the plan's own resume cost; it must end within the interval, so that the next decision sees
+  /// it running and reroute() keeps it while it wins), is taken when it trains more than the
+  /// plan. ReCycle reroutes only what survived a failure; from a checkpoint it has no rerouted
+  /// start (sim/baselines.hpp recycle pauses). True: committed.
+  bool start_rerouted(decision& dec, const plan::plan_step& step,
+                      const std::vector<plan::availability_step>& point,
+                      std::vector<instance_id>& usable) {
+    const plan::planner_params& pp = params_.planner;
+    const int g = pp.gpus_per_instance;
+    const int n1 = static_cast<int>(usable.size());
+    const int gpus = n1 * g;
+    if (!params_.reroute || !params_.rerouting.available() || !step.config.paused() || n1 == 0) {
+      return false;
+    }
+    const double interval = pp.interval_s;
+    const plan_window w = window_of(dec, step, point);
+    struct option {
+      parallel_config config;
+      double scale = 0.0, cost = 0.0, value = -1.0;
+    };
+    option best;
+    std::vector<plan::transition> resumes;
+    for (int p = pp.p_min; p <= std::min(pp.p_max, gpus); ++p) {
+      // d <= gpus: more pipelines than running GPUs only lowers the scale (perf/rerouting.hpp).
+      for (int d = 2; d <= std::min(pp.d_max, gpus); ++d) {
+        const parallel_config c{d, p};
+        const double rate = provider_.throughput(c);
+        if (pp.fits(c, n1) || !pp.allowed(c) || !(rate > 0.0)) continue;
+        const double scale = params_.rerouting.scale(c, gpus / p, gpus);
+        // Its resume cost is looked up only when it could beat the best so far.
+        if (!(scale > 0.0) || !(rate * scale * w.seconds > best.value)) continue;
+        // The plan's resume of c from the paused state (its checkpoint load included, except at
+        // the job's first start, which has none).
+        provider_.transitions(plan::detail::instances_of(c, g), parallel_config{}, 0, 0, resumes);
+        const auto it = std::find_if(resumes.begin(), resumes.end(),
+                                     [c](const plan::transition& t) { return t.target == c; });
+        if (it == resumes.end()) continue;
+        const double resume =
+            first_start() ? std::max(0.0, it->cost_s - params_.checkpoint_s) : it->cost_s;
+        const double cost = charged_s(remaining_s_, resume, c);
+        if (!(cost < interval)) continue;
+        const double value = rate * scale * std::max(0.0, w.seconds - cost);
+        if (value > best.value) best = {c, scale, cost, value};
+      }
+    }
+    if (best.config.paused() || !(best.value > w.planned)) return false;
+
+    const parallel_config c = best.config;
+    plan::plan_step started = step;
+    started.config = c;
+    started.cost_s = best.cost;
+    started.remaining_s = 0.0;
+    started.samples = provider_.throughput(c) * best.scale * (interval - best.cost);
+    started.prob = 1.0;
+    dec.expected_samples = dec.expected_samples - step.samples + started.samples;
+    dec.plan = {started};
+    dec.target = c;
+    dec.kind = config_.paused() ? migration_kind::resume : migration_kind::restart;
+    dec.placements = spread_slots(usable, g, c, gpus, params_.n_layers);
+    dec.fetches.clear();
+    for (const placement& pl : dec.placements) {
+      if (!pl.spare())
+        dec.fetches.push_back({pl.instance, pl.gpu, pl.first_layer, pl.end_layer, true, 0, 0});
+    }
+    dec.empty_slots = c.size() - gpus;
+    dec.throughput_scale = best.scale;
+    dec.expected_cost_s = best.cost;
+    dec.expected_remaining_s = 0.0;
+    std::ostringstream what;
+    what << to_string(dec.previous) << " -> " << to_string(c) << " " << to_string(dec.kind)
+         << " with " << dec.empty_slots << " slot(s) rerouted (throughput x" << best.scale
+         << "), cost " << best.cost << " s; trains " << best.value << " samples against the plan's "
+         << w.planned << " (paused) in the next " << w.span << " interval(s)";
+    record(std::move(dec), std::move(usable), 0.0, what.str());
     return true;
   }
 

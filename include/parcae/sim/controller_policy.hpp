@@ -234,12 +234,18 @@ class controller_policy final : public policy {
 
     d.concurrent_s = j.restart_only_s(d.config, perf::restart_kind::no_op);
     if (d.empty_slots > 0) {
-      // Rerouted (runtime::controller_options::reroute): a rebalance of the stages when the
-      // controller moved replicas between them now (its decision fetches layers), else the
-      // failover when this interval's preemptions took slots, else it keeps running.
-      const bool rebalanced =
-          controller_->decisions() != decided && !controller_->last_decision().fetches.empty();
-      if (rebalanced) {
+      // Rerouted (runtime::controller_options::reroute): a start from the checkpoint when the
+      // controller started it now (its rerouted start, placed as runtime::spread_slots places
+      // it); a rebalance of the stages when it moved replicas between them now (its decision
+      // fetches layers), else the failover when this interval's preemptions took slots, else it
+      // keeps running.
+      const bool now = controller_->decisions() != decided;
+      const migration_kind kind = now ? controller_->last_decision().kind : migration_kind::none;
+      if (kind == migration_kind::restart || kind == migration_kind::resume) {
+        d.cost_s = j.restart_s(d.config, perf::restart_kind::add, v.index > 0);
+        d.kind = "restart";
+        d.fresh_start = true;
+      } else if (now && !controller_->last_decision().fetches.empty()) {
         d.cost_s = j.reroute().rebalance_s(d.config);
         d.kind = "reroute";
       } else if (v.survivors.slots_lost > 0) {

@@ -37,7 +37,6 @@
 #include "parcae/core/errors.hpp"
 #include "parcae/core/parallel_config.hpp"
 #include "parcae/perf/migration.hpp"
-#include "parcae/perf/partition.hpp"
 #include "parcae/plan/job.hpp"
 #include "parcae/runtime/assignment.hpp"
 #include "parcae/sim/events.hpp"
@@ -129,6 +128,10 @@ struct choice {
   /// Stage slots of `config` left empty because their work is rerouted to peers (ReCycle); the
   /// configuration then needs that many GPUs less, and throughput_scale says what it costs.
   int empty_slots = 0;
+  /// With empty_slots: the configuration starts afresh (from the checkpoint) instead of keeping
+  /// the survivors where they ran; its running slots are placed as runtime::spread_slots places
+  /// them (the controller's rerouted start).
+  bool fresh_start = false;
 };
 
 /// A policy. Implement name() and decide(); the other members have defaults.
@@ -189,28 +192,6 @@ struct policy_result {
 };
 
 namespace detail {
-
-/// `running` slots of `c` on the usable GPUs in order, the k-th on (pipeline k / p, stage k % p),
-/// the other GPUs spare.
-inline std::vector<runtime::placement> spread_placement(
-    const std::vector<runtime::instance_id>& usable, int g, parallel_config c, int running,
-    int n_layers) {
-  const std::vector<int> bounds = perf::partition_layers(n_layers, c.p);
-  std::vector<runtime::placement> out;
-  out.reserve(usable.size() * static_cast<std::size_t>(g));
-  int k = 0;
-  for (runtime::instance_id id : usable) {
-    for (int gpu = 0; gpu < g; ++gpu, ++k) {
-      if (k >= running) {
-        out.push_back({id, gpu, -1, -1, 0, 0});
-        continue;
-      }
-      const auto st = static_cast<std::size_t>(k % c.p);
-      out.push_back({id, gpu, k / c.p, k % c.p, bounds[st], bounds[st + 1]});
-    }
-  }
-  return out;
-}
 
 /// What the events left of configuration `c` placed as `placed`: `lost` are the instances
 /// preempted, `survivors` the instances still alive that were alive before, `joined` the number
@@ -384,14 +365,14 @@ inline policy_result simulate(const event_trace& trace, policy& pol, const job& 
     // The placement of the new configuration, by the runtime's rule; a configuration run with
     // empty slots (rerouted work) keeps the survivors where they were, newcomers as spares.
     const std::vector<runtime::instance_id> usable(alive.begin(), alive.end());
-    if (d.empty_slots > 0 && d.config == current) {
+    if (d.empty_slots > 0 && d.config == current && !d.fresh_start) {
       placed = runtime::keep_survivors(placed, usable, g);
     } else if (d.empty_slots > 0) {
-      // A configuration entered with empty slots (only ideal-rerouting's bound does this): its
-      // running slots spread evenly over the stages, the k-th usable GPU on (k / p, k % p).
-      // (Keeping the survivors would keep the old configuration's stages.)
-      placed = detail::spread_placement(usable, g, d.config, d.config.size() - d.empty_slots,
-                                        j.n_layers());
+      // A configuration entered with empty slots (ideal-rerouting's bound, the controller's
+      // rerouted start): its running slots spread evenly over the stages, the k-th usable GPU on
+      // (k / p, k % p). (Keeping the survivors would keep the old configuration's stages.)
+      placed =
+          runtime::spread_slots(usable, g, d.config, d.config.size() - d.empty_slots, j.n_layers());
     } else {
       placed = runtime::assign(placed, current, usable, g, d.config, j.n_layers()).placements;
     }
