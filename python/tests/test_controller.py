@@ -99,6 +99,34 @@ def test_a_decision_is_a_plain_value_with_placements_and_plan(small_job):
     assert ctl.last_decision().sequence == 2
 
 
+def test_a_wiped_stage_below_the_smallest_configuration_restarts_rerouted():
+    # vgg19's smallest configuration is (2,2) on 4 instances. Both replicas of stage 0 go: on
+    # the 2 left nothing fits whole and nothing survived to reroute to, so the controller
+    # restarts (2,2) from the checkpoint with one GPU per stage and the empty slots rerouted.
+    job = parcae.Job("vgg19", capacity=4, liveput="exact")
+    got = []
+    ctl = parcae.Controller(job, forecaster="naive", reconfigure=got.append)
+    ids = [1, 2, 3, 4]
+    ctl.on_interval(ids, ids, [])
+    assert got[-1].target == (2, 2)
+    gone = [p.instance for p in got[-1].placements if p.stage == 0]
+    left = [i for i in ids if i not in gone]
+    ctl.on_interval(left, [], gone)
+    d = got[-1]
+    assert d.kind == "restart" and d.target == (2, 2) and d.empty_slots == 2
+    assert 0 < d.throughput_scale < 1 and d.expected_cost_s > 0
+    assert sorted(p.stage for p in d.placements) == [0, 1]
+    assert len(d.fetches) == 2 and all(f.from_checkpoint for f in d.fetches)
+    # Launchers that train whole pipelines only refuse it, and say what to do.
+    with pytest.raises(ValueError, match="reroute=False"):
+        parcae.launchers.megatron_args(d, global_batch_size=128, micro_batch_size=1)
+    off = parcae.Controller(job, forecaster="naive", reroute=False)
+    off.on_interval(ids, ids, [])
+    gone = [p.instance for p in off.placements() if p.stage == 0]
+    off.on_interval([i for i in ids if i not in gone], [], gone)
+    assert off.current_config().paused
+
+
 def test_notice_and_log(small_job):
     lines, got = [], []
     ctl = parcae.Controller(small_job, horizon=3, forecaster="naive", reconfigure=got.append,

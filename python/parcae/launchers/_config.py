@@ -46,13 +46,14 @@ def config_of(decision: Any) -> Tuple[int, int]:
             d, p = _field(source, "d"), _field(source, "p")
     if int(d) != d or int(p) != p or d < 0 or p < 0:
         raise ValueError(f"parcae.launchers: config is ({d}, {p}), but must be two counts >= 0")
-    # A rerouted decision (kind "reroute") runs (d, p) with empty slots whose micro-batches go to
-    # the stage's peers (ReCycle). torchrun, Megatron-LM and DeepSpeed train whole pipelines only.
+    # A rerouted decision (kind "reroute", or a "restart"/"resume" started rerouted from the
+    # checkpoint) runs (d, p) with empty slots whose micro-batches go to the stage's peers
+    # (ReCycle). torchrun, Megatron-LM and DeepSpeed train whole pipelines only.
     empty = decision.get("empty_slots", 0) if isinstance(decision, Mapping) else getattr(
         decision, "empty_slots", 0)
     if empty:
         raise ValueError(f"parcae.launchers: the decision runs ({d}, {p}) with {empty} empty "
-                         "slot(s) rerouted to their stage's peers (kind reroute), which these "
+                         "slot(s) rerouted to their stage's peers, which these "
                          "launchers cannot run; build the Controller with reroute=False")
     return int(d), int(p)
 
