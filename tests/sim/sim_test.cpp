@@ -655,6 +655,30 @@ TEST_CASE("sim: below the smallest configuration parcae starts rerouted while th
   off.reroute = false;
   sim::controller_policy pol(off);
   CHECK(sim::simulate(t, pol, j).timeline[3].config.paused());
+
+  // Decided before the interval's events (first_step forecast), the start is executed, and
+  // charged, in the interval after the decision. The oldest instance goes first: at 3 stage 0
+  // loses a replica (a failover), at 4 stage 1 its only one; one instance is left, too few for
+  // any stage layout. At 5 one joins (a spare until the decision at its end), and at 6 (2, 2)
+  // starts from the checkpoint on the two.
+  const auto w = sim::make_event_trace(make_trace({{0, 3}, {3, -1}, {4, -1}, {5, 1}}, 9));
+  sim::parcae_params fp;
+  fp.future = sim::future_source::predict;
+  fp.first_step = sim::first_step::forecast;
+  sim::controller_policy late(fp);
+  const sim::policy_result r = sim::simulate(w, late, j);
+  CHECK(std::string(r.timeline[3].kind) == "reroute");
+  CHECK(r.timeline[4].config.paused());
+  CHECK(r.timeline[5].config.paused());
+  CHECK(r.timeline[6].config == c);
+  CHECK(std::string(r.timeline[6].kind) == "restart");
+  CHECK(r.timeline[6].empty_slots == 2);
+  const double two = j.reroute().scale(c, 1, 2);
+  CHECK(r.timeline[6].samples ==
+        doctest::Approx(j.throughput(c) * two *
+                        (60.0 - j.restart_s(c, perf::restart_kind::add, true))));
+  CHECK(std::string(r.timeline[7].kind) == "none");
+  CHECK(r.timeline[7].samples == doctest::Approx(j.throughput(c) * two * 60.0));
 }
 
 TEST_CASE("sim: on steady churn parcae-truth trains at least what recycle and reactive-live do") {

@@ -188,6 +188,7 @@ class controller_policy final : public policy {
     runtime::hooks h;
     h.reconfigure = [](const runtime::decision&) {};  // the policy reads the placements back
     next_ = 0;
+    executed_ = 0;
     controller_ =
         std::make_unique<runtime::controller>(j, o, make_forecaster(j, trace), std::move(h));
     alive_.clear();
@@ -217,7 +218,6 @@ class controller_policy final : public policy {
     const bool notice = params_.future == future_source::truth ||
                         params_.first_step == sim::first_step::notice || v.index == 0;
     next_ = v.index + 1;
-    const std::uint64_t decided = controller_->decisions();
     if (notice) {
       controller_->on_interval(alive, joined, preempted);
     } else {
@@ -228,6 +228,18 @@ class controller_policy final : public policy {
     d.config = controller_->current_config();
     d.empty_slots = controller_->empty_slots();
     d.throughput_scale = controller_->throughput_scale();
+    // Whether the decision that set it is executed now: made in this call (the notice timeline,
+    // or a reaction to this interval's preemptions) or, with first_step forecast, at the end of
+    // the last interval. Read before the next call replaces it.
+    const bool fresh = controller_->decisions() > executed_;
+    executed_ = controller_->decisions();
+    migration_kind kind = migration_kind::none;
+    bool fetched = false;
+    if (fresh && d.empty_slots > 0) {
+      const runtime::decision last = controller_->last_decision();
+      kind = last.kind;
+      fetched = !last.fetches.empty();
+    }
     // Forecast mode: the configuration of the next interval is decided now, before its events.
     if (!notice) controller_->on_interval(alive, joined, preempted);
     if (d.config.paused()) return d;
@@ -235,17 +247,14 @@ class controller_policy final : public policy {
     d.concurrent_s = j.restart_only_s(d.config, perf::restart_kind::no_op);
     if (d.empty_slots > 0) {
       // Rerouted (runtime::controller_options::reroute): a start from the checkpoint when the
-      // controller started it now (its rerouted start, placed as runtime::spread_slots places
-      // it); a rebalance of the stages when it moved replicas between them now (its decision
-      // fetches layers), else the failover when this interval's preemptions took slots, else it
-      // keeps running.
-      const bool now = controller_->decisions() != decided;
-      const migration_kind kind = now ? controller_->last_decision().kind : migration_kind::none;
+      // decision executed now started it (its rerouted start, placed as runtime::spread_slots
+      // places it); a rebalance of the stages when it moved replicas between them (its fetches),
+      // else the failover when this interval's preemptions took slots, else it keeps running.
       if (kind == migration_kind::restart || kind == migration_kind::resume) {
         d.cost_s = j.restart_s(d.config, perf::restart_kind::add, v.index > 0);
         d.kind = "restart";
         d.fresh_start = true;
-      } else if (now && !controller_->last_decision().fetches.empty()) {
+      } else if (fetched) {
         d.cost_s = j.reroute().rebalance_s(d.config);
         d.kind = "reroute";
       } else if (v.survivors.slots_lost > 0) {
@@ -296,7 +305,8 @@ class controller_policy final : public policy {
 
   parcae_params params_;
   std::unique_ptr<runtime::controller> controller_;
-  std::size_t next_ = 0;  ///< the interval after the one being decided (truth_forecaster)
+  std::size_t next_ = 0;        ///< the interval after the one being decided (truth_forecaster)
+  std::uint64_t executed_ = 0;  ///< sequence of the last decision the simulator executed
   std::set<runtime::instance_id> alive_;
   std::vector<plan::transition> buf_;
 };
