@@ -248,6 +248,40 @@ TEST_CASE("rebalance_stages: replicas move to the most-hit stage with its layers
                        doctest::Contains("placements[].pipeline is "), parcae::invalid_argument);
 }
 
+TEST_CASE("spread_slots: running slots spread evenly over the stages, the rest spare") {
+  // (3, 2) with 5 of its 6 slots on instances of 2 GPUs: GPU k runs (k / 2, k % 2) while k < 5.
+  const std::vector<placement> pls = parcae::runtime::spread_slots({10, 11, 12}, 2, {3, 2}, 5, 8);
+  REQUIRE(pls.size() == 6);
+  std::map<int, int> per_stage;
+  for (std::size_t k = 0; k < pls.size(); ++k) {
+    CHECK(pls[k].instance == 10 + k / 2);
+    CHECK(pls[k].gpu == static_cast<int>(k % 2));
+    if (k == 5) {
+      CHECK(pls[k].spare());
+      continue;
+    }
+    CHECK(pls[k].pipeline == static_cast<int>(k / 2));
+    CHECK(pls[k].stage == static_cast<int>(k % 2));
+    CHECK(pls[k].first_layer == (pls[k].stage == 0 ? 0 : 5));  // 8 layers: [0,5) [5,8)
+    CHECK(pls[k].end_layer == (pls[k].stage == 0 ? 5 : 8));
+    ++per_stage[pls[k].stage];
+  }
+  CHECK(per_stage[0] == 3);
+  CHECK(per_stage[1] == 2);
+  CHECK(parcae::runtime::spread_slots({1, 2}, 1, {2, 2}, 0, 8)[1].spare());
+  CHECK_THROWS_WITH_AS(parcae::runtime::spread_slots({1, 2}, 1, {2, 2}, 3, 8),
+                       doctest::Contains("parcae::runtime::spread_slots: running is 3"),
+                       parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(parcae::runtime::spread_slots({1, 2}, 1, {2, 2}, -1, 8),
+                       doctest::Contains("running is -1"), parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(parcae::runtime::spread_slots({1, 2}, 0, {2, 2}, 1, 8),
+                       doctest::Contains("gpus_per_instance is 0"), parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(parcae::runtime::spread_slots({1, 2}, 1, {0, 2}, 1, 8),
+                       doctest::Contains("c.d is 0"), parcae::invalid_argument);
+  CHECK_THROWS_WITH_AS(parcae::runtime::spread_slots({1, 2}, 1, {1, 8}, 1, 8),
+                       doctest::Contains("c.p is 8"), parcae::invalid_argument);
+}
+
 TEST_CASE("assign: pipeline repartition and checkpoint restart") {
   const auto old = layout({1, 2}, 8, 2);  // 0: layers [0,4), 1: [4,8), 2 and 3 spare
   const auto r = assign(old, {1, 2}, ids_except(4, {}), 1, {1, 4}, 8);

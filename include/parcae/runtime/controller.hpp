@@ -445,6 +445,11 @@ class controller {
 
   /// The job's first start loads no checkpoint (controller_params::checkpoint_s).
   bool first_start() const { return intervals_ == 1 && params_.checkpoint_s > 0.0; }
+  /// A start from the paused state of provider cost `resume_s` (its checkpoint load included),
+  /// less the load at the job's first start.
+  double start_cost(double resume_s) const {
+    return first_start() ? std::max(0.0, resume_s - params_.checkpoint_s) : resume_s;
+  }
 
   /// The transitions of an observed step from `config` placed as `placements` (`prev`: the usable
   /// instances then, `cur`: now), or from the paused state a start (a resume with the checkpoint
@@ -456,9 +461,7 @@ class controller {
     const int g = params_.planner.gpus_per_instance;
     if (config.paused()) {
       provider_.observed_transitions(config, {}, 0, static_cast<int>(cur.size()) * g, out);
-      if (first_start()) {
-        for (plan::transition& t : out) t.cost_s = std::max(0.0, t.cost_s - params_.checkpoint_s);
-      }
+      for (plan::transition& t : out) t.cost_s = start_cost(t.cost_s);
       return true;
     }
     std::vector<int> replicas(static_cast<std::size_t>(config.p), 0);
@@ -933,9 +936,7 @@ class controller {
         const auto it = std::find_if(resumes.begin(), resumes.end(),
                                      [c](const plan::transition& t) { return t.target == c; });
         if (it == resumes.end()) continue;
-        const double resume =
-            first_start() ? std::max(0.0, it->cost_s - params_.checkpoint_s) : it->cost_s;
-        const double cost = charged_s(remaining_s_, resume, c);
+        const double cost = charged_s(remaining_s_, start_cost(it->cost_s), c);
         if (!(cost < interval)) continue;
         const double value = rate * scale * std::max(0.0, w.seconds - cost);
         if (value > best.value) best = {c, scale, cost, value};

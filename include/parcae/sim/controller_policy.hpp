@@ -231,8 +231,9 @@ class controller_policy final : public policy {
     // Whether the decision that set it is executed now: made in this call (the notice timeline,
     // or a reaction to this interval's preemptions) or, with first_step forecast, at the end of
     // the last interval. Read before the next call replaces it.
-    const bool fresh = controller_->decisions() > executed_;
-    executed_ = controller_->decisions();
+    const std::uint64_t decided = controller_->decisions();
+    const bool fresh = decided > executed_;
+    executed_ = decided;
     migration_kind kind = migration_kind::none;
     bool fetched = false;
     if (fresh && d.empty_slots > 0) {
