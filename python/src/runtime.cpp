@@ -362,7 +362,7 @@ void bind_job(py::module_& m) {
                        const std::string& liveput, std::int64_t samples,
                        std::int64_t exact_threshold, std::uint64_t seed, int threads,
                        bool artifact_targets, const std::string& recovery, double prune_ratio,
-                       int prune_top, bool pareto_targets) {
+                       int prune_top, bool pareto_targets, bool extrapolate) {
              const char* fn = "parcae.Job";
              std::shared_ptr<profile_handle> h = resolve_profile(profile);
              pl::job_params jp;
@@ -385,6 +385,7 @@ void bind_job(py::module_& m) {
              jp.prune_ratio = prune_ratio;
              jp.prune_top = prune_top;
              jp.pareto_targets = pareto_targets;
+             jp.throughput.extrapolate_measured = extrapolate;
              parcae::perf::model_profile p = h->profile;
              py::gil_scoped_release nogil;
              return std::make_shared<pl::job>(std::move(p), jp);
@@ -393,7 +394,8 @@ void bind_job(py::module_& m) {
            py::arg("liveput") = "auto", py::arg("samples") = 100, py::arg("exact_threshold") = 100,
            py::arg("seed") = 1, py::arg("threads") = 0, py::arg("artifact_targets") = true,
            py::arg("recovery") = "redundant_copy", py::arg("prune_ratio") = 0.0,
-           py::arg("prune_top") = 2, py::arg("pareto_targets") = true)
+           py::arg("prune_top") = 2, py::arg("pareto_targets") = true,
+           py::arg("extrapolate") = true)
       .def_property_readonly(
           "profile", [](const pl::job& j) { return std::make_shared<profile_handle>(j.profile()); })
       .def_property_readonly("capacity", &pl::job::capacity)

@@ -43,9 +43,24 @@ def test_job_targets_are_the_frontier_of_gpus_and_throughput():
                    for o, u in every)
     expected = [(c, t) for c, t in every if not dominated(c, t) or c in best]
     assert job.targets == expected
-    assert (len(every), len(job.targets)) == (130, 19)
-    assert "targets=19" in repr(job)
+    # 28: the frontier goes on beyond the measured table's 32 GPUs (the extrapolated rows).
+    assert (len(every), len(job.targets)) == (130, 28)
+    assert "targets=28" in repr(job)
     assert len(parcae.Job("gpt-1.5b", capacity=80, pareto_targets=False).targets) == 130
+
+
+def test_job_extends_the_measured_table_beyond_its_32_gpus():
+    # The shipped tables stop at 32 GPUs; beyond them each depth's measured rows are fitted
+    # (docs/performance-model.md), so 80 instances run more than the table's best on 32.
+    job = parcae.Job("gpt-1.5b", capacity=80)
+    table = parcae.Job("gpt-1.5b", capacity=80, extrapolate=False)
+    assert table.best(80) == parcae.Config(4, 8)
+    best = job.best(80)
+    assert best == parcae.Config(6, 13)
+    assert job.throughput(best) == pytest.approx(69.04, abs=0.01)
+    assert job.throughput(best) / table.throughput(table.best(80)) == pytest.approx(1.588, abs=1e-3)
+    # Inside the table nothing changes.
+    assert job.best(32) == table.best(32) == parcae.Config(4, 8)
 
 
 def test_job_bad_input_raises_value_error_with_the_library_message():

@@ -226,6 +226,102 @@ TEST_CASE("digest §2.1: best configuration per N from the measured tables of al
   }
 }
 
+TEST_CASE("beyond the measured table: a depth's rows extended to more pipelines") {
+  // Four layers without parameters (no all-reduce), 8 micro-batches per iteration, so that a
+  // depth's rows lie on iteration_ms = per_slot_ms * (m + p - 1) + fixed_ms by construction.
+  model_profile m = tiny(4, 1.0, 2.0);
+  m.global_batch = 8;
+  const auto row = [](int d, int p, double ms) {
+    return measured_config{{d, p}, ms, 8.0 / (ms / 1000.0)};
+  };
+  m.measured = {// p = 2, exactly 10 ms a slot + 5 ms: d = 1 has m = 8 (9 slots), d = 2 m = 4.
+                row(1, 2, 95.0), row(2, 2, 55.0),
+                // p = 3, three rows off any line: least squares over slots 10, 6, 4.
+                row(1, 3, 100.0), row(2, 3, 62.0), row(4, 3, 40.0),
+                // p = 1: 80, 40, 40 ms at 8, 4, 2 slots; the best line misses d = 2 by 21%.
+                row(1, 1, 80.0), row(2, 1, 40.0), row(4, 1, 40.0)};
+  const throughput_model tm(m);
+
+  const auto& two = tm.measured_fit(2);
+  CHECK(two.usable);
+  CHECK(two.max_measured_d == 2);
+  CHECK(two.per_slot_ms == doctest::Approx(10.0));
+  CHECK(two.fixed_ms == doctest::Approx(5.0));
+  CHECK(two.worst_error == doctest::Approx(0.0));
+  auto e = tm.estimate({4, 2});  // m = 2: 3 slots
+  CHECK(e.status == estimate_status::ok);
+  CHECK(e.source == estimate_source::extrapolated);
+  CHECK(e.iteration_ms == doctest::Approx(35.0));
+  CHECK(e.samples_per_s == doctest::Approx(8.0 / 0.035));  // the global batch per iteration
+  CHECK(tm.estimate({8, 2}).iteration_ms == doctest::Approx(25.0));  // m = 1: 2 slots
+  CHECK(tm.estimate({9, 2}).status == estimate_status::batch_too_small);
+
+  // Normal equations by hand: n = 3, sum x = 20, sum y = 202, sum x^2 = 152, sum xy = 1532;
+  // slope = (3 * 1532 - 20 * 202) / 56 = 556 / 56, intercept = (202 - 20 * slope) / 3 = 8 / 7.
+  const auto& three = tm.measured_fit(3);
+  CHECK(three.usable);
+  CHECK(three.max_measured_d == 4);
+  CHECK(three.per_slot_ms == doctest::Approx(556.0 / 56.0));
+  CHECK(three.fixed_ms == doctest::Approx(8.0 / 7.0));
+  CHECK(three.worst_error == doctest::Approx((4 * 556.0 / 56.0 + 8.0 / 7.0 - 40.0) / 40.0));
+  e = tm.estimate({8, 3});  // m = 1: 3 slots
+  CHECK(e.source == estimate_source::extrapolated);
+  CHECK(e.iteration_ms == doctest::Approx(3 * 556.0 / 56.0 + 8.0 / 7.0));
+  // Inside the table the measured row, below and between measured counts the analytic model.
+  CHECK(tm.estimate({4, 3}).source == estimate_source::measured);
+  CHECK(tm.estimate({3, 3}).source == estimate_source::analytic);
+
+  // A line that does not describe its rows is not extended.
+  CHECK_FALSE(tm.measured_fit(1).usable);
+  CHECK(tm.measured_fit(1).worst_error == doctest::Approx((340.0 / 7.0 - 40.0) / 40.0));
+  CHECK(tm.estimate({8, 1}).source == estimate_source::analytic);
+
+  // Off: every unmeasured configuration is the analytic model's.
+  throughput_options off;
+  off.extrapolate_measured = false;
+  const throughput_model plain(m, off);
+  CHECK(plain.estimate({4, 2}).source == estimate_source::analytic);
+  CHECK_THROWS_WITH_AS(tm.measured_fit(4),
+                       "parcae::perf::throughput_model::measured_fit: p is 4, but must be in "
+                       "[1, 3]",
+                       parcae::invalid_argument);
+}
+
+TEST_CASE("beyond the measured table: the shipped profiles") {
+  // gpt-1.5b: depths 6..16 have two or more measured pipeline counts, each line within 2.4% of
+  // its rows; the table's best per N is unchanged up to its 32 GPUs and larger clusters use more.
+  const throughput_model gpt(shipped("gpt-1.5b"));
+  for (int p = 6; p <= 16; ++p) {
+    CAPTURE(p);
+    CHECK(gpt.measured_fit(p).usable);
+    CHECK(gpt.measured_fit(p).worst_error < 0.025);
+  }
+  CHECK_FALSE(gpt.measured_fit(17).usable);  // d = 1 only: the slope is unknown
+  CHECK(gpt.best(32).config == parallel_config{4, 8});
+  double last = gpt.best(32).samples_per_s;
+  for (int n = 40; n <= 128; n += 8) {
+    CAPTURE(n);
+    const config_estimate b = gpt.best(n);
+    CHECK(b.source == estimate_source::extrapolated);
+    CHECK(b.config.size() > 32);
+    CHECK(b.samples_per_s >= last);
+    last = b.samples_per_s;
+  }
+  // 64 GPUs train 1.4x what the measured 32 do, not 2x: the micro-batches per pipeline halve and
+  // the pipeline bubble grows.
+  CHECK(gpt.best(64).samples_per_s / gpt.best(32).samples_per_s ==
+        doctest::Approx(1.41).epsilon(0.02));
+  // gpt-6.7b at depth 16 measured d = 2 slower than d = 1: a negative slope is not extended.
+  const throughput_model big(shipped("gpt-6.7b"));
+  CHECK_FALSE(big.measured_fit(16).usable);
+  CHECK(big.measured_fit(13).usable);
+  CHECK(big.best(64).samples_per_s > big.best(32).samples_per_s);
+  // resnet152's rows are far from any line at depths 2..14.
+  const throughput_model resnet(shipped("resnet152"));
+  for (int p : {2, 4, 6, 8, 10}) CHECK_FALSE(resnet.measured_fit(p).usable);
+  CHECK(resnet.best(64).config == parallel_config{16, 2});
+}
+
 TEST_CASE("more pipelines than micro-batches in the global batch is infeasible") {
   const throughput_model tm(builtin::gpt_1_5b());
   CHECK(tm.estimate({128, 8}).status == estimate_status::ok);

@@ -56,6 +56,7 @@ struct eval_args {
   double terminal_s = -1.0, terminal_prior = 60.0;
   bool reroute = true;
   bool pareto_targets = true;
+  bool extrapolate = true;
   bool guard = true;
   double guard_margin = 30.0;
   int guard_probation = 60;
@@ -138,6 +139,7 @@ run_result run_one(const std::string& path, const std::string& profile_name, con
   jp.liveput.seed = seed;
   jp.liveput.threads = estimator_threads;
   jp.pareto_targets = a.pareto_targets;
+  jp.throughput.extrapolate_measured = a.extrapolate;
   const plan::job job(profile, jp);
   if (job.best(jp.capacity).paused()) {
     r.note = "no configuration fits " + std::to_string(jp.capacity) + " instances";
@@ -396,6 +398,7 @@ void setup_eval(CLI::App& app) {
                                  "micro-batches rerouted to the stage's peers, while that trains "
                                  "more than migrating (default on; ReCycle's mechanism)");
   parcae_tool::add_pareto_targets_option(cmd, args->pareto_targets);
+  parcae_tool::add_extrapolate_option(cmd, args->extrapolate);
   parcae_tool::add_number_option(cmd, "--terminal-prior", args->terminal_prior, 0.0, 1e9,
                                  "prior intervals of the adaptive --terminal (parcae sim)");
   cmd->add_flag("--quiet", args->quiet, "no progress on stderr");

@@ -51,6 +51,7 @@ struct sim_args {
   double terminal_s = -1.0, terminal_prior = 60.0;
   bool reroute = true;
   bool pareto_targets = true;
+  bool extrapolate = true;
   bool guard = true;
   double guard_margin = 30.0;
   int guard_probation = 60;
@@ -252,6 +253,7 @@ void run_sim(const sim_args& a) {
   jp.liveput.seed = a.seed;
   jp.liveput.samples = a.mc_samples;
   jp.pareto_targets = a.pareto_targets;
+  jp.throughput.extrapolate_measured = a.extrapolate;
   const plan::job job(profile, jp);
   // GPUs of the profile's smallest configuration (0: none fits in memory or trains).
   int min_gpus = 0;
@@ -470,6 +472,7 @@ void run_sim(const sim_args& a) {
     doc["window"] = hp.parcae.window;
     doc["reroute"] = a.reroute;
     doc["pareto_targets"] = a.pareto_targets;
+    doc["extrapolate"] = a.extrapolate;
     doc["guard"] = a.guard;
     doc["guard_margin_s"] = a.guard_margin;
     doc["guard_probation"] = a.guard_probation;
@@ -598,6 +601,7 @@ void setup_sim(CLI::App& app) {
                                  "micro-batches rerouted to the stage's peers, while that trains "
                                  "more than migrating (default on; ReCycle's mechanism)");
   parcae_tool::add_pareto_targets_option(cmd, args->pareto_targets);
+  parcae_tool::add_extrapolate_option(cmd, args->extrapolate);
   parcae_tool::add_number_option(cmd, "--terminal-prior", args->terminal_prior, 0.0, 1e9,
                                  "intervals of quiet the adaptive --terminal assumes before it has "
                                  "seen the trace (default 60)");

@@ -133,6 +133,15 @@ inline void add_pareto_targets_option(CLI::App* cmd, bool& target) {
                     "candidate, as the artifact");
 }
 
+/// --extrapolate on|off: the measured table extended beyond its sizes
+/// (perf::throughput_options::extrapolate_measured).
+inline void add_extrapolate_option(CLI::App* cmd, bool& target) {
+  add_switch_option(cmd, "--extrapolate", target,
+                    "configurations larger than the profile's measured table from a fit of each "
+                    "depth's measured rows (default on); off: the analytic model there, which "
+                    "ranks them below the table's best (docs/performance-model.md)");
+}
+
 /// --concurrent artifact|remainder: the simulator's rule for a migration started while another
 /// runs (parcae::sim::concurrent_charge; a template so that this header stays free of the
 /// simulator's).

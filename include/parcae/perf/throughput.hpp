@@ -45,7 +45,10 @@ enum class estimate_status : int {
   batch_too_small = 3,  ///< d > global_batch / micro_batch: a pipeline would get no micro-batch
 };
 
-enum class estimate_source : int { measured = 0, analytic = 1 };
+/// Where an estimate comes from: the profile's measured row, the analytic model, or the measured
+/// rows of the configuration's depth extended to more pipelines than were measured (see
+/// throughput_options::extrapolate_measured).
+enum class estimate_source : int { measured = 0, analytic = 1, extrapolated = 2 };
 
 inline const char* to_string(estimate_status s) {
   switch (s) {
@@ -61,7 +64,15 @@ inline const char* to_string(estimate_status s) {
   return "?";
 }
 inline const char* to_string(estimate_source s) {
-  return s == estimate_source::measured ? "measured" : "analytic";
+  switch (s) {
+    case estimate_source::measured:
+      return "measured";
+    case estimate_source::analytic:
+      return "analytic";
+    case estimate_source::extrapolated:
+      return "extrapolated";
+  }
+  return "?";
 }
 
 /// Estimate of one configuration.
@@ -81,6 +92,21 @@ struct throughput_options {
   /// Fall back to the analytic model for configurations not in the table (default). Off: such
   /// configurations get status no_estimate and throughput 0, as in the artifact.
   bool analytic_fallback = true;
+  /// Beyond the measured table, extend a depth's measured rows to more pipelines (default on;
+  /// needs use_measured). Why: the analytic layer times are 3-4x slower than the measurements
+  /// (docs/performance-model.md), so without this every configuration larger than the table
+  /// ranks below the table's best and a job on 64 GPUs runs on the 32 that were measured. A
+  /// 1F1B iteration with m micro-batches per pipeline takes (m + p - 1) pipeline slots plus a part
+  /// that does not depend on m (gradient all-reduce, optimizer step), so per depth p with at least
+  /// two measured pipeline counts the rows are fitted by least squares as
+  ///   iteration_ms - allreduce_ms(d) = per_slot_ms * (m + p - 1) + fixed_ms,
+  /// with allreduce_ms(d) the ring all-reduce of the analytic model (the part that grows with d),
+  /// and the fit predicts d > the largest measured d. A depth is extended only when the fit
+  /// describes its rows (every row within 5%), per_slot_ms > 0 and the line does not fall below
+  /// zero at m = 0 (per_slot_ms * (p - 1) + fixed_ms >= 0: an iteration cannot take less than its
+  /// micro-batches' share); gaps inside the table, fewer pipelines than measured and depths
+  /// without two measured micro-batch counts keep the analytic model.
+  bool extrapolate_measured = true;
   /// Charge the p2p time on every DAG edge, as the artifact's simulator does (default off).
   bool p2p_on_every_edge = false;
 };
@@ -104,6 +130,7 @@ class throughput_model {
       }
     }
     p2p_ms_ = profile_.p2p.cost_ms(profile_.activation_p2p_bytes);
+    fit_depths();
   }
 
   const model_profile& profile() const { return profile_; }
@@ -143,6 +170,13 @@ class throughput_model {
         e.recompute = plan.recompute;
         return e;
       }
+      if (options_.extrapolate_measured) {
+        const depth_fit& fit = fits_[static_cast<std::size_t>(c.p) - 1];
+        if (fit.usable && c.d > fit.max_measured_d &&
+            c.d <= profile_.global_batch / profile_.micro_batch) {
+          return extrapolated(c, fit);
+        }
+      }
       if (!options_.analytic_fallback) {
         config_estimate e;
         e.config = c;
@@ -172,6 +206,20 @@ class throughput_model {
   config_estimate analytic(parallel_config c) const {
     check_config("parcae::perf::throughput_model::analytic", c);
     return analytic_unchecked(c);
+  }
+
+  /// The fit of depth p's measured rows used beyond the table (extrapolate_measured): usable is
+  /// false where the depth is not extended. 1 <= p <= max_depth().
+  struct depth_fit {
+    bool usable = false;
+    int max_measured_d = 0;  ///< the fit predicts d above this
+    double per_slot_ms = 0.0;
+    double fixed_ms = 0.0;
+    double worst_error = 0.0;  ///< largest |fit - row| / row over the depth's rows
+  };
+  const depth_fit& measured_fit(int p) const {
+    check_bounded("parcae::perf::throughput_model::measured_fit", "p", p, 1, max_p_);
+    return fits_[static_cast<std::size_t>(p) - 1];
   }
 
   /// Every configuration with d*p <= gpus and status ok, ordered by p then d. gpus must be in
@@ -219,6 +267,75 @@ class throughput_model {
     check_bounded(fn, "config.p", c.p, 1, max_p_);
     check_at_most(fn, "config.d * config.p", static_cast<long long>(c.d) * c.p,
                   parcae::limits::gpus);
+  }
+
+  // Ring all-reduce of the gradients among d pipelines, the slowest stage's (the analytic model's
+  // step 4); 0 where the profile has no parameters.
+  double allreduce_ms(parallel_config c) const {
+    const memory_plan& plan = plans_[static_cast<std::size_t>(c.p) - 1];
+    double worst = 0.0;
+    for (std::size_t s = 0; s < plan.stages.size(); ++s) {
+      double volume_mb = plan.stages[s].params * 4.0 / detail::mib;
+      if (profile_.fp16_gradients) volume_mb /= 2.0;
+      const int ranks = (s == 0 && profile_.transformer) ? 2 * c.d : c.d;
+      worst = std::max(worst, ring_allreduce_ms(volume_mb, ranks, profile_.allreduce_mb_per_ms));
+    }
+    return worst;
+  }
+
+  int pipeline_slots(parallel_config c) const { return micro_batches(c.d) + c.p - 1; }
+
+  // Least squares per depth (extrapolate_measured): two unknowns, so the normal equations are
+  // solved directly.
+  void fit_depths() {
+    fits_.assign(static_cast<std::size_t>(max_p_), depth_fit{});
+    std::vector<std::vector<const measured_config*>> rows(static_cast<std::size_t>(max_p_));
+    for (const measured_config& row : profile_.measured) {
+      if (row.config.p <= max_p_ && row.iteration_ms > 0.0) {
+        rows[static_cast<std::size_t>(row.config.p) - 1].push_back(&row);
+      }
+    }
+    for (int p = 1; p <= max_p_; ++p) {
+      const auto& depth_rows = rows[static_cast<std::size_t>(p) - 1];
+      depth_fit& fit = fits_[static_cast<std::size_t>(p) - 1];
+      if (depth_rows.size() < 2 || !plans_[static_cast<std::size_t>(p) - 1].feasible) continue;
+      double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+      for (const measured_config* row : depth_rows) {
+        const double x = pipeline_slots(row->config);
+        const double y = row->iteration_ms - allreduce_ms(row->config);
+        n += 1;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+        fit.max_measured_d = std::max(fit.max_measured_d, row->config.d);
+      }
+      const double det = n * sxx - sx * sx;
+      if (!(det > 0.0)) continue;  // one micro-batch count measured: the slope is unknown
+      fit.per_slot_ms = (n * sxy - sx * sy) / det;
+      fit.fixed_ms = (sy - fit.per_slot_ms * sx) / n;
+      for (const measured_config* row : depth_rows) {
+        const double predicted = fit.per_slot_ms * pipeline_slots(row->config) + fit.fixed_ms +
+                                 allreduce_ms(row->config);
+        fit.worst_error =
+            std::max(fit.worst_error, std::abs(predicted - row->iteration_ms) / row->iteration_ms);
+      }
+      fit.usable = fit.per_slot_ms > 0.0 && fit.per_slot_ms * (p - 1) + fit.fixed_ms >= 0.0 &&
+                   fit.worst_error <= 0.05;
+    }
+  }
+
+  // Samples per second as the measured tables count them: the global batch per iteration.
+  config_estimate extrapolated(parallel_config c, const depth_fit& fit) const {
+    config_estimate e;
+    e.config = c;
+    e.status = estimate_status::ok;
+    e.source = estimate_source::extrapolated;
+    e.micro_batches = micro_batches(c.d);
+    e.recompute = plans_[static_cast<std::size_t>(c.p) - 1].recompute;
+    e.iteration_ms = fit.per_slot_ms * pipeline_slots(c) + fit.fixed_ms + allreduce_ms(c);
+    e.samples_per_s = profile_.global_batch / (e.iteration_ms / 1000.0);
+    return e;
   }
 
   config_estimate analytic_unchecked(parallel_config c) const {
@@ -282,6 +399,7 @@ class throughput_model {
   double p2p_ms_ = 0.0;
   std::vector<memory_plan> plans_;
   std::unordered_map<parallel_config, std::size_t> measured_;
+  std::vector<depth_fit> fits_;  ///< per depth p at index p - 1
 };
 
 }  // namespace parcae::perf
