@@ -132,12 +132,13 @@ struct controller_options {
   double terminal_s = -1.0;
   double terminal_cap_s = 86400.0;         ///< bound of the adaptive terminal_s
   double terminal_prior_intervals = 60.0;  ///< see terminal_s
-  /// Rerouting (ReCycle; perf/rerouting.hpp): when preemptions leave the running configuration
-  /// too few instances but every stage a replica, keep it running with the lost slots'
+  /// Rerouting (ReCycle; perf/rerouting.hpp): when preemptions take slots of the running
+  /// configuration but leave every stage a replica, keep it running with the lost slots'
   /// micro-batches rerouted to their stage's peers, for as long as that trains more than the plan
-  /// until the forecast's next change of the cluster (see reroute()). It uses GPU counts no
-  /// (d, p) has. Needs a launcher that can reroute micro-batches (decision kind reroute); false:
-  /// never.
+  /// until the forecast's next change of the cluster, or, where spares could refill the slots
+  /// and the forecast is one of counts, until the expected next preemption (see reroute()). It uses
+  /// GPU counts no (d, p) has. Needs a launcher that can reroute micro-batches (decision kind
+  /// reroute); false: never.
   bool reroute = true;
   /// The regret guard: a shadow account of what the reactive rule (reactive-live: the
   /// throughput-optimal whole configuration every interval, reached by live migration from its own
@@ -768,7 +769,7 @@ class controller {
       dec.plan = std::move(r.steps);
     }
     dec.target = step.config;
-    if (use_observed && reroute(dec, step, point, cur, usable)) return;
+    if (use_observed && reroute(dec, step, point, fc.lists_every_event, cur, usable)) return;
     if (params_.observed_first_step && start_rerouted(dec, step, point, usable)) return;
     commit(std::move(dec), step, std::move(usable));
   }
@@ -787,12 +788,12 @@ class controller {
   /// Re-checked at every decision, so the job stays rerouted while it wins (as ReCycle does) and
   /// moves when joins or further losses make the plan better. True: committed.
   bool reroute(decision& dec, const plan::plan_step& step,
-               const std::vector<plan::availability_step>& point, const std::set<instance_id>& cur,
-               std::vector<instance_id>& usable) {
+               const std::vector<plan::availability_step>& point, bool point_lists_every_event,
+               const std::set<instance_id>& cur, std::vector<instance_id>& usable) {
     const int g = params_.planner.gpus_per_instance;
     const int n1 = static_cast<int>(usable.size());
     if (!params_.reroute || !params_.rerouting.available() || config_.paused() ||
-        remaining_s_ > 0.0 || params_.planner.fits(config_, n1)) {
+        remaining_s_ > 0.0) {
       return false;
     }
     std::vector<int> replicas(static_cast<std::size_t>(config_.p), 0);
@@ -807,9 +808,16 @@ class controller {
       ++running;
     }
     const int r_min = *std::min_element(replicas.begin(), replicas.end());
-    if (r_min == 0) return false;
+    if (r_min == 0 || running == config_.size()) return false;
+    // Spares could refill the empty slots. A repair that adds GPUs rebuilds every communicator
+    // (tens of seconds on a large configuration), and under churn the next preemption comes soon
+    // and needs another: keeping the slots rerouted and refilling several at once can train more.
+    // A forecast of the count shows no preemption that a join replaces, so there the window ends
+    // at the expected next preemption (quiet_time, as the value after the horizon), from where
+    // both options re-plan; a path that lists every event gives the window itself.
+    const bool spares = params_.planner.fits(config_, n1);
     const double interval = params_.planner.interval_s;
-    const plan_window w = window_of(dec, step, point);
+    const plan_window w = window_of(dec, step, point, spares && !point_lists_every_event);
     const double window_s = w.seconds;
     const double planned = w.planned;
     // Keep the stages as they are (a failover when slots were lost now), or rebalance them so the
@@ -831,6 +839,20 @@ class controller {
       const double rebalance = params_.rerouting.rebalance_s(config_);
       const option even = value_of({r_even, rebalance});
       if (rebalance < interval && even.value > best.value) best = even;
+    }
+    // With spares, the plan's step 1 refills the slots now (its cost c); kept rerouted, they are
+    // refilled later, by one migration that also takes the slots a preemption at the window's end
+    // may hit, which the plan would refill again. So the rerouted option owes c after the window,
+    // less c times the chance that such a preemption hits the configuration (its share of the
+    // usable GPUs), provided the spares left after it still refill every slot; after a join, or
+    // with no change in sight, it owes c in full.
+    if (spares) {
+      const int out = w.span < point.size() ? std::max(1, point[w.span].n_out) : 1;
+      const bool refill_later = static_cast<long long>(n1 - out) * g >= config_.size();
+      const double hit = w.ends_in_preemption && refill_later
+                             ? std::min(1.0, double(running) / double(std::max(1, n1 * g)))
+                             : 0.0;
+      best.value -= (1.0 - hit) * step.cost_s * full_rate;
     }
     if (!(best.value > planned)) return false;
 
@@ -874,13 +896,21 @@ class controller {
     std::size_t span = 1;  ///< intervals
     double seconds = 0.0;
     double planned = 0.0;
+    bool ends_in_preemption = false;  ///< a preemption (forecast or expected) closes the window
   };
   plan_window window_of(const decision& dec, const plan::plan_step& step,
-                        const std::vector<plan::availability_step>& point) const {
+                        const std::vector<plan::availability_step>& point,
+                        bool to_next_preemption = false) const {
     const double interval = params_.planner.interval_s;
     plan_window w;
-    while (w.span < point.size() && point[w.span].n_in == 0 && point[w.span].n_out == 0) ++w.span;
+    std::size_t end = point.size();
+    if (to_next_preemption) {
+      const double quiet = std::ceil(quiet_.expected_residual());
+      end = std::min(end, static_cast<std::size_t>(std::max(1.0, std::min(quiet, 1e6))));
+    }
+    while (w.span < end && point[w.span].n_in == 0 && point[w.span].n_out == 0) ++w.span;
     const bool open_ended = w.span == point.size();
+    w.ends_in_preemption = !open_ended && (w.span == end || point[w.span].n_out > 0);
     w.seconds = interval * double(w.span) + (open_ended ? dec.terminal_s : 0.0);
     for (std::size_t k = 0; k < w.span; ++k) {
       // The stochastic planner returns its first step only: beyond it, the target's full rate.

@@ -28,6 +28,12 @@ struct interval_record {
 struct availability_forecast {
   std::vector<plan::availability_step> point;               ///< horizon steps
   std::vector<std::vector<plan::availability_step>> paths;  ///< K sample paths (may be empty)
+  /// True when `point` lists every join and preemption to come (an oracle, a known schedule).
+  /// False (a forecast of the count, as every shipped forecaster): a preemption that a join
+  /// replaces leaves the count as it was, so the path shows none, and the controller takes the
+  /// expected time to the next preemption from the job's history where it matters (keeping empty
+  /// slots rerouted while spares could refill them; controller_options::reroute).
+  bool lists_every_event = false;
 };
 
 using forecaster_fn = std::function<availability_forecast(

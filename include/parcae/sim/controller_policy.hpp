@@ -131,6 +131,7 @@ inline int joined_and_left(const interval_events& ev) {
 inline runtime::forecaster_fn truth_forecaster(const event_trace* trace, const std::size_t* next) {
   return [trace, next](const std::vector<runtime::interval_record>&, int horizon, int) {
     runtime::availability_forecast out;
+    out.lists_every_event = true;
     for (std::size_t k = *next; k < trace->size() && out.point.size() < std::size_t(horizon); ++k) {
       const interval_events& ev = (*trace)[k];
       const int both = joined_and_left(ev);
