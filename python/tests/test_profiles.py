@@ -2,6 +2,7 @@
 
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -76,3 +77,21 @@ def test_profile_dir_environment_variable(root, tmp_path, monkeypatch):
     assert parcae.profile_dirs()[0] == str(tmp_path)
     assert "mine" in parcae.shipped_profiles()
     assert parcae.load_profile("mine").name == "mine"
+
+
+def test_model_cli_shows_the_table_extended_beyond_32_gpus(cli):
+    # `parcae model` reports each depth's fitted line and marks the configurations it gives.
+    out = subprocess.run([cli, "model", "--profile", "gpt-1.5b", "--nodes", "64", "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    doc = json.loads(out)
+    fits = {f["p"]: f for f in doc["measured_fits"]}
+    assert fits[8]["extended"] and fits[8]["max_measured_d"] == 4
+    assert fits[8]["worst_error"] < 0.02
+    assert not fits[17]["extended"]  # one measured pipeline count: no slope
+    best = doc["best"][-1]
+    assert (best["d"], best["p"], best["source"]) == (4, 16, "extrapolated")
+    assert best["samples_per_s"] == pytest.approx(61.13, abs=0.01)
+    assert doc["best"][31]["source"] == "measured"  # 32 nodes: the table's (4,8)
+    text = subprocess.run([cli, "model", "--profile", "gpt-1.5b", "--nodes", "64"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "measured rows extended beyond the table" in text

@@ -297,6 +297,8 @@ TEST_CASE("beyond the measured table: the shipped profiles") {
     CHECK(gpt.measured_fit(p).worst_error < 0.025);
   }
   CHECK_FALSE(gpt.measured_fit(17).usable);  // d = 1 only: the slope is unknown
+  CHECK(gpt.measured_fit(17).max_measured_d == 1);
+  CHECK(gpt.measured_fit(5).max_measured_d == 0);  // no measured row
   CHECK(gpt.best(32).config == parallel_config{4, 8});
   double last = gpt.best(32).samples_per_s;
   for (int n = 40; n <= 128; n += 8) {

@@ -137,6 +137,17 @@ void run_model(const model_args& args) {
                                {"source", parcae::perf::to_string(b.source)}});
       }
     }
+    out["measured_fits"] = nlohmann::json::array();
+    for (int p = 1; p <= model.max_depth(); ++p) {
+      const auto& f = model.measured_fit(p);
+      if (f.max_measured_d == 0) continue;
+      out["measured_fits"].push_back({{"p", p},
+                                      {"extended", f.usable},
+                                      {"max_measured_d", f.max_measured_d},
+                                      {"per_slot_ms", f.per_slot_ms},
+                                      {"fixed_ms", f.fixed_ms},
+                                      {"worst_error", f.worst_error}});
+    }
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -169,6 +180,22 @@ void run_model(const model_args& args) {
     std::cout << "  p=" << p << (mem.recompute ? " (recompute):" : ":");
     for (const auto& st : mem.stages) std::cout << " " << fixed(st.total_mb, 0);
     std::cout << "\n";
+  }
+  // The line each depth's measured rows are extended by (perf::throughput_options::
+  // extrapolate_measured; docs/performance-model.md), so that "extrapolated" rows can be traced.
+  if (options.use_measured && options.extrapolate_measured && !profile.measured.empty()) {
+    std::cout << "\nmeasured rows extended beyond the table: iteration_ms - allreduce_ms(d) = "
+                 "per_slot_ms * (m + p - 1) + fixed_ms\n"
+                 "     p  rows up to d  per_slot_ms  fixed_ms  worst_error  extended\n";
+    for (int p = 1; p <= model.max_depth(); ++p) {
+      const auto& f = model.measured_fit(p);
+      if (f.max_measured_d == 0) continue;
+      char line[160];
+      std::snprintf(line, sizeof line, "  %4d  %12d  %11.1f  %8.1f  %10.1f%%  %s\n", p,
+                    f.max_measured_d, f.per_slot_ms, f.fixed_ms, 100.0 * f.worst_error,
+                    f.usable ? "yes" : "no");
+      std::cout << line;
+    }
   }
   std::cout << "\nbest configuration per alive count\n  nodes  config   samples/s  source\n";
   for (int n = 1; n <= args.nodes; ++n) {

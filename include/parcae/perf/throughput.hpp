@@ -212,7 +212,8 @@ class throughput_model {
   /// false where the depth is not extended. 1 <= p <= max_depth().
   struct depth_fit {
     bool usable = false;
-    int max_measured_d = 0;  ///< the fit predicts d above this
+    int max_measured_d =
+        0;  ///< largest measured d at the depth (0: none); the fit predicts above it
     double per_slot_ms = 0.0;
     double fixed_ms = 0.0;
     double worst_error = 0.0;  ///< largest |fit - row| / row over the depth's rows
@@ -298,6 +299,9 @@ class throughput_model {
     for (int p = 1; p <= max_p_; ++p) {
       const auto& depth_rows = rows[static_cast<std::size_t>(p) - 1];
       depth_fit& fit = fits_[static_cast<std::size_t>(p) - 1];
+      for (const measured_config* row : depth_rows) {
+        fit.max_measured_d = std::max(fit.max_measured_d, row->config.d);
+      }
       if (depth_rows.size() < 2 || !plans_[static_cast<std::size_t>(p) - 1].feasible) continue;
       double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
       for (const measured_config* row : depth_rows) {
@@ -308,7 +312,6 @@ class throughput_model {
         sy += y;
         sxx += x * x;
         sxy += x * y;
-        fit.max_measured_d = std::max(fit.max_measured_d, row->config.d);
       }
       const double det = n * sxx - sx * sx;
       if (!(det > 0.0)) continue;  // one micro-batch count measured: the slope is unknown
