@@ -270,16 +270,22 @@ class throughput_model {
                   parcae::limits::gpus);
   }
 
-  // Ring all-reduce of the gradients among d pipelines, the slowest stage's (the analytic model's
-  // step 4); 0 where the profile has no parameters.
+  // Ring all-reduce of stage s's gradients among d pipelines (the analytic model's step 4): half
+  // the fp32 parameter volume with fp16 gradients, 2d ranks on stage 0 of a transformer (tied
+  // embedding); 0 where the profile has no parameters.
+  double stage_allreduce_ms(const memory_plan& plan, std::size_t s, int d) const {
+    double volume_mb = plan.stages[s].params * 4.0 / detail::mib;
+    if (profile_.fp16_gradients) volume_mb /= 2.0;
+    const int ranks = (s == 0 && profile_.transformer) ? 2 * d : d;
+    return ring_allreduce_ms(volume_mb, ranks, profile_.allreduce_mb_per_ms);
+  }
+
+  // The slowest stage's all-reduce: the part of an iteration that grows with d.
   double allreduce_ms(parallel_config c) const {
     const memory_plan& plan = plans_[static_cast<std::size_t>(c.p) - 1];
     double worst = 0.0;
     for (std::size_t s = 0; s < plan.stages.size(); ++s) {
-      double volume_mb = plan.stages[s].params * 4.0 / detail::mib;
-      if (profile_.fp16_gradients) volume_mb /= 2.0;
-      const int ranks = (s == 0 && profile_.transformer) ? 2 * c.d : c.d;
-      worst = std::max(worst, ring_allreduce_ms(volume_mb, ranks, profile_.allreduce_mb_per_ms));
+      worst = std::max(worst, stage_allreduce_ms(plan, s, c.d));
     }
     return worst;
   }
@@ -381,13 +387,7 @@ class throughput_model {
     detail::schedule_1f1b(costs, e.micro_batches, p2p_ms_, options_.p2p_on_every_edge, finish);
     double iteration = 0.0;
     for (std::size_t s = 0; s < p; ++s) {
-      double volume_mb = plan.stages[s].params * 4.0 / detail::mib;
-      if (profile_.fp16_gradients) volume_mb /= 2.0;
-      const int ranks = (s == 0 && profile_.transformer) ? 2 * c.d : c.d;
-      const double t = finish[s] +
-                       ring_allreduce_ms(volume_mb, ranks, profile_.allreduce_mb_per_ms) +
-                       optimizer[s];
-      iteration = std::max(iteration, t);
+      iteration = std::max(iteration, finish[s] + stage_allreduce_ms(plan, s, c.d) + optimizer[s]);
     }
     e.status = estimate_status::ok;
     e.iteration_ms = iteration;

@@ -847,11 +847,13 @@ class controller {
     // usable GPUs), provided the spares left after it still refill every slot; after a join, or
     // with no change in sight, it owes c in full.
     if (spares) {
-      const int out = w.span < point.size() ? std::max(1, point[w.span].n_out) : 1;
-      const bool refill_later = static_cast<long long>(n1 - out) * g >= config_.size();
-      const double hit = w.ends_in_preemption && refill_later
-                             ? std::min(1.0, double(running) / double(std::max(1, n1 * g)))
-                             : 0.0;
+      double hit = 0.0;
+      if (w.ends_in_preemption) {
+        const int out = w.span < point.size() ? std::max(1, point[w.span].n_out) : 1;
+        if (static_cast<long long>(n1 - out) * g >= config_.size()) {
+          hit = std::min(1.0, double(running) / double(std::max(1, n1 * g)));
+        }
+      }
       best.value -= (1.0 - hit) * step.cost_s * full_rate;
     }
     if (!(best.value > planned)) return false;
