@@ -271,6 +271,40 @@ TEST_CASE("controller: the adaptive terminal value equals a scan of the trimmed 
   CHECK(values.size() > 20);  // and the value moved (not stuck at a bound)
 }
 
+TEST_CASE("controller: a forecast that knows the quiet after the horizon values exactly that") {
+  // An oracle's forecast (availability_forecast::quiet_after_intervals; parcae-truth's) replaces
+  // the history's estimate; without it, or with a fixed terminal_s, nothing changes.
+  double known = 7.0;
+  parcae::runtime::forecaster_fn oracle = [&](const std::vector<parcae::runtime::interval_record>&,
+                                              int h, int) {
+    parcae::runtime::availability_forecast f;
+    f.point.assign(static_cast<std::size_t>(h), {});
+    f.lists_every_event = true;
+    f.quiet_after_intervals = known;
+    return f;
+  };
+  std::vector<decision> got;
+  controller_options o;
+  o.horizon = 4;
+  controller c(gpt_job(), o, oracle, recorder(got));
+  std::vector<instance_id> alive = {0, 1, 2, 3, 4, 5, 6, 7};
+  c.on_interval(alive, alive, {});
+  CHECK(c.last_decision().terminal_s == 7.0 * 60.0);
+  known = 1e9;  // capped like the estimate
+  c.on_interval(alive, {}, {});
+  CHECK(c.last_decision().terminal_s == o.terminal_cap_s);
+  known = -1.0;  // not known: the history's estimate, (2 + 60) / 1 intervals less the horizon
+  c.on_interval(alive, {}, {});
+  CHECK(c.last_decision().terminal_s == doctest::Approx(60.0 * (3 + 60 - 4)).epsilon(1e-12));
+
+  known = 7.0;
+  o.terminal_s = 120.0;  // fixed by the user
+  std::vector<decision> fixed;
+  controller f(gpt_job(), o, oracle, recorder(fixed));
+  f.on_interval(alive, alive, {});
+  CHECK(f.last_decision().terminal_s == 120.0);
+}
+
 TEST_CASE("controller options are validated") {
   controller_options o;
   o.history_limit = 0;

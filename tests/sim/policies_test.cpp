@@ -73,15 +73,23 @@ TEST_CASE("sim: parcae-truth makes exactly the decisions of a controller driven 
   // By hand: the launcher's loop of docs/embedding.md, with a forecaster that reads the trace.
   const sim::job fresh(perf::builtin::gpt_1_5b(), cluster(t.capacity()));
   std::size_t k = 0;
+  // It knows every event, and the quiet after the horizon: the intervals to the next one with a
+  // preemption, or to the trace's end.
+  auto net = [&](std::size_t i) {
+    int both = 0;
+    for (int id : t[i].added_ids) {
+      both += std::count(t[i].removed_ids.begin(), t[i].removed_ids.end(), id) > 0;
+    }
+    return plan::availability_step{t[i].added - both, t[i].removed - both};
+  };
   runtime::forecaster_fn truth = [&](const std::vector<runtime::interval_record>&, int h, int) {
     runtime::availability_forecast f;
-    for (std::size_t i = k + 1; i < t.size() && f.point.size() < std::size_t(h); ++i) {
-      int both = 0;
-      for (int id : t[i].added_ids) {
-        both += std::count(t[i].removed_ids.begin(), t[i].removed_ids.end(), id) > 0;
-      }
-      f.point.push_back({t[i].added - both, t[i].removed - both});
-    }
+    f.lists_every_event = true;
+    std::size_t i = k + 1;
+    for (; i < t.size() && f.point.size() < std::size_t(h); ++i) f.point.push_back(net(i));
+    std::size_t end = i;
+    while (end < t.size() && net(end).n_out == 0) ++end;
+    f.quiet_after_intervals = static_cast<double>(end - i);
     return f;
   };
   runtime::controller_options o;
@@ -107,6 +115,33 @@ TEST_CASE("sim: parcae-truth makes exactly the decisions of a controller driven 
   }
   REQUIRE(pol.controller() != nullptr);
   CHECK(pol.controller()->decisions() == ctl.decisions());
+}
+
+TEST_CASE("sim: parcae-truth's forecast knows the quiet after its horizon") {
+  // Ten intervals: a preemption in interval 4 and one that joins and leaves in interval 7
+  // (no preemption of the cluster), a preemption in interval 8.
+  sim::event_trace t;
+  t.intervals.resize(10);
+  for (auto& ev : t.intervals) ev.alive = 4;
+  t.intervals[4].removed = 1;
+  t.intervals[4].removed_ids = {3};
+  t.intervals[7].added = t.intervals[7].removed = 1;
+  t.intervals[7].added_ids = t.intervals[7].removed_ids = {9};
+  t.intervals[8].removed = 1;
+  t.intervals[8].removed_ids = {2};
+  std::size_t next = 1;
+  const runtime::forecaster_fn f = sim::detail::truth_forecaster(&t, &next);
+  const auto at = [&](std::size_t from, int h) {
+    next = from;
+    return f({}, h, 0);
+  };
+  CHECK(at(1, 2).quiet_after_intervals == 1.0);  // intervals 1-2 planned, 3 quiet, 4 preempts
+  CHECK(at(1, 3).quiet_after_intervals == 0.0);
+  CHECK(at(1, 5).quiet_after_intervals == 2.0);  // 6 and 7 quiet (7's instance came and went)
+  CHECK(at(9, 3).quiet_after_intervals == 0.0);  // the trace ends within the horizon
+  CHECK(at(5, 3).point.size() == 3);
+  CHECK(at(5, 3).point[2].n_out == 0);
+  CHECK(at(5, 3).lists_every_event);
 }
 
 TEST_CASE("sim: instances that join and leave within one interval abort no policy") {

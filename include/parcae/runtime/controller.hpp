@@ -127,8 +127,9 @@ struct controller_options {
   /// quiet for days a migration that pays back in a day is worth it; on a churning one the next
   /// preemption re-plans soon anyway; after the burst of a diurnal fall, the rise that follows
   /// is as quiet as the last one was. The prior stands for the intervals a job has not seen yet
-  /// (a fresh job is not assumed to churn). 0: nothing after the horizon counts (the artifact's
-  /// DP).
+  /// (a fresh job is not assumed to churn). A forecast that knows the quiet after its horizon
+  /// (availability_forecast::quiet_after_intervals: an oracle, parcae-truth) gives it instead.
+  /// 0: nothing after the horizon counts (the artifact's DP).
   double terminal_s = -1.0;
   double terminal_cap_s = 86400.0;         ///< bound of the adaptive terminal_s
   double terminal_prior_intervals = 60.0;  ///< see terminal_s
@@ -650,8 +651,13 @@ class controller {
   /// The value after the horizon for the next plan (controller_options::terminal_s). O(1): the
   /// quiet-time estimate is kept as the history grows and is trimmed, not rescanned (a
   /// controller lives for millions of intervals; see bench/soak_bench.cpp).
-  double terminal_s() const {
+  /// `known_quiet`: the quiet after the horizon in intervals when the forecast knows it
+  /// (availability_forecast::quiet_after_intervals; < 0: estimated from the history).
+  double terminal_s(double known_quiet = -1.0) const {
     if (params_.terminal_s >= 0.0) return params_.terminal_s;
+    if (known_quiet >= 0.0) {
+      return std::clamp(params_.planner.interval_s * known_quiet, 0.0, params_.terminal_cap_s);
+    }
     // The horizon already covers H intervals of the expected quiet; the rest lies beyond it.
     const double tail =
         params_.planner.interval_s * (quiet_.expected_residual() - double(params_.horizon));
@@ -716,7 +722,7 @@ class controller {
 
     plan::plan_state initial{config_, remaining_s_};
     decision dec;
-    dec.terminal_s = terminal_s();
+    dec.terminal_s = terminal_s(fc.quiet_after_intervals);
     planner_.set_terminal_s(dec.terminal_s);
     for (auto* h : helper_ptrs_) h->set_terminal_s(dec.terminal_s);
     dec.cause = cause;

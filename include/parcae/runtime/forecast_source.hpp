@@ -34,6 +34,11 @@ struct availability_forecast {
   /// expected time to the next preemption from the job's history where it matters (keeping empty
   /// slots rerouted while spares could refill them; controller_options::reroute).
   bool lists_every_event = false;
+  /// Intervals from the end of `point` to the next interval with a preemption, or to the end of
+  /// the job if that comes first, when the forecaster knows them (an oracle: parcae-truth); the
+  /// adaptive value after the horizon is then that quiet (controller_options::terminal_s) instead
+  /// of the one the history makes likely. < 0 (default): not known.
+  double quiet_after_intervals = -1.0;
 };
 
 using forecaster_fn = std::function<availability_forecast(

@@ -127,16 +127,28 @@ inline int joined_and_left(const interval_events& ev) {
 }
 
 /// The controller's forecaster for parcae-truth: the trace's next intervals, from the interval
-/// `*next` on (the policy advances it before each event call).
+/// `*next` on (the policy advances it before each event call), and the quiet after them: the
+/// intervals to the next one with a preemption or to the trace's end (an oracle knows both; the
+/// simulator counts nothing after the end). The next preemption after each interval is found
+/// once per run, so a quiet of days costs nothing per decision.
 inline runtime::forecaster_fn truth_forecaster(const event_trace* trace, const std::size_t* next) {
-  return [trace, next](const std::vector<runtime::interval_record>&, int horizon, int) {
+  auto preempted_from = std::make_shared<std::vector<std::size_t>>(trace->size() + 1);
+  (*preempted_from)[trace->size()] = trace->size();
+  for (std::size_t k = trace->size(); k-- > 0;) {
+    const interval_events& ev = (*trace)[k];
+    (*preempted_from)[k] = ev.removed - joined_and_left(ev) > 0 ? k : (*preempted_from)[k + 1];
+  }
+  return [trace, next, preempted_from](const std::vector<runtime::interval_record>&, int horizon,
+                                       int) {
     runtime::availability_forecast out;
     out.lists_every_event = true;
-    for (std::size_t k = *next; k < trace->size() && out.point.size() < std::size_t(horizon); ++k) {
+    std::size_t k = *next;
+    for (; k < trace->size() && out.point.size() < std::size_t(horizon); ++k) {
       const interval_events& ev = (*trace)[k];
       const int both = joined_and_left(ev);
       out.point.push_back({ev.added - both, ev.removed - both});
     }
+    out.quiet_after_intervals = static_cast<double>((*preempted_from)[k] - k);
     return out;
   };
 }
