@@ -94,6 +94,7 @@ TEST_CASE("sim: parcae-truth makes exactly the decisions of a controller driven 
   };
   runtime::controller_options o;
   o.horizon = 6;
+  o.guard = false;  // truth hedges nothing (sim::parcae_params::guard)
   runtime::hooks h;
   h.reconfigure = [](const runtime::decision&) {};
   runtime::controller ctl(fresh, o, truth, h);

@@ -113,8 +113,9 @@ inline CLI::Option* add_switch_option(CLI::App* cmd, const std::string& name, bo
 inline void add_guard_options(CLI::App* cmd, bool& guard, double& margin_s, int& probation,
                               int& patience) {
   add_switch_option(cmd, "--guard", guard,
-                    "parcae follows the reactive rule for a probation when a shadow account of it "
-                    "leads by more than --guard-margin (default on; the regret guard)");
+                    "parcae-predict and -stochastic follow the reactive rule for a probation when "
+                    "a shadow account of it leads by more than --guard-margin (default on; the "
+                    "regret guard; parcae-truth, whose forecast has no error, never)");
   add_number_option(cmd, "--guard-margin", margin_s, 0.0, 1e9,
                     "seconds of training the guard's shadow may lead (default 30)");
   add_integer_option(cmd, "--guard-probation", probation, 1, 1 << 24,

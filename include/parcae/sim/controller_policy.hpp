@@ -87,9 +87,10 @@ struct parcae_params {
   /// Keep a configuration that lost slots running with their work rerouted while that trains more
   /// (runtime::controller_options::reroute, ReCycle's mechanism as one option of the controller).
   bool reroute = true;
-  /// The regret guard against the reactive rule (runtime::controller_options::guard). It runs
-  /// only with first_step notice and realized accounting, where following the rule does what its
-  /// shadow counts (see reset()).
+  /// The regret guard against the reactive rule (runtime::controller_options::guard) of
+  /// parcae-predict and parcae-stochastic (parcae-truth's forecast has no error to hedge). It
+  /// runs only with first_step notice and realized accounting, where following the rule does what
+  /// its shadow counts (see reset()).
   bool guard = true;
   double guard_margin_s = 30.0;  ///< runtime::controller_options
   int guard_probation = 60;      ///< runtime::controller_options
@@ -191,9 +192,12 @@ class controller_policy final : public policy {
     // The guard's premise: following the reactive rule does what its shadow does, which holds
     // when the controller decides each interval with its events (the notice timeline); decided
     // before them, the rule would run a step late. (With expected accounting the controller
-    // turns it off itself: observed_first_step is off.)
-    o.guard = params_.guard && (params_.future == future_source::truth ||
-                                params_.first_step == sim::first_step::notice);
+    // turns it off itself: observed_first_step is off.) parcae-truth runs without it: the guard
+    // hedges a forecast's errors, and the oracle's has none; its trips followed the rule into
+    // upgrades the plan had declined because it knew the next preemption (docs/results.md,
+    // session 20).
+    o.guard = params_.guard && params_.future != future_source::truth &&
+              params_.first_step == sim::first_step::notice;
     o.guard_margin_s = params_.guard_margin_s;
     o.guard_probation = params_.guard_probation;
     o.guard_patience = params_.guard_patience;
