@@ -201,6 +201,7 @@ class Decision:
     empty_slots: int
     throughput_scale: float
     guarded: bool
+    terminal_s: float
     @property
     def cause(self) -> str: ...  # "interval" | "preemption_notice"
     @property

@@ -12,6 +12,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <sstream>
@@ -88,7 +89,9 @@ std::vector<pl::availability_step> to_steps(const py::handle& seq, const char* f
 }
 
 /// A forecaster_fn over a Python callable f(history, horizon, paths) -> [(n_in, n_out), ...]
-/// or {"point": [...], "paths": [[...], ...]}; history is a list of (n, n_in, n_out) tuples.
+/// or {"point": [...], "paths": [[...], ...], "lists_every_event": bool, "quiet_after": number}
+/// (runtime::availability_forecast; all but "point" optional); history is a list of
+/// (n, n_in, n_out) tuples.
 rt::forecaster_fn python_forecaster(py_callable fn) {
   return [fn](const std::vector<rt::interval_record>& history, int horizon, int paths) {
     const char* f = "parcae.Controller forecaster";
@@ -107,6 +110,25 @@ rt::forecaster_fn python_forecaster(py_callable fn) {
       fc.point = to_steps(d["point"], f, "point");
       if (d.contains("paths")) {
         for (const py::handle path : d["paths"]) fc.paths.push_back(to_steps(path, f, "path"));
+      }
+      if (d.contains("lists_every_event")) {
+        const py::object v = d["lists_every_event"];
+        if (!py::isinstance<py::bool_>(v)) {
+          parcae::throw_invalid_message(f, "\"lists_every_event\" is " + std::string(py::repr(v)) +
+                                               ", but must be True or False");
+        }
+        fc.lists_every_event = v.cast<bool>();
+      }
+      if (d.contains("quiet_after")) {
+        const py::object v = d["quiet_after"];
+        const bool number = (py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v)) &&
+                            !py::isinstance<py::bool_>(v);
+        const double q = number ? v.cast<double>() : -1.0;
+        if (!number || !(q >= 0.0) || !std::isfinite(q)) {
+          parcae::throw_invalid_message(f, "\"quiet_after\" is " + std::string(py::repr(v)) +
+                                               ", but must be a finite number of intervals >= 0");
+        }
+        fc.quiet_after_intervals = q;
       }
     } else {
       fc.point = to_steps(out, f, "the returned forecast");
@@ -291,6 +313,8 @@ void bind_values(py::module_& m) {
       .def_readonly("throughput_scale", &rt::decision::throughput_scale)
       .def_readonly("guarded", &rt::decision::guarded,
                     "made by the regret guard's reactive rule, not by the planner")
+      .def_readonly("terminal_s", &rt::decision::terminal_s,
+                    "seconds valued after the horizon at the plan's last configuration")
       .def(
           "to_dict",
           [](const rt::decision& d) {
@@ -329,6 +353,7 @@ void bind_values(py::module_& m) {
             out["empty_slots"] = d.empty_slots;
             out["throughput_scale"] = d.throughput_scale;
             out["guarded"] = d.guarded;
+            out["terminal_s"] = d.terminal_s;
             return out;
           },
           "The decision as nested dicts and lists (JSON-ready).")

@@ -255,6 +255,37 @@ def test_a_python_forecaster_is_called_with_the_history(small_job):
     assert not ctl.current_config().paused
 
 
+def test_a_python_forecaster_that_knows_its_schedule_says_so(small_job):
+    # A launcher that knows its cluster's schedule: every event listed, and how long the cluster
+    # stays quiet after the horizon (runtime::availability_forecast).
+    def schedule(history, horizon, paths):
+        return {"point": [(0, 0)] * horizon, "lists_every_event": True, "quiet_after": 7}
+
+    ctl = parcae.Controller(small_job, horizon=4, forecaster=schedule)
+    ids = list(range(12))
+    ctl.on_interval(ids, ids, [])
+    assert ctl.last_decision().terminal_s == 7 * 60.0
+    assert ctl.last_decision().to_dict()["terminal_s"] == 7 * 60.0
+
+    def history_only(history, horizon, paths):
+        return {"point": [(0, 0)] * horizon}
+
+    ctl = parcae.Controller(small_job, horizon=4, forecaster=history_only)
+    ctl.on_interval(ids, ids, [])
+    assert ctl.last_decision().terminal_s == (1 + 60 - 4) * 60.0  # the history's estimate
+
+    for bad, message in (({"lists_every_event": 1}, r'"lists_every_event" is 1, but must be'),
+                         ({"quiet_after": -2}, r'"quiet_after" is -2, but must be a finite'),
+                         ({"quiet_after": "7"}, r"\"quiet_after\" is '7', but must be"),
+                         ({"quiet_after": True}, r'"quiet_after" is True, but must be')):
+        def wrong(history, horizon, paths, extra=bad):
+            return dict({"point": [(0, 0)] * horizon}, **extra)
+
+        ctl = parcae.Controller(small_job, horizon=4, forecaster=wrong)
+        with pytest.raises(parcae.InvalidArgument, match="parcae.Controller forecaster: " + message):
+            ctl.on_interval(ids, ids, [])
+
+
 def test_stochastic_paths_on_several_threads_decide_as_on_one(small_job):
     def forecaster(history, horizon, paths):
         shapes = [[(0, 1), (0, 0), (1, 0)], [(0, 2), (1, 0), (0, 0)], [(0, 0), (0, 1), (2, 0)]]
