@@ -137,25 +137,47 @@ def test_model_equals_training_without_preemptions(run):
 def test_no_sample_trained_twice_or_skipped(run):
     """(c) every layer's data position (count, sum, sum of squares of the sample indices it was
     trained on, carried with its state) is that of samples 0 .. STEPS * B - 1 exactly once, and
-    the log's last execution of each step covers its samples exactly once."""
+    the log's last execution of each step covers its samples exactly once.
+
+    One exception in the log, never in the state: a stage-0 worker killed (the trace's SIGKILL of
+    an instance that leaves) after the step's commit barrier and before its log line leaves its
+    share unlogged although the step was committed for every pipeline (the barrier is an
+    all-reduce; the layers' data positions above include the share). Seen once in CI: step 130
+    of decision 4, two of its three pipelines' stage-0 instances killed for decision 5, which
+    restarted from the checkpoint of step 130. Such a step's logged shares must still be distinct
+    and in the step's batch, and each missing share's worker must never log again."""
     job, spec = run
     want = expected_seen(spec, STEPS)
     for layer in range(spec.n_layers):
         got = torch.load(os.path.join(job.run_dir, "final", f"layer-{layer}.pt"))
         assert torch.equal(got[-3:], want), layer
-    last = {}
-    for e in job.worker_log():
+    log = job.worker_log()
+    last, shares = {}, {}
+    for e in log:
         if e["ev"] == "step" and e["stage"] == 0:
             s = e["step"]
+            shares.setdefault((e["seq"], s), {})[e["pipeline"]] = (e["instance"], e["samples"])
             if s not in last or e["seq"] > last[s][0]:
                 last[s] = (e["seq"], [])
             if e["seq"] == last[s][0]:
                 last[s][1].append(tuple(e["samples"]))
     assert sorted(last) == list(range(1, STEPS + 1))
-    for s, (_, ranges) in last.items():
+    B = spec.global_batch
+    for s, (seq, ranges) in last.items():
         covered = sorted(i for a, b in set(ranges) for i in range(a, b))
-        B = spec.global_batch
-        assert covered == list(range((s - 1) * B, s * B)), s
+        batch = list(range((s - 1) * B, s * B))
+        if covered == batch:
+            continue
+        # The unlogged shares: the pipelines that logged the step before under this decision,
+        # each the same share of the next batch.
+        before, now = shares.get((seq, s - 1), {}), shares[(seq, s)]
+        missing = {pipe: v for pipe, v in before.items() if pipe not in now}
+        unlogged = [i + B for _, (a, b) in missing.values() for i in range(a, b)]
+        assert sorted(covered + unlogged) == batch, (s, seq)
+        logged_at = max(e["t"] for e in log
+                        if e["ev"] == "step" and e["seq"] == seq and e["step"] == s)
+        for inst, _ in missing.values():
+            assert not any(e["instance"] == inst and e["t"] > logged_at for e in log), (s, inst)
 
 
 def test_migration_report(run):
