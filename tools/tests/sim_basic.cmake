@@ -79,6 +79,7 @@ endif()
 # parcae-predict trains 28,153 samples with the default and 27,301 with patience 1.
 # (parcae-truth runs without the guard: its forecast has no error to hedge.)
 set(trained "")
+set(truths "")
 foreach(patience 12 1)
   execute_process(
     COMMAND ${PARCAE} sim --trace ${SOURCE_DIR}/bench/traces/parcae/p3trace.csv --profile gpt-6.7b

@@ -212,8 +212,8 @@ class throughput_model {
   /// false where the depth is not extended. 1 <= p <= max_depth().
   struct depth_fit {
     bool usable = false;
-    int max_measured_d =
-        0;  ///< largest measured d at the depth (0: none); the fit predicts above it
+    /// Largest measured d at the depth (0: none); the fit predicts above it.
+    int max_measured_d = 0;
     double per_slot_ms = 0.0;
     double fixed_ms = 0.0;
     double worst_error = 0.0;  ///< largest |fit - row| / row over the depth's rows

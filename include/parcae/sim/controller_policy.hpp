@@ -33,6 +33,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -130,26 +131,31 @@ inline int joined_and_left(const interval_events& ev) {
 /// The controller's forecaster for parcae-truth: the trace's next intervals, from the interval
 /// `*next` on (the policy advances it before each event call), and the quiet after them: the
 /// intervals to the next one with a preemption or to the trace's end (an oracle knows both; the
-/// simulator counts nothing after the end). The next preemption after each interval is found
-/// once per run, so a quiet of days costs nothing per decision.
+/// simulator counts nothing after the end). Each interval's net events and the next preemption
+/// after it are found once per run, so a decision only copies its horizon.
 inline runtime::forecaster_fn truth_forecaster(const event_trace* trace, const std::size_t* next) {
-  auto preempted_from = std::make_shared<std::vector<std::size_t>>(trace->size() + 1);
-  (*preempted_from)[trace->size()] = trace->size();
-  for (std::size_t k = trace->size(); k-- > 0;) {
+  struct oracle {
+    std::vector<plan::availability_step> steps;  ///< per interval, net of joined_and_left
+    std::vector<std::size_t> preempted_from;     ///< first interval >= k with a preemption
+  };
+  auto o = std::make_shared<oracle>();
+  const std::size_t T = trace->size();
+  o->steps.resize(T);
+  o->preempted_from.assign(T + 1, T);
+  for (std::size_t k = T; k-- > 0;) {
     const interval_events& ev = (*trace)[k];
-    (*preempted_from)[k] = ev.removed - joined_and_left(ev) > 0 ? k : (*preempted_from)[k + 1];
+    const int both = joined_and_left(ev);
+    o->steps[k] = {ev.added - both, ev.removed - both};
+    o->preempted_from[k] = o->steps[k].n_out > 0 ? k : o->preempted_from[k + 1];
   }
-  return [trace, next, preempted_from](const std::vector<runtime::interval_record>&, int horizon,
-                                       int) {
+  return [o, next](const std::vector<runtime::interval_record>&, int horizon, int) {
     runtime::availability_forecast out;
     out.lists_every_event = true;
-    std::size_t k = *next;
-    for (; k < trace->size() && out.point.size() < std::size_t(horizon); ++k) {
-      const interval_events& ev = (*trace)[k];
-      const int both = joined_and_left(ev);
-      out.point.push_back({ev.added - both, ev.removed - both});
-    }
-    out.quiet_after_intervals = static_cast<double>((*preempted_from)[k] - k);
+    const std::size_t from = std::min(*next, o->steps.size());
+    const std::size_t to = std::min(o->steps.size(), from + std::size_t(std::max(horizon, 0)));
+    out.point.assign(o->steps.begin() + static_cast<std::ptrdiff_t>(from),
+                     o->steps.begin() + static_cast<std::ptrdiff_t>(to));
+    out.quiet_after_intervals = static_cast<double>(o->preempted_from[to] - to);
     return out;
   };
 }
