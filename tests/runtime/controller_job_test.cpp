@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -293,9 +294,15 @@ TEST_CASE("controller: a forecast that knows the quiet after the horizon values 
   known = 1e9;  // capped like the estimate
   c.on_interval(alive, {}, {});
   CHECK(c.last_decision().terminal_s == o.terminal_cap_s);
-  known = -1.0;  // not known: the history's estimate, (2 + 60) / 1 intervals less the horizon
+  known = -1.0;  // not known: the history's estimate, (3 + 60) / 1 intervals less the horizon
   c.on_interval(alive, {}, {});
   CHECK(c.last_decision().terminal_s == doctest::Approx(60.0 * (3 + 60 - 4)).epsilon(1e-12));
+  known = std::numeric_limits<double>::quiet_NaN();  // not known either
+  c.on_interval(alive, {}, {});
+  CHECK(c.last_decision().terminal_s == doctest::Approx(60.0 * (4 + 60 - 4)).epsilon(1e-12));
+  known = std::numeric_limits<double>::infinity();  // quiet for ever: the cap
+  c.on_interval(alive, {}, {});
+  CHECK(c.last_decision().terminal_s == o.terminal_cap_s);
 
   known = 7.0;
   o.terminal_s = 120.0;  // fixed by the user

@@ -37,7 +37,9 @@ struct availability_forecast {
   /// Intervals from the end of `point` to the next interval with a preemption, or to the end of
   /// the job if that comes first, when the forecaster knows them (an oracle: parcae-truth); the
   /// adaptive value after the horizon is then that quiet (controller_options::terminal_s) instead
-  /// of the one the history makes likely. < 0 (default): not known.
+  /// of the one the history makes likely. < 0 (default) or NaN: not known; values beyond
+  /// controller_options::terminal_cap_s (infinity included) count as the cap, as the controller
+  /// sanitises every forecast rather than rejecting it.
   double quiet_after_intervals = -1.0;
 };
 
